@@ -1,0 +1,69 @@
+# cirr: build, test and benchmark entry points. `make test` on a fresh
+# Debian 12 machine installs what it needs (ci/bootstrap) and runs everything.
+
+BUILD      ?= build
+SYSROOT    := $(BUILD)/sysroot
+PYTHON     ?= /usr/bin/python3
+WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+INIT_SRC   := $(wildcard init/*.c) lib/log.c lib/strbuf.c
+INIT_HDR   := $(wildcard init/*.h lib/*.h)
+INC        := -Iinit -Ilib
+
+# Static musl build: the binary every image runs as PID 1.
+MUSL_CFLAGS  := $(WARN) -Os -ffunction-sections -fdata-sections $(INC) -I$(SYSROOT)/include
+MUSL_LDFLAGS := -static -s -Wl,--gc-sections -L$(SYSROOT)/lib
+MUSL_LIBS    := -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lpq -lpgcommon_shlib -lpgport_shlib
+
+# Sanitizer build (glibc, Debian's libcurl and libpq): same sources, same tests.
+ASAN_FLAGS := $(WARN) -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=all $(INC) -I/usr/include/postgresql
+ASAN_LIBS  := -lcurl -lpq
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_test.c))
+
+.PHONY: all deps sysroot init init-asan unit test test-unit test-behaviour bench-init clean
+
+all: init
+
+deps:
+	@sh ci/bootstrap
+
+sysroot: $(SYSROOT)/STAMP
+$(SYSROOT)/STAMP: ci/sysroot
+	sh ci/sysroot $(BUILD)
+
+init: $(BUILD)/cirr-init
+$(BUILD)/cirr-init: $(INIT_SRC) $(INIT_HDR) $(SYSROOT)/STAMP
+	musl-gcc $(MUSL_CFLAGS) -o $@ $(INIT_SRC) $(MUSL_LDFLAGS) $(MUSL_LIBS)
+
+init-asan: $(BUILD)/asan/cirr-init
+$(BUILD)/asan/cirr-init: $(INIT_SRC) $(INIT_HDR)
+	@mkdir -p $(@D)
+	gcc $(ASAN_FLAGS) -o $@ $(INIT_SRC) $(ASAN_LIBS)
+
+# Each unit test links the init sources it needs but main.c.
+UNIT_DEPS := $(filter-out init/main.c,$(INIT_SRC))
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_DEPS) $(INIT_HDR)
+	@mkdir -p $(@D)
+	gcc $(ASAN_FLAGS) -o $@ $< $(UNIT_DEPS) $(ASAN_LIBS) -lcmocka
+
+unit: $(UNIT_TESTS)
+
+test-unit: unit
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init
+	CIRR_INIT=$(abspath $(BUILD)/cirr-init) CIRR_INIT_ASAN=$(abspath $(BUILD)/asan/cirr-init) \
+	  $(PYTHON) -m pytest -q tests/behaviour
+
+# The README's test command.
+test: deps
+	$(MAKE) sysroot
+	$(MAKE) test-unit
+	$(MAKE) test-behaviour
+
+bench-init: deps $(BUILD)/cirr-init
+	$(PYTHON) bench/init_bench.py $(abspath $(BUILD)/cirr-init)
+
+clean:
+	rm -rf $(BUILD)/cirr-init $(BUILD)/asan $(BUILD)/unit

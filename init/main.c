@@ -1,0 +1,237 @@
+/* main.c: cirr-init, the PID 1 of every cirr image.
+ *
+ *   cirr-init [options] -- CMD [ARGS...]   run CMD like tini
+ *   cirr-init [options] [-f FILE]          run the services in FILE
+ *   cirr-init [options] -f FILE -- CMD     both: CMD is the main service
+ *   cirr-init health                       Docker HEALTHCHECK
+ *   cirr-init check [-f FILE]              validate configuration only
+ *   cirr-init render TEMPLATE              render a template to stdout
+ *
+ * Exit codes: the main service's status (128+N if it died of signal N,
+ * 126/127 if it could not be executed); 99 a dependency was not ready in
+ * time; 100 usage or configuration error; 111 system call failure. */
+#include "config.h"
+#include "health.h"
+#include "log.h"
+#include "render.h"
+#include "secrets.h"
+#include "servicefile.h"
+#include "strbuf.h"
+#include "supervisor.h"
+#include "template.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_SERVICES "/etc/cirr/services"
+#define DEFAULT_RUNDIR "/run/cirr"
+#define DEFAULT_SECRETS "/run/secrets"
+#define CIRR_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: cirr-init [-v|-q] [-T] [-f FILE] [--prefix] [--orphan-grace DUR] [-- CMD [ARGS...]]\n"
+    "       cirr-init health | check [-f FILE] | render TEMPLATE | --version\n";
+
+struct options {
+    const char *file;
+    int prefix;
+    int verbosity_delta;
+    unsigned orphan_grace_ms;
+    char **cmd;
+};
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"file", required_argument, NULL, 'f'},
+        {"prefix", no_argument, NULL, 'P'},
+        {"orphan-grace", required_argument, NULL, 'G'},
+        {"timestamps", no_argument, NULL, 'T'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    /* '+': stop at the first non-option, as tini does */
+    while ((c = getopt_long(argc, argv, "+f:vqTsgh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': o->file = optarg; break;
+        case 'P': o->prefix = 1; break;
+        case 'v': o->verbosity_delta++; break;
+        case 'q': o->verbosity_delta--; break;
+        case 'T': log_timestamps = 1; break;
+        case 's': case 'g': break; /* tini's -s and -g: always on here */
+        case 'G':
+            if (parse_duration_ms(optarg, &o->orphan_grace_ms) < 0)
+                die(100, "--orphan-grace: invalid duration '%s'", optarg);
+            break;
+        case 'V': printf("cirr-init %s\n", CIRR_VERSION); exit(0);
+        case 'h': fputs(usage, stdout); exit(0);
+        default: fputs(usage, stderr); exit(100);
+        }
+    }
+    if (optind < argc)
+        o->cmd = argv + optind;
+}
+
+static const char *env_lookup(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+static int env_is_secret(const char *name, void *ctx)
+{
+    (void)ctx;
+    return secrets_is_secret(name);
+}
+
+const struct template_env template_process_env = {env_lookup, env_is_secret, NULL};
+
+static void redact(char *buf, size_t cap) { secrets_redact(buf, cap); }
+
+static void load_secrets(void)
+{
+    char msg[512];
+    log_set_redactor(redact);
+    if (secrets_load(env_or("CIRR_SECRETS_DIR", DEFAULT_SECRETS), msg, sizeof msg) < 0)
+        die(100, "%s", msg);
+}
+
+/* The command after -- becomes a service named after the program. */
+static void add_command_service(struct config *cfg, char **cmd, int prefix)
+{
+    cfg->services = xrealloc(cfg->services, (cfg->service_count + 1) * sizeof *cfg->services);
+    struct service *s = &cfg->services[cfg->service_count++];
+    memset(s, 0, sizeof *s);
+    char *copy = xstrdup(cmd[0]);
+    s->name = xstrdup(basename(copy));
+    free(copy);
+    size_t n = 0;
+    while (cmd[n])
+        n++;
+    s->argv = xmalloc((n + 1) * sizeof *s->argv);
+    for (size_t i = 0; i <= n; i++)
+        s->argv[i] = cmd[i] ? xstrdup(cmd[i]) : NULL;
+    s->is_main = 1;
+    s->restart = RESTART_NEVER;
+    s->stop_signal = SIGTERM;
+    s->stop_timeout_ms = DEFAULT_STOP_TIMEOUT_MS;
+    s->wait_timeout_ms = DEFAULT_WAIT_TIMEOUT_MS;
+    s->prefix_output = prefix;
+    for (unsigned i = 0; i + 1 < cfg->service_count; i++)
+        cfg->services[i].is_main = 0;
+}
+
+static void load_config(struct config *cfg, const struct options *o)
+{
+    char err[512];
+    const char *file = o->file ? o->file : getenv("CIRR_SERVICES");
+    if (!file && !o->cmd && access(DEFAULT_SERVICES, F_OK) == 0)
+        file = DEFAULT_SERVICES;
+    if (!file && !o->cmd)
+        die(100, "nothing to run: give a command after -- or a service file (-f FILE)");
+    if (file) {
+        char *text = secrets_read_file(file, 1024 * 1024);
+        if (!text)
+            die(100, "cannot read service file %s: %s", file, strerror(errno));
+        int rc = servicefile_parse(file, text, &template_process_env, cfg, err, sizeof err);
+        free(text);
+        if (rc < 0)
+            die(100, "%s", err);
+    }
+    if (o->cmd)
+        add_command_service(cfg, o->cmd, o->prefix);
+    if (config_finish(cfg, err, sizeof err) < 0)
+        die(100, "%s", err);
+}
+
+static int render_command(int argc, char **argv)
+{
+    if (argc != 3)
+        die(100, "usage: cirr-init render TEMPLATE");
+    load_secrets();
+    char *text = secrets_read_file(argv[2], 1024 * 1024);
+    if (!text)
+        die(100, "cannot read template %s: %s", argv[2], strerror(errno));
+    char *out;
+    struct template_error terr;
+    if (template_render(text, &template_process_env, &out, NULL, &terr) < 0)
+        die(100, "%s:%d: %s", argv[2], terr.line, terr.message);
+    printf("%s\n", out);
+    free(out);
+    free(text);
+    return 0;
+}
+
+static void set_verbosity(const struct options *o)
+{
+    const char *v = getenv("CIRR_VERBOSITY");
+    if (v && *v)
+        log_verbosity = atoi(v);
+    log_verbosity += o->verbosity_delta;
+    const char *ts = getenv("CIRR_LOG_TIMESTAMPS");
+    if (ts && strcmp(ts, "1") == 0)
+        log_timestamps = 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    struct config cfg = {0};
+    struct supervisor sup;
+    log_prog = "cirr-init";
+
+    /* 1. Subcommands that start nothing. */
+    if (argc >= 2 && strcmp(argv[1], "health") == 0)
+        return health_main(env_or("CIRR_RUNDIR", DEFAULT_RUNDIR));
+    if (argc >= 2 && strcmp(argv[1], "render") == 0)
+        return render_command(argc, argv);
+    int check_only = argc >= 2 && strcmp(argv[1], "check") == 0;
+
+    /* 2. Options; a tini-style command line is quiet unless asked. */
+    parse_options(argc - check_only, argv + check_only, &o);
+    log_verbosity = o.cmd && !o.file && !getenv("CIRR_SERVICES") ? LOG_WARN : LOG_INFO;
+    set_verbosity(&o);
+    o.orphan_grace_ms = o.orphan_grace_ms ? o.orphan_grace_ms : 2000;
+    if (getenv("CIRR_ORPHAN_GRACE") && parse_duration_ms(getenv("CIRR_ORPHAN_GRACE"), &o.orphan_grace_ms) < 0)
+        die(100, "CIRR_ORPHAN_GRACE: invalid duration '%s'", getenv("CIRR_ORPHAN_GRACE"));
+
+    /* 3. Secrets, configuration and templates: all checked before anything
+     *    starts, so a bad setting never leaves a service half-started. */
+    load_secrets();
+    load_config(&cfg, &o);
+    if (check_only) {
+        printf("%s: ok (%u services and tasks, %u probes)\n", cfg.path ? cfg.path : "command line",
+               cfg.service_count, cfg.probe_count);
+        config_free(&cfg);
+        return 0;
+    }
+    char err[512];
+    if (render_all(&cfg, &template_process_env, err, sizeof err) < 0)
+        die(100, "%s", err);
+
+    /* 4. Signals, subreaper, run directory; then supervise until done. */
+    if (supervisor_init(&sup, &cfg, env_or("CIRR_RUNDIR", DEFAULT_RUNDIR)) < 0)
+        die_sys(111, "unable to set up signal handling");
+    sup.orphan_grace_ms = o.orphan_grace_ms;
+    if (o.cmd && !o.prefix && isatty(STDIN_FILENO))
+        sup.tty_fd = STDIN_FILENO;
+    for (unsigned i = 0; i < sup.nsvc; i++)
+        sup.svc[i].forward_trigger = o.cmd && sup.svc[i].cfg->is_main;
+    int code = supervisor_run(&sup);
+    supervisor_free(&sup);
+    config_free(&cfg);
+    return code;
+}

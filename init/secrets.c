@@ -1,0 +1,258 @@
+/* secrets.c: loads NAME_FILE and /run/secrets/NAME secrets (see secrets.h). */
+#include "secrets.h"
+
+#include "strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define SECRET_MAX (64 * 1024)
+#define LOADED_MAX 256
+
+/* Names of variables loaded from files (static storage for the run). */
+static char *loaded[LOADED_MAX];
+static size_t loaded_count;
+
+static void remember(const char *name)
+{
+    if (loaded_count < LOADED_MAX)
+        loaded[loaded_count++] = xstrdup(name);
+}
+
+static int valid_name(const char *s, size_t n)
+{
+    if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+char *secrets_read_file(const char *path, size_t max)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct strbuf sb = {0};
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        if (sb.len + (size_t)n > max) {
+            strbuf_free(&sb);
+            close(fd);
+            errno = EFBIG;
+            return NULL;
+        }
+        strbuf_add(&sb, buf, (size_t)n);
+    }
+    int saved = errno;
+    close(fd);
+    if (n < 0) {
+        strbuf_free(&sb);
+        errno = saved;
+        return NULL;
+    }
+    char *s = strbuf_take(&sb);
+    size_t len = strlen(s);
+    while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+        s[--len] = '\0';
+    return s;
+}
+
+static int named_like_secret(const char *name);
+
+/* Is VAR=path (VAR being NAME_FILE) a secret reference? Many tools use
+ * *_FILE for ordinary files (SSL_CERT_FILE, TF_CLI_CONFIG_FILE, ...), and
+ * loading those would break them. So: when the path is in the secrets
+ * folder, when NAME is named like a secret, or when NAME is listed in
+ * CIRR_FILE_ENV=NAME1,NAME2. */
+static int is_reference(const char *name, size_t n, const char *path, const char *dir)
+{
+    char buf[256];
+    if (n >= sizeof buf)
+        return 0;
+    memcpy(buf, name, n);
+    buf[n] = '\0';
+    size_t dlen = dir ? strlen(dir) : 0;
+    if (dlen && strncmp(path, dir, dlen) == 0 && path[dlen] == '/')
+        return 1;
+    if (named_like_secret(buf))
+        return 1;
+    const char *list = getenv("CIRR_FILE_ENV");
+    while (list && *list) {
+        size_t len = strcspn(list, ",");
+        if (len == n && strncmp(list, name, n) == 0)
+            return 1;
+        list += len + (list[len] == ',');
+    }
+    return 0;
+}
+
+/* Collect the names NAME for which NAME_FILE is set (environ changes as we go). */
+static size_t file_variables(const char *dir, char ***names_out)
+{
+    size_t count = 0;
+    char **names = NULL;
+    for (char **e = environ; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq || eq - *e <= 5 || strncmp(eq - 5, "_FILE", 5) != 0)
+            continue;
+        size_t n = (size_t)(eq - *e) - 5;
+        if (!valid_name(*e, n) || !is_reference(*e, n, eq + 1, dir))
+            continue;
+        names = xrealloc(names, (count + 1) * sizeof *names);
+        names[count] = xmalloc(n + 1);
+        memcpy(names[count], *e, n);
+        names[count][n] = '\0';
+        count++;
+    }
+    *names_out = names;
+    return count;
+}
+
+static int load_file_variable(const char *name, char *msg, size_t cap)
+{
+    char file_var[256];
+    snprintf(file_var, sizeof file_var, "%s_FILE", name);
+    const char *path = getenv(file_var);
+    const char *direct = getenv(name);
+    if (!path || !*path) {
+        unsetenv(file_var);
+        return 0;
+    }
+    if (direct && *direct) {
+        snprintf(msg, cap, "both %s and %s are set; set only one", name, file_var);
+        return -1;
+    }
+    char *value = secrets_read_file(path, SECRET_MAX);
+    if (!value) {
+        snprintf(msg, cap, "cannot read %s=%s: %s", file_var, path, strerror(errno));
+        return -1;
+    }
+    setenv(name, value, 1);
+    memset(value, 0, strlen(value));
+    free(value);
+    unsetenv(file_var);
+    remember(name);
+    return 0;
+}
+
+static int load_secrets_dir(const char *dir, char *msg, size_t cap)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0; /* no secrets folder: nothing to load */
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (name[0] == '.' || !valid_name(name, strlen(name)) || getenv(name))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        struct stat st;
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        char *value = secrets_read_file(path, SECRET_MAX);
+        if (!value) {
+            snprintf(msg, cap, "cannot read secret file %s: %s", path, strerror(errno));
+            rc = -1;
+            break;
+        }
+        setenv(name, value, 1);
+        memset(value, 0, strlen(value));
+        free(value);
+        remember(name);
+    }
+    closedir(d);
+    return rc;
+}
+
+int secrets_load(const char *dir, char *msg, size_t cap)
+{
+    char **names;
+    size_t count = file_variables(dir, &names);
+    int rc = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (rc == 0)
+            rc = load_file_variable(names[i], msg, cap);
+        free(names[i]);
+    }
+    free(names);
+    if (rc == 0 && dir)
+        rc = load_secrets_dir(dir, msg, cap);
+    return rc;
+}
+
+static int named_like_secret(const char *name)
+{
+    static const char *const words[] = {"PASSWORD", "PASSWD", "SECRET", "TOKEN"};
+    char upper[256];
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof upper; n++)
+        upper[n] = (char)(name[n] >= 'a' && name[n] <= 'z' ? name[n] - 32 : name[n]);
+    upper[n] = '\0';
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strstr(upper, words[i]))
+            return 1;
+    return n >= 4 && strcmp(upper + n - 4, "_KEY") == 0;
+}
+
+int secrets_is_secret(const char *name)
+{
+    for (size_t i = 0; i < loaded_count; i++)
+        if (strcmp(loaded[i], name) == 0)
+            return 1;
+    return named_like_secret(name);
+}
+
+static void replace_all(char *buf, size_t cap, const char *value)
+{
+    static const char mask[] = "[redacted]";
+    size_t vlen = strlen(value), mlen = sizeof mask - 1;
+    char *hit;
+    char *from = buf;
+    while ((hit = strstr(from, value)) != NULL) {
+        if ((size_t)(hit - buf) + mlen + 1 > cap) {
+            *hit = '\0'; /* no room for the mask: cut the line here */
+            return;
+        }
+        size_t tail = strlen(hit + vlen);
+        if ((size_t)(hit - buf) + mlen + tail + 1 > cap)
+            tail = cap - (size_t)(hit - buf) - mlen - 1;
+        memmove(hit + mlen, hit + vlen, tail);
+        memcpy(hit, mask, mlen);
+        hit[mlen + tail] = '\0';
+        from = hit + mlen;
+    }
+}
+
+void secrets_redact(char *buf, size_t cap)
+{
+    if (cap < 16)
+        return;
+    for (char **e = environ; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq || strlen(eq + 1) < 3)
+            continue;
+        char name[256];
+        size_t n = (size_t)(eq - *e);
+        if (n >= sizeof name)
+            continue;
+        memcpy(name, *e, n);
+        name[n] = '\0';
+        if (secrets_is_secret(name))
+            replace_all(buf, cap, eq + 1);
+    }
+}

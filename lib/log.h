@@ -1,0 +1,37 @@
+/* log.h: one stderr line per event, "prog[service]: level: message".
+ *
+ * Every program sets log_prog once. Messages pass through a redaction hook
+ * (log_set_redactor) so that a secret value can never reach a log line, even
+ * when it turns up inside a peer's error text. */
+#ifndef CIRR_LOG_H
+#define CIRR_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_FATAL = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+
+extern const char *log_prog;   /* program name, static storage */
+extern int log_verbosity;      /* messages above this level are dropped */
+extern int log_timestamps;     /* prefix an ISO 8601 UTC timestamp */
+
+/* A redactor rewrites buf (NUL-terminated, capacity cap) in place. */
+typedef void (*log_redactor)(char *buf, size_t cap);
+void log_set_redactor(log_redactor fn);
+
+/* Apply the installed redactor to buf (used for status files too). */
+void log_redact(char *buf, size_t cap);
+
+/* service may be NULL. A trailing newline is added. */
+void log_msg(enum log_level level, const char *service, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Log at LOG_FATAL and exit(code). */
+void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* Like die(), appending ": strerror(errno)". */
+void die_sys(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* Format "YYYY-MM-DDTHH:MM:SS.mmmZ " into buf (cap >= 32); returns length. */
+size_t log_format_time(char *buf, size_t cap);
+
+#endif
