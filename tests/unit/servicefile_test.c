@@ -1,0 +1,193 @@
+/* Unit tests of the service-file parser (init/servicefile.c, config.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "servicefile.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *lookup(const char *name, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(name, "PG_HOST") == 0) return "db";
+    return getenv(name);
+}
+
+static const struct template_env env = {lookup, NULL, NULL};
+
+static int parse(const char *text, struct config *cfg, char *err, size_t cap)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (servicefile_parse("svc.conf", text, &env, cfg, err, cap) < 0)
+        return -1;
+    return config_finish(cfg, err, cap);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+    struct config cfg;
+    char err[512] = "";
+    assert_int_equal(parse(text, &cfg, err, sizeof err), -1);
+    if (strcmp(err, want) != 0)
+        fail_msg("got error '%s', want '%s'", err, want);
+    config_free(&cfg);
+}
+
+static const char full[] =
+    "# the archive\n"
+    "[probe pg]\n"
+    "kind = postgres\n"
+    "conninfo = host=${PG_HOST} port=5432 user=postgres\n"
+    "query = yes\n"
+    "password-env = POSTGRES_PASSWORD\n"
+    "timeout = 3s\n"
+    "interval = 500ms\n"
+    "\n"
+    "[probe web]\n"
+    "kind = http\n"
+    "url = http://localhost:8042/system\n"
+    "status = 200\n"
+    "user = admin\n"
+    "password-env = ORTHANC_PASSWORD\n"
+    "\n"
+    "[service viewer]\n"
+    "command = /bin/sleep 100\n"
+    "after = orthanc\n"
+    "\n"
+    "[task setup]\n"
+    "command = /bin/true\n"
+    "\n"
+    "[service orthanc]\n"
+    "  command = /usr/sbin/Orthanc \"/etc/orthanc dir/\" --verbose\n"
+    "  wait = pg\n"
+    "  ready = web\n"
+    "  restart = on-failure\n"
+    "  stop-signal = INT\n"
+    "  stop-timeout = 5s\n"
+    "  user = 0:0\n"
+    "  umask = 027\n"
+    "  env = PATH, TZ\n"
+    "  template = /etc/cirr/orthanc.json.in /etc/orthanc/orthanc.json\n"
+    "  traefik-rule = PathPrefix(`/archive`)\n"
+    "  traefik-port = 8042\n"
+    "  traefik-dir = /traefik\n"
+    "  main = yes\n";
+
+static void test_full_file(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[512] = "";
+    if (parse(full, &cfg, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(cfg.service_count, 3);
+    assert_int_equal(cfg.probe_count, 2);
+    /* tasks first, then services in dependency order */
+    assert_string_equal(cfg.services[0].name, "setup");
+    assert_true(cfg.services[0].is_task);
+    assert_string_equal(cfg.services[1].name, "orthanc");
+    assert_string_equal(cfg.services[2].name, "viewer");
+    struct service *o = config_service(&cfg, "orthanc");
+    assert_string_equal(o->argv[0], "/usr/sbin/Orthanc");
+    assert_string_equal(o->argv[1], "/etc/orthanc dir/");
+    assert_string_equal(o->argv[2], "--verbose");
+    assert_null(o->argv[3]);
+    assert_int_equal(o->restart, RESTART_ON_FAILURE);
+    assert_int_equal(o->stop_signal, SIGINT);
+    assert_int_equal(o->stop_timeout_ms, 5000);
+    assert_int_equal(o->umask, 027);
+    assert_true(o->has_user);
+    assert_string_equal(o->env_allow[0], "PATH");
+    assert_string_equal(o->env_allow[1], "TZ");
+    assert_string_equal(o->templates[0].dst, "/etc/orthanc/orthanc.json");
+    assert_string_equal(o->health[0], "web"); /* health defaults to ready */
+    assert_true(o->is_main);
+    assert_false(config_service(&cfg, "viewer")->is_main);
+    struct probe *pg = config_probe(&cfg, "pg");
+    assert_int_equal(pg->kind, PROBE_POSTGRES);
+    assert_string_equal(pg->target, "host=db port=5432 user=postgres");
+    assert_int_equal(pg->timeout_ms, 3000);
+    assert_int_equal(pg->interval_ms, 500);
+    assert_true(pg->pg_query);
+    config_free(&cfg);
+}
+
+static void test_first_service_is_main_by_default(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse("[service a]\ncommand=x\n[service b]\ncommand=y\n", &cfg, err, sizeof err), 0);
+    assert_true(config_service(&cfg, "a")->is_main);
+    assert_false(config_service(&cfg, "b")->is_main);
+    config_free(&cfg);
+}
+
+static void test_errors_name_file_and_line(void **state)
+{
+    (void)state;
+    expect_error("[service a]\ncommand = x\ncolour = blue\n",
+                 "svc.conf:3: unknown key 'colour' for a service");
+    expect_error("[service a]\ncommand = x\nthis is not a pair\n",
+                 "svc.conf:3: expected 'key = value' or a [section] header");
+    expect_error("command = x\n", "svc.conf:1: 'command' outside a section");
+    expect_error("[probe p]\nkind = smtp\n",
+                 "svc.conf:2: unknown probe kind 'smtp' (expected http, https, postgres, tcp or exec)");
+    expect_error("[probe p]\nurl = http://x/\n[service a]\ncommand=x\n", "svc.conf:1: probe p has no 'kind'");
+    expect_error("[daemon a]\n", "svc.conf:1: unknown section 'daemon' (expected service, task or probe)");
+    expect_error("[service a\n", "svc.conf:1: malformed section header (expected [service NAME], [task NAME] or [probe NAME])");
+    expect_error("[service a]\ncommand = x\nrestart = sometimes\n",
+                 "svc.conf:3: restart: expected always, on-failure or never, got 'sometimes'");
+    expect_error("[service a]\ncommand = x\nstop-timeout = soon\n",
+                 "svc.conf:3: stop-timeout: invalid duration 'soon' (examples: 5s, 250ms, 2m)");
+    expect_error("[service a]\ncommand = x\nuser = no-such-user-here\n",
+                 "svc.conf:3: unknown user 'no-such-user-here' (not in /etc/passwd)");
+    expect_error("[service a]\ncommand = x\nwait = nope\n", "svc.conf:1: a: wait names unknown probe 'nope'");
+    expect_error("[service a]\ncommand = x\nafter = b\n[service b]\ncommand = y\nafter = a\n",
+                 "svc.conf:1: a: 'after' forms a cycle");
+    expect_error("[service a]\nrestart = always\n", "svc.conf:1: service a has no 'command'");
+    expect_error("[task t]\ncommand = x\nrestart = always\n", "svc.conf:3: unknown key 'restart' for a task");
+    expect_error("[service a]\ncommand = x\n[service a]\ncommand = y\n", "svc.conf:3: 'a' is declared twice");
+    expect_error("[service a]\ncommand = \"unterminated\n", "svc.conf:2: command: unterminated quote");
+    expect_error("[service a]\ncommand = ${MISSING_VAR_X:?set it}\n",
+                 "svc.conf:2: command: MISSING_VAR_X: set it");
+    expect_error("[probe p]\nkind = http\nurl = ftp://x/\n[service a]\ncommand = x\n",
+                 "svc.conf:1: probe p: url must start with http://");
+    expect_error("[service a]\ncommand = x\ntraefik-rule = Path(`/a`)\n",
+                 "svc.conf:1: a: traefik-rule needs traefik-port and traefik-dir (or CIRR_TRAEFIK_DIR)");
+    expect_error("[task t]\ncommand = x\n", "svc.conf: no service to run (declare a [service] or give a command after --)");
+}
+
+static void test_durations(void **state)
+{
+    (void)state;
+    unsigned ms;
+    assert_int_equal(parse_duration_ms("5", &ms), 0);
+    assert_int_equal(ms, 5000);
+    assert_int_equal(parse_duration_ms("250ms", &ms), 0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(parse_duration_ms("1.5s", &ms), 0);
+    assert_int_equal(ms, 1500);
+    assert_int_equal(parse_duration_ms("2m", &ms), 0);
+    assert_int_equal(ms, 120000);
+    assert_int_equal(parse_duration_ms("-1s", &ms), -1);
+    assert_int_equal(parse_duration_ms("5 s", &ms), -1);
+    assert_int_equal(parse_duration_ms("2000h", &ms), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_file),
+        cmocka_unit_test(test_first_service_is_main_by_default),
+        cmocka_unit_test(test_errors_name_file_and_line),
+        cmocka_unit_test(test_durations),
+    };
+    return cmocka_run_group_tests_name("servicefile", tests, NULL, NULL);
+}
