@@ -5,6 +5,7 @@
 #include "backoff.h"
 #include "log.h"
 #include "relay.h"
+#include "signame.h"
 #include "spawn.h"
 #include "strbuf.h"
 #include "traefik.h"
@@ -184,7 +185,7 @@ static void send_stop(struct supervisor *sup, struct svc_rt *s, uint64_t now)
 {
     int sig = s->forward_trigger && sup->trigger_signal ? sup->trigger_signal : s->cfg->stop_signal;
     unregister(sup, s);
-    log_msg(LOG_INFO, s->cfg->name, "stopping with %s (up to %.1fs)", strsignal(sig),
+    log_msg(LOG_INFO, s->cfg->name, "stopping with %s (up to %.1fs)", signal_name(sig),
             s->cfg->stop_timeout_ms / 1000.0);
     if (kill(-s->pid, sig) < 0)
         kill(s->pid, sig);
@@ -237,7 +238,7 @@ void begin_shutdown(struct supervisor *sup, int exit_code, int trigger_signal)
     sup->trigger_signal = trigger_signal;
     sup->status_dirty = 1;
     if (trigger_signal)
-        log_msg(LOG_INFO, NULL, "received %s; shutting down", strsignal(trigger_signal));
+        log_msg(LOG_INFO, NULL, "received %s; shutting down", signal_name(trigger_signal));
     else
         log_msg(LOG_INFO, NULL, "shutting down");
     probes_kill_all(sup);

@@ -1,6 +1,7 @@
 /* servicefile.c: parses the service file (see servicefile.h). */
 #include "servicefile.h"
 
+#include "signame.h"
 #include "strbuf.h"
 
 #include <ctype.h>
@@ -139,21 +140,6 @@ static int parse_bool(const char *s, int *out)
         if (strcasecmp(s, no[i]) == 0)
             return *out = 0, 0;
     }
-    return -1;
-}
-
-int parse_signal_name(const char *s);
-int parse_signal_name(const char *s)
-{
-    static const struct { const char *name; int sig; } table[] = {
-        {"TERM", SIGTERM}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"HUP", SIGHUP},
-        {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"WINCH", SIGWINCH},
-    };
-    if (strncasecmp(s, "SIG", 3) == 0)
-        s += 3;
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
-        if (strcasecmp(s, table[i].name) == 0)
-            return table[i].sig;
     return -1;
 }
 

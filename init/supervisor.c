@@ -3,6 +3,7 @@
 #include "supervisor.h"
 
 #include "log.h"
+#include "signame.h"
 #include "spawn.h"
 #include "strbuf.h"
 
@@ -138,7 +139,7 @@ static void handle_signals(struct supervisor *sup, uint64_t now)
         case SIGUSR1:
         case SIGUSR2:
         case SIGWINCH: forward(sup, sig); break;
-        default: log_msg(LOG_DEBUG, NULL, "ignoring %s", strsignal(sig)); break;
+        default: log_msg(LOG_DEBUG, NULL, "ignoring %s", signal_name(sig)); break;
         }
     }
     reap(sup, now); /* SIGCHLDs coalesce: always look once more */
