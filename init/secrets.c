@@ -203,6 +203,8 @@ static int named_like_secret(const char *name)
     for (; name[n] && n + 1 < sizeof upper; n++)
         upper[n] = (char)(name[n] >= 'a' && name[n] <= 'z' ? name[n] - 32 : name[n]);
     upper[n] = '\0';
+    if (n >= 5 && strcmp(upper + n - 5, "_FILE") == 0)
+        return 0; /* a path to a secret, not one */
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strstr(upper, words[i]))
             return 1;
