@@ -34,8 +34,8 @@ static void sync_dir(const char *path)
     }
 }
 
-int atomicfile_write(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
-                     gid_t gid)
+static int write_file(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
+                      gid_t gid, int durable)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.new", path) >= (int)sizeof tmp) {
@@ -47,7 +47,7 @@ int atomicfile_write(const char *path, const char *data, size_t len, mode_t mode
     if (fd < 0)
         return -1;
     if (fchmod(fd, mode) < 0 || ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0) ||
-        write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         int saved = errno;
         close(fd);
         unlink(tmp);
@@ -60,6 +60,18 @@ int atomicfile_write(const char *path, const char *data, size_t len, mode_t mode
         errno = saved;
         return -1;
     }
-    sync_dir(path);
+    if (durable)
+        sync_dir(path);
     return 0;
+}
+
+int atomicfile_write(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
+                     gid_t gid)
+{
+    return write_file(path, data, len, mode, uid, gid, 1);
+}
+
+int atomicfile_replace(const char *path, const char *data, size_t len, mode_t mode)
+{
+    return write_file(path, data, len, mode, (uid_t)-1, (gid_t)-1, 0);
 }

@@ -12,4 +12,9 @@
 int atomicfile_write(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,
                      gid_t gid);
 
+/* The same without the fsyncs: atomic for readers but not durable across a
+ * power loss. For runtime state under /run (a tmpfs), where fsync buys
+ * nothing and costs start-up time. */
+int atomicfile_replace(const char *path, const char *data, size_t len, mode_t mode);
+
 #endif

@@ -67,7 +67,7 @@ void status_publish(struct supervisor *sup)
         add_probe(&sb, &sup->probes[i]);
     char path[4096];
     snprintf(path, sizeof path, "%s/status", sup->rundir);
-    if (atomicfile_write(path, sb.data, sb.len, 0644, (uid_t)-1, (gid_t)-1) < 0) {
+    if (atomicfile_replace(path, sb.data, sb.len, 0644) < 0) {
         log_msg(LOG_WARN, NULL, "cannot write %s: %s; `cirr-init health` will fail", path,
                 strerror(errno));
         sup->rundir = NULL; /* say it once */

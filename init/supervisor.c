@@ -199,6 +199,15 @@ static unsigned signal_children(struct supervisor *sup, int sig)
  * period to finish their writes, KILL the rest, and wait for all of them. */
 static void step_orphans(struct supervisor *sup, uint64_t now)
 {
+    /* Usually nothing is left: find out before scanning /proc. */
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+        probes_reaped(sup, pid, st, now);
+    if (pid < 0 && errno == ECHILD) {
+        sup->phase = PHASE_DONE;
+        return;
+    }
     if (!sup->orphan_deadline) {
         sup->orphan_deadline = now + sup->orphan_grace_ms;
         sup->status_dirty = 1;
@@ -217,12 +226,6 @@ static void step_orphans(struct supervisor *sup, uint64_t now)
             log_msg(LOG_INFO, NULL, "waiting up to %.1fs for %u orphaned process(es)",
                     sup->orphan_grace_ms / 1000.0, sup->ntermed - before);
     }
-    int st;
-    pid_t pid;
-    while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-        probes_reaped(sup, pid, st, now);
-    if (pid < 0 && errno == ECHILD)
-        sup->phase = PHASE_DONE;
 }
 
 uint64_t next_deadline(const struct supervisor *sup)
