@@ -21,7 +21,7 @@ ASAN_LIBS  := -lcurl -lpq
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_test.c))
 
-.PHONY: all deps sysroot init init-asan unit test test-unit test-behaviour bench-init clean
+.PHONY: all deps sysroot init init-asan unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -61,6 +61,13 @@ test: deps
 	$(MAKE) sysroot
 	$(MAKE) test-unit
 	$(MAKE) test-behaviour
+
+# The README's first command: until the stack demo exists (issue 6), a
+# short tour of cirr-init.
+demo: deps
+	$(MAKE) sysroot
+	$(MAKE) init
+	sh ci/demo-init $(BUILD)/cirr-init
 
 bench-init: deps $(BUILD)/cirr-init
 	$(PYTHON) bench/init_bench.py $(abspath $(BUILD)/cirr-init)
