@@ -21,7 +21,7 @@ ASAN_LIBS  := -lcurl -lpq
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_test.c))
 
-.PHONY: all deps sysroot init init-asan unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all deps sysroot init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -41,6 +41,12 @@ $(BUILD)/asan/cirr-init: $(INIT_SRC) $(INIT_HDR)
 	@mkdir -p $(@D)
 	gcc $(ASAN_FLAGS) -o $@ $(INIT_SRC) $(ASAN_LIBS)
 
+# Plain glibc debug build, for valgrind (which cannot see a static binary's heap).
+init-debug: $(BUILD)/debug/cirr-init
+$(BUILD)/debug/cirr-init: $(INIT_SRC) $(INIT_HDR)
+	@mkdir -p $(@D)
+	gcc $(WARN) -g -O1 $(INC) -I/usr/include/postgresql -o $@ $(INIT_SRC) $(ASAN_LIBS)
+
 # Each unit test links the init sources it needs but main.c.
 UNIT_DEPS := $(filter-out init/main.c,$(INIT_SRC))
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_DEPS) $(INIT_HDR)
@@ -52,8 +58,9 @@ unit: $(UNIT_TESTS)
 test-unit: unit
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
-test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init
+test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init $(BUILD)/debug/cirr-init
 	CIRR_INIT=$(abspath $(BUILD)/cirr-init) CIRR_INIT_ASAN=$(abspath $(BUILD)/asan/cirr-init) \
+	  CIRR_INIT_DEBUG=$(abspath $(BUILD)/debug/cirr-init) \
 	  $(PYTHON) -m pytest -q tests/behaviour
 
 # The README's test command.
