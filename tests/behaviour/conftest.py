@@ -5,6 +5,7 @@ with a small clean environment and a private run/secrets folder.
 Every behaviour test runs twice: with the static musl build and with the
 ASan/UBSan build (any sanitizer report makes the test fail)."""
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -103,7 +104,7 @@ class Box:
         e = dict(self.env, **(env or {}))
         cmd = [self.init, *args]
         if pid1:
-            cmd = ["unshare", "--pid", "--fork", "--mount-proc", *cmd]
+            cmd = [shutil.which("unshare") or "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", *cmd]
         out = open(self.path / "stdout", "wb")
         err = open(self.path / "stderr", "wb")
         proc = subprocess.Popen(cmd, env=e, stdout=out, stderr=err, stdin=subprocess.DEVNULL,

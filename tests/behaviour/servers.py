@@ -41,7 +41,7 @@ class Postgres:
         return os.path.join(self.dir, "data")
 
     def _as_pg(self, *cmd):
-        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True,
+        subprocess.run([shutil.which("runuser") or "/usr/sbin/runuser", "-u", "postgres", "--", *cmd], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
 
     def start(self):
