@@ -5,7 +5,7 @@ BUILD      ?= build
 SYSROOT    := $(BUILD)/sysroot
 PYTHON     ?= /usr/bin/python3
 WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-INIT_SRC   := $(wildcard init/*.c) lib/log.c lib/strbuf.c
+INIT_SRC   := $(wildcard init/*.c) lib/log.c lib/strbuf.c lib/atomicfile.c
 INIT_HDR   := $(wildcard init/*.h lib/*.h)
 INC        := -Iinit -Ilib
 
@@ -21,7 +21,7 @@ ASAN_LIBS  := -lcurl -lpq
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_test.c))
 
-.PHONY: all deps sysroot init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all deps sysroot images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -62,6 +62,17 @@ test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init $(BUILD)/debug/cirr-i
 	CIRR_INIT=$(abspath $(BUILD)/cirr-init) CIRR_INIT_ASAN=$(abspath $(BUILD)/asan/cirr-init) \
 	  CIRR_INIT_DEBUG=$(abspath $(BUILD)/debug/cirr-init) \
 	  $(PYTHON) -m pytest -q tests/behaviour
+
+# Image helpers: static musl programs copied into images.
+$(BUILD)/images-bin/cirr-pg-init: images/postgres/pg_init.c images/postgres/pgtune.c images/postgres/pgtune.h lib/log.c lib/strbuf.c lib/atomicfile.c $(SYSROOT)/STAMP
+	@mkdir -p $(@D)
+	musl-gcc $(MUSL_CFLAGS) -Iimages/postgres -o $@ images/postgres/pg_init.c images/postgres/pgtune.c lib/log.c lib/strbuf.c lib/atomicfile.c -static -s
+
+IMAGE_BINS := $(BUILD)/images-bin/cirr-pg-init
+IMAGES     := images/postgres
+
+images: $(BUILD)/cirr-init $(IMAGE_BINS)
+	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
 # The README's test command.
 test: deps
