@@ -68,8 +68,13 @@ $(BUILD)/images-bin/cirr-pg-init: images/postgres/pg_init.c images/postgres/pgtu
 	@mkdir -p $(@D)
 	musl-gcc $(MUSL_CFLAGS) -Iimages/postgres -o $@ images/postgres/pg_init.c images/postgres/pgtune.c lib/log.c lib/strbuf.c lib/atomicfile.c -static -s
 
-IMAGE_BINS := $(BUILD)/images-bin/cirr-pg-init
-IMAGES     := images/postgres
+ORTHANC_SETUP_SRC := images/orthanc/orthanc_setup.c images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/log.c lib/strbuf.c lib/atomicfile.c
+$(BUILD)/images-bin/cirr-orthanc-setup: $(ORTHANC_SETUP_SRC) $(wildcard images/orthanc/*.h) $(SYSROOT)/STAMP
+	@mkdir -p $(@D)
+	musl-gcc $(MUSL_CFLAGS) -Iimages/orthanc -o $@ $(ORTHANC_SETUP_SRC) $(MUSL_LDFLAGS) -lpq -lpgcommon_shlib -lpgport_shlib
+
+IMAGE_BINS := $(BUILD)/images-bin/cirr-pg-init $(BUILD)/images-bin/cirr-orthanc-setup
+IMAGES     := images/postgres images/orthanc
 
 images: $(BUILD)/cirr-init $(IMAGE_BINS)
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)

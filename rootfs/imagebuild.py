@@ -73,6 +73,7 @@ def base_tree(init_bin):
     t.add_host_file("etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/ca-certificates.crt", mode=0o644)
     for zone in ZONES:
         t.add_host_file(f"usr/share/zoneinfo/{zone}", f"/usr/share/zoneinfo/{zone}", mode=0o644)
+    t.add_symlink("etc/localtime", "/usr/share/zoneinfo/UTC")  # TZ=... picks another zone
     t.add_host_file("usr/bin/busybox", "/bin/busybox", mode=0o755)
     applets = subprocess.run(["/bin/busybox", "--list-full"], capture_output=True, text=True, check=True)
     for path in applets.stdout.split():

@@ -182,10 +182,12 @@ static void initdb(const struct settings *s)
 
 static void create_databases(const struct settings *s)
 {
-    struct strbuf sql = {0};
+    struct strbuf sql = {0}, names = {0};
     char *list = xstrdup(s->databases);
-    if (strcmp(s->db, "postgres") != 0)
+    if (strcmp(s->db, "postgres") != 0) {
         strbuf_addf(&sql, "CREATE DATABASE \"%s\" OWNER \"%s\"\n", s->db, s->user);
+        strbuf_addf(&names, " %s", s->db);
+    }
     for (char *save = NULL, *db = strtok_r(list, ",", &save); db; db = strtok_r(NULL, ",", &save)) {
         while (*db == ' ')
             db++;
@@ -193,18 +195,20 @@ static void create_databases(const struct settings *s)
             continue;
         check_name("POSTGRES_DATABASES", db);
         strbuf_addf(&sql, "CREATE DATABASE \"%s\" OWNER \"%s\"\n", db, s->user);
+        strbuf_addf(&names, " %s", db);
     }
     free(list);
     if (sql.len) {
         char exe[512];
         snprintf(exe, sizeof exe, "%s/postgres", s->bindir);
         char *argv[] = {exe, "--single", "-D", (char *)s->pgdata, "postgres", NULL};
-        log_msg(LOG_INFO, NULL, "creating databases:%s", sql.data + 0);
+        log_msg(LOG_INFO, NULL, "creating databases:%s", names.data);
         int rc = run_as_postgres(s, argv, sql.data);
         if (rc != 0)
             die(111, "creating the databases failed (single-user postgres exited %d)", rc);
     }
     strbuf_free(&sql);
+    strbuf_free(&names);
 }
 
 static void write_settings(const struct settings *s)
