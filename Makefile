@@ -20,6 +20,9 @@ ASAN_FLAGS := $(WARN) -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefine
 ASAN_LIBS  := -lcurl -lpq
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_test.c))
+# Unit tests of image helpers link those helpers' sources instead of init's.
+ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
+PGTUNE_SRC      := images/postgres/pgtune.c
 
 .PHONY: all deps sysroot images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
@@ -52,6 +55,14 @@ UNIT_DEPS := $(filter-out init/main.c,$(INIT_SRC))
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_DEPS) $(INIT_HDR)
 	@mkdir -p $(@D)
 	gcc $(ASAN_FLAGS) -o $@ $< $(UNIT_DEPS) $(ASAN_LIBS) -lcmocka
+
+$(BUILD)/unit/orthanc_env_test: tests/unit/orthanc_env_test.c $(ORTHANC_ENV_SRC) $(wildcard images/orthanc/*.h)
+	@mkdir -p $(@D)
+	gcc $(ASAN_FLAGS) -Iimages/orthanc -o $@ $< $(ORTHANC_ENV_SRC) -lcmocka
+
+$(BUILD)/unit/pgtune_test: tests/unit/pgtune_test.c $(PGTUNE_SRC) images/postgres/pgtune.h
+	@mkdir -p $(@D)
+	gcc $(ASAN_FLAGS) -Iimages/postgres -o $@ $< $(PGTUNE_SRC) -lcmocka
 
 unit: $(UNIT_TESTS)
 
