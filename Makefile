@@ -24,7 +24,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_
 ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
 PGTUNE_SRC      := images/postgres/pgtune.c
 
-.PHONY: all deps sysroot images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all deps sysroot images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -90,11 +90,16 @@ IMAGES     := images/postgres images/orthanc
 images: $(BUILD)/cirr-init $(IMAGE_BINS)
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
+# Docker tests of the images (the bootstrap installs and starts Docker).
+test-images: images
+	CIRR_IMAGES=$(abspath $(BUILD)/images) $(PYTHON) -m pytest -q tests/images
+
 # The README's test command.
 test: deps
 	$(MAKE) sysroot
 	$(MAKE) test-unit
 	$(MAKE) test-behaviour
+	$(MAKE) test-images
 
 # The README's first command: until the stack demo exists (issue 6), a
 # short tour of cirr-init.
