@@ -108,6 +108,9 @@ demo: deps
 	$(MAKE) init
 	sh ci/demo-init $(BUILD)/cirr-init
 
+bench-images: deps images
+	$(PYTHON) bench/images_bench.py
+
 bench-init: deps $(BUILD)/cirr-init
 	$(PYTHON) bench/init_bench.py $(abspath $(BUILD)/cirr-init)
 
