@@ -13,7 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RETRY_UNTIL_FIRST_PASS_MS 1000u
+/* Until a probe first passes it is retried quickly, then less often:
+ * 100 ms, 200 ms, ... up to 1 s (or its interval, if shorter), so that a
+ * service that starts in 300 ms is ready in about 300 ms, not 1 s. */
+#define FIRST_RETRY_MS 100u
+#define MAX_RETRY_MS 1000u
 
 struct probe_rt *probe_rt_find(struct supervisor *sup, const char *name)
 {
@@ -154,8 +158,13 @@ int probes_reaped(struct supervisor *sup, pid_t pid, int wait_status, uint64_t n
         if (sup->phase < PHASE_STOPPING)
             set_result(sup, p, status == 0 && !p->timed_out ? 0 : 1, reason);
         unsigned wait = p->cfg->interval_ms;
-        if (!p->ever_passed && wait > RETRY_UNTIL_FIRST_PASS_MS)
-            wait = RETRY_UNTIL_FIRST_PASS_MS;
+        if (!p->ever_passed) {
+            p->retry_ms = p->retry_ms ? p->retry_ms * 2 : FIRST_RETRY_MS;
+            if (p->retry_ms > MAX_RETRY_MS)
+                p->retry_ms = MAX_RETRY_MS;
+            if (wait > p->retry_ms)
+                wait = p->retry_ms;
+        }
         p->next_run = now + wait;
         return 1;
     }

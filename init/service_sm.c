@@ -90,6 +90,8 @@ static void start(struct supervisor *sup, struct svc_rt *s, uint64_t now)
     if (s->cfg->ready && !s->cfg->is_task) {
         struct probe_rt *p = probe_rt_find(sup, s->cfg->ready);
         p->result = -1; /* a pass from an earlier run says nothing now */
+        p->ever_passed = 0;
+        p->retry_ms = 0;
         p->next_run = now;
         s->state = SVC_STARTING;
     } else if (s->cfg->is_task) {

@@ -47,6 +47,7 @@ struct probe_rt {
     int timed_out;
     int result;             /* -1 not yet run, 0 pass, 1 fail */
     int ever_passed;
+    unsigned retry_ms;      /* current retry delay before the first pass */
     char reason[256];
     char pending[256];      /* what the running probe wrote so far */
     size_t pending_len;
