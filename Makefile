@@ -24,7 +24,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_
 ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
 PGTUNE_SRC      := images/postgres/pgtune.c
 
-.PHONY: all deps sysroot images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all deps sysroot mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -73,6 +73,30 @@ test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init $(BUILD)/debug/cirr-i
 	CIRR_INIT=$(abspath $(BUILD)/cirr-init) CIRR_INIT_ASAN=$(abspath $(BUILD)/asan/cirr-init) \
 	  CIRR_INIT_DEBUG=$(abspath $(BUILD)/debug/cirr-init) \
 	  $(PYTHON) -m pytest -q tests/behaviour
+
+# lib/dicom: the C API over DCMTK (the only C++), and the programs on it.
+CXX_WARN   := -std=c++17 -Wall -Wextra -Werror
+DICOM_SRC  := $(wildcard lib/dicom/*.cc)
+DICOM_HDR  := $(wildcard lib/dicom/*.h)
+DCMTK_LIBS := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread
+MOCK_SRC   := $(wildcard images/mockpacs/*.c) lib/log.c lib/strbuf.c
+SVC_CFLAGS := $(WARN) -O2 -g -Ilib -Ilib/dicom -pthread
+
+$(BUILD)/dicom/%.o: lib/dicom/%.cc $(DICOM_HDR)
+	@mkdir -p $(@D)
+	g++ $(CXX_WARN) -O2 -g -Ilib/dicom -c -o $@ $<
+
+DICOM_OBJ := $(patsubst lib/dicom/%.cc,$(BUILD)/dicom/%.o,$(DICOM_SRC))
+
+MOCK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(MOCK_SRC))
+$(BUILD)/obj/%.o: %.c $(wildcard images/mockpacs/*.h lib/*.h) lib/dicom/cirr_dicom.h
+	@mkdir -p $(@D)
+	gcc $(SVC_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cirr-mockpacs: $(MOCK_OBJ) $(DICOM_OBJ)
+	g++ -o $@ $(MOCK_OBJ) $(DICOM_OBJ) $(DCMTK_LIBS)
+
+mockpacs: $(BUILD)/cirr-mockpacs
 
 # Image helpers: static musl programs copied into images.
 $(BUILD)/images-bin/cirr-pg-init: images/postgres/pg_init.c images/postgres/pgtune.c images/postgres/pgtune.h lib/log.c lib/strbuf.c lib/atomicfile.c $(SYSROOT)/STAMP

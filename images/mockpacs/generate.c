@@ -1,0 +1,166 @@
+/* generate.c: builds CT, MR and CR image IODs that dciodvfy accepts. */
+#include "generate.h"
+
+#include "rng.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T CIRR_TAG
+
+struct setter {
+    cirr_dicom_dataset *ds;
+    cirr_dicom_status status;
+};
+
+static void put(struct setter *s, uint32_t tag, const char *value)
+{
+    if (s->status == CIRR_DICOM_OK)
+        s->status = cirr_dicom_set_string(s->ds, tag, value);
+}
+
+static void putf(struct setter *s, uint32_t tag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void putf(struct setter *s, uint32_t tag, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    put(s, tag, buf);
+}
+
+/* Copy catalog attributes (patient, study, series, instance level). */
+static void copy_attrs(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st,
+                       unsigned j, unsigned i)
+{
+    static const uint32_t tags[] = {
+        T(0x0008, 0x0016), T(0x0008, 0x0018), T(0x0010, 0x0010), T(0x0010, 0x0020), T(0x0010, 0x0030),
+        T(0x0010, 0x0040), T(0x0020, 0x000D), T(0x0008, 0x0020), T(0x0008, 0x0030), T(0x0008, 0x0050),
+        T(0x0020, 0x0010), T(0x0008, 0x1030), T(0x0008, 0x0090), T(0x0008, 0x0080), T(0x0020, 0x000E),
+        T(0x0008, 0x0060), T(0x0020, 0x0011), T(0x0008, 0x103E), T(0x0020, 0x0013), T(0x0018, 0x0015),
+        T(0x0008, 0x1010), T(0x0008, 0x0021),
+    };
+    char buf[128];
+    for (size_t n = 0; n < sizeof tags / sizeof *tags; n++)
+        if (catalog_attr(c, k, st, (int)j, (int)i, tags[n], buf, sizeof buf))
+            put(s, tags[n], buf);
+}
+
+static void pixels(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i,
+                   unsigned rows, unsigned cols)
+{
+    put(s, T(0x0028, 0x0002), "1");
+    put(s, T(0x0028, 0x0004), "MONOCHROME2");
+    putf(s, T(0x0028, 0x0010), "%u", rows);
+    putf(s, T(0x0028, 0x0011), "%u", cols);
+    put(s, T(0x0028, 0x0100), "16");
+    put(s, T(0x0028, 0x0101), "12");
+    put(s, T(0x0028, 0x0102), "11");
+    put(s, T(0x0028, 0x0103), "0");
+    if (!c->site->pixels || s->status != CIRR_DICOM_OK)
+        return;
+    size_t n = (size_t)rows * cols;
+    uint16_t *px = malloc(n * 2);
+    if (!px) {
+        s->status = CIRR_DICOM_ERROR_MEMORY;
+        return;
+    }
+    /* A disc phantom whose size follows the slice, with a fine texture. */
+    uint64_t h = rng_hash(c->site->seed, 6, k, (uint64_t)j << 32 | i);
+    long cx = cols / 2, cy = rows / 2, r = (long)(rows / 3 + (h % (rows / 8 + 1)));
+    for (unsigned y = 0; y < rows; y++)
+        for (unsigned x = 0; x < cols; x++) {
+            long dx = (long)x - cx, dy = (long)y - cy;
+            px[(size_t)y * cols + x] = (uint16_t)(dx * dx + dy * dy < r * r ? 1000 + ((x ^ y ^ (unsigned)h) & 0x3ff) : 24);
+        }
+    s->status = cirr_dicom_set_bytes(s->ds, T(0x7FE0, 0x0010), px, n * 2);
+    free(px);
+}
+
+static void plane(struct setter *s, unsigned i, double spacing, double thickness)
+{
+    putf(s, T(0x0028, 0x0030), "%.4g\\%.4g", spacing, spacing);
+    put(s, T(0x0020, 0x0037), "1\\0\\0\\0\\1\\0");
+    putf(s, T(0x0020, 0x0032), "-125\\-125\\%.2f", -100.0 + i * thickness);
+    putf(s, T(0x0018, 0x0050), "%.4g", thickness);
+    putf(s, T(0x0020, 0x1041), "%.2f", -100.0 + i * thickness);
+}
+
+static void ct(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
+{
+    put(s, T(0x0008, 0x0008), j == 0 ? "ORIGINAL\\PRIMARY\\LOCALIZER" : "ORIGINAL\\PRIMARY\\AXIAL");
+    put(s, T(0x0018, 0x0060), "120");
+    putf(s, T(0x0020, 0x0012), "%u", j + 1);
+    put(s, T(0x0028, 0x1052), "-1024");
+    put(s, T(0x0028, 0x1053), "1");
+    put(s, T(0x0028, 0x1050), "40");
+    put(s, T(0x0028, 0x1051), "400");
+    plane(s, i, 0.7, 5.0);
+    pixels(s, c, k, j, i, 512, 512);
+}
+
+static void mr(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
+{
+    put(s, T(0x0008, 0x0008), "ORIGINAL\\PRIMARY\\OTHER");
+    put(s, T(0x0018, 0x0020), "SE");
+    put(s, T(0x0018, 0x0021), "NONE");
+    put(s, T(0x0018, 0x0022), "");
+    put(s, T(0x0018, 0x0023), "2D");
+    put(s, T(0x0018, 0x0080), j == 1 ? "4000" : "500");
+    put(s, T(0x0018, 0x0081), j == 1 ? "90" : "15");
+    put(s, T(0x0018, 0x0091), "1");
+    put(s, T(0x0018, 0x0087), "1.5");
+    putf(s, T(0x0020, 0x0012), "%u", j + 1);
+    plane(s, i, 0.9, 4.0);
+    pixels(s, c, k, j, i, 256, 256);
+}
+
+static void cr(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
+{
+    put(s, T(0x0018, 0x5101), j == 0 ? "PA" : "LL");
+    put(s, T(0x0020, 0x0020), j == 0 ? "L\\F" : "A\\F");
+    put(s, T(0x0008, 0x0008), "ORIGINAL\\PRIMARY");
+    pixels(s, c, k, j, i, 2048, 2048);
+}
+
+cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const struct study *st,
+                                    unsigned j, unsigned i, cirr_dicom_dataset **out)
+{
+    struct setter s = {NULL, cirr_dicom_dataset_new(&s.ds)};
+    if (s.status != CIRR_DICOM_OK)
+        return s.status;
+    char buf[128];
+    put(&s, T(0x0008, 0x0005), "ISO_IR 100");
+    copy_attrs(&s, c, k, st, j, i);
+    putf(&s, T(0x0008, 0x0023), "%08u", st->date);
+    putf(&s, T(0x0008, 0x0033), "%06u", st->time);
+    put(&s, T(0x0008, 0x0070), "CIRR MOCKPACS");
+    put(&s, T(0x0008, 0x1090), "SIMULATED");
+    put(&s, T(0x0018, 0x1000), "0");
+    /* Paired body parts need Laterality (General Series, type 2C). */
+    if (catalog_attr(c, k, st, (int)j, (int)i, T(0x0008, 0x1030), buf, sizeof buf) &&
+        (strstr(buf, "LEFT") || strstr(buf, "RIGHT")))
+        put(&s, T(0x0020, 0x0060), strstr(buf, "LEFT") ? "L" : "R");
+    const char *m = catalog_modality(c, st);
+    if (strcmp(m, "CR") != 0) {
+        catalog_uid(c, k, -1, -1, buf, sizeof buf);
+        putf(&s, T(0x0020, 0x0052), "%s.0", buf); /* frame of reference: one per study */
+        put(&s, T(0x0020, 0x1040), "");
+        put(&s, T(0x0018, 0x5100), "HFS");
+    }
+    if (strcmp(m, "CT") == 0)
+        ct(&s, c, k, j, i);
+    else if (strcmp(m, "MR") == 0)
+        mr(&s, c, k, j, i);
+    else
+        cr(&s, c, k, j, i);
+    if (s.status != CIRR_DICOM_OK) {
+        cirr_dicom_dataset_free(s.ds);
+        return s.status;
+    }
+    *out = s.ds;
+    return CIRR_DICOM_OK;
+}

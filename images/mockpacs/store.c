@@ -1,0 +1,163 @@
+/* store.c: received instances, durable before they are acknowledged. */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void field(cirr_dicom_dataset *ds, uint32_t tag, char *buf, size_t cap)
+{
+    if (cirr_dicom_get_string(ds, tag, buf, cap) != CIRR_DICOM_OK)
+        buf[0] = '\0';
+}
+
+static void describe(cirr_dicom_dataset *ds, struct stored *st)
+{
+    field(ds, CIRR_TAG(0x0008, 0x0016), st->sop_class, sizeof st->sop_class);
+    field(ds, CIRR_TAG(0x0008, 0x0018), st->sop_uid, sizeof st->sop_uid);
+    field(ds, CIRR_TAG(0x0020, 0x000D), st->study_uid, sizeof st->study_uid);
+    field(ds, CIRR_TAG(0x0020, 0x000E), st->series_uid, sizeof st->series_uid);
+    field(ds, CIRR_TAG(0x0010, 0x0010), st->patient_name, sizeof st->patient_name);
+    field(ds, CIRR_TAG(0x0010, 0x0020), st->patient_id, sizeof st->patient_id);
+    field(ds, CIRR_TAG(0x0008, 0x0020), st->study_date, sizeof st->study_date);
+    field(ds, CIRR_TAG(0x0008, 0x0030), st->study_time, sizeof st->study_time);
+    field(ds, CIRR_TAG(0x0008, 0x0050), st->accession, sizeof st->accession);
+    field(ds, CIRR_TAG(0x0008, 0x1030), st->study_desc, sizeof st->study_desc);
+    field(ds, CIRR_TAG(0x0008, 0x0060), st->modality, sizeof st->modality);
+    field(ds, CIRR_TAG(0x0020, 0x0011), st->series_number, sizeof st->series_number);
+    field(ds, CIRR_TAG(0x0008, 0x103E), st->series_desc, sizeof st->series_desc);
+    field(ds, CIRR_TAG(0x0020, 0x0013), st->instance_number, sizeof st->instance_number);
+}
+
+/* Add or replace (same SOP Instance UID: stores are idempotent). */
+static int index_entry(struct store *s, const struct stored *st)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->items[i].sop_uid, st->sop_uid) == 0) {
+            s->items[i] = *st;
+            return 0;
+        }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct stored *items = realloc(s->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        s->items = items;
+        s->cap = cap;
+    }
+    s->items[s->n++] = *st;
+    return 0;
+}
+
+int store_open(struct store *s, const char *dir, char *err, size_t cap)
+{
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->lock, NULL);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+        snprintf(err, cap, "MOCK_STORE_DIR=%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, cap, "MOCK_STORE_DIR=%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n < 5 || strcmp(de->d_name + n - 4, ".dcm") != 0)
+            continue;
+        struct stored st;
+        snprintf(st.path, sizeof st.path, "%s/%s", dir, de->d_name);
+        cirr_dicom_dataset *ds;
+        if (cirr_dicom_dataset_read(st.path, &ds) != CIRR_DICOM_OK)
+            continue;
+        describe(ds, &st);
+        cirr_dicom_dataset_free(ds);
+        index_entry(s, &st);
+    }
+    closedir(d);
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    free(s->items);
+    pthread_mutex_destroy(&s->lock);
+}
+
+static int sync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+uint16_t store_put(struct store *s, cirr_dicom_dataset *ds, char *why, size_t cap)
+{
+    struct stored st;
+    describe(ds, &st);
+    if (!st.sop_uid[0] || strchr(st.sop_uid, '/')) {
+        snprintf(why, cap, "no valid SOP Instance UID");
+        return 0xA900; /* dataset does not match SOP class */
+    }
+    char tmp[340];
+    snprintf(st.path, sizeof st.path, "%.250s/%.64s.dcm", s->dir, st.sop_uid);
+    snprintf(tmp, sizeof tmp, "%s.tmp", st.path);
+    if (cirr_dicom_dataset_write(ds, tmp, NULL) != CIRR_DICOM_OK || sync_path(tmp, O_RDONLY) < 0 ||
+        rename(tmp, st.path) < 0 || sync_path(s->dir, O_RDONLY | O_DIRECTORY) < 0) {
+        snprintf(why, cap, "cannot write %s: %s", st.path, cirr_dicom_last_error());
+        unlink(tmp);
+        return 0xA700; /* out of resources */
+    }
+    pthread_mutex_lock(&s->lock);
+    int rc = index_entry(s, &st);
+    pthread_mutex_unlock(&s->lock);
+    return rc == 0 ? 0x0000 : 0xA700;
+}
+
+size_t store_snapshot(struct store *s, struct stored **out)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n = s->n;
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (*out)
+        memcpy(*out, s->items, n * sizeof **out);
+    else
+        n = 0;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+int store_attr(const struct stored *st, uint32_t tag, char *buf, size_t cap)
+{
+    const char *v = NULL;
+    switch (tag) {
+    case CIRR_TAG(0x0008, 0x0016): v = st->sop_class; break;
+    case CIRR_TAG(0x0008, 0x0018): v = st->sop_uid; break;
+    case CIRR_TAG(0x0020, 0x000D): v = st->study_uid; break;
+    case CIRR_TAG(0x0020, 0x000E): v = st->series_uid; break;
+    case CIRR_TAG(0x0010, 0x0010): v = st->patient_name; break;
+    case CIRR_TAG(0x0010, 0x0020): v = st->patient_id; break;
+    case CIRR_TAG(0x0008, 0x0020): v = st->study_date; break;
+    case CIRR_TAG(0x0008, 0x0030): v = st->study_time; break;
+    case CIRR_TAG(0x0008, 0x0050): v = st->accession; break;
+    case CIRR_TAG(0x0008, 0x1030): v = st->study_desc; break;
+    case CIRR_TAG(0x0008, 0x0060): case CIRR_TAG(0x0008, 0x0061): v = st->modality; break;
+    case CIRR_TAG(0x0020, 0x0011): v = st->series_number; break;
+    case CIRR_TAG(0x0008, 0x103E): v = st->series_desc; break;
+    case CIRR_TAG(0x0020, 0x0013): v = st->instance_number; break;
+    default: return 0;
+    }
+    snprintf(buf, cap, "%s", v);
+    return 1;
+}

@@ -1,0 +1,192 @@
+// dataset.cc: DICOM datasets behind the C API (see cirr_dicom.h).
+#include "internal.h"
+
+#include <dcmtk/dcmdata/dcostrmb.h>
+#include <dcmtk/dcmdata/dcuid.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+static DcmTagKey key(uint32_t tag) { return DcmTagKey((Uint16)(tag >> 16), (Uint16)(tag & 0xffff)); }
+
+static E_TransferSyntax ts_of(const char *ts_uid)
+{
+    if (!ts_uid)
+        return EXS_LittleEndianExplicit;
+    return DcmXfer(ts_uid).getXfer();
+}
+
+extern "C" cirr_dicom_status cirr_dicom_dataset_new(cirr_dicom_dataset **out)
+{
+    DcmDataset *d = new (std::nothrow) DcmDataset;
+    *out = d ? new (std::nothrow) cirr_dicom_dataset{d, true} : nullptr;
+    if (!*out) {
+        delete d;
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+    }
+    return CIRR_DICOM_OK;
+}
+
+extern "C" void cirr_dicom_dataset_free(cirr_dicom_dataset *ds)
+{
+    if (!ds)
+        return;
+    if (ds->owned)
+        delete ds->ds;
+    delete ds;
+}
+
+extern "C" cirr_dicom_status cirr_dicom_dataset_read(const char *path, cirr_dicom_dataset **out)
+{
+    DcmFileFormat file;
+    OFCondition cond = file.loadFile(path);
+    if (cond.bad())
+        return cirr_dicom_fail(cond == EC_InvalidStream || cond == EC_StreamNotifyClient
+                                   ? CIRR_DICOM_ERROR_PARSE : CIRR_DICOM_ERROR_IO,
+                               "%s: %s", path, cond.text());
+    cirr_dicom_status s = cirr_dicom_dataset_new(out);
+    if (s != CIRR_DICOM_OK)
+        return s;
+    *(*out)->ds = *file.getDataset();
+    // The dataset remembers the transfer syntax it was read in.
+    (*out)->ds->updateOriginalXfer();
+    return CIRR_DICOM_OK;
+}
+
+extern "C" cirr_dicom_status cirr_dicom_dataset_copy(const cirr_dicom_dataset *ds, cirr_dicom_dataset **out)
+{
+    cirr_dicom_status s = cirr_dicom_dataset_new(out);
+    if (s == CIRR_DICOM_OK)
+        *(*out)->ds = *ds->ds;
+    return s;
+}
+
+cirr_dicom_status cirr_dicom_prepare_ts(DcmDataset *ds, E_TransferSyntax ts)
+{
+    if (ds->canWriteXfer(ts))
+        return CIRR_DICOM_OK;
+    OFCondition cond = ds->chooseRepresentation(ts, nullptr);
+    if (cond.bad() || !ds->canWriteXfer(ts))
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_TRANSCODE, "cannot convert from %s to %s",
+                               DcmXfer(ds->getOriginalXfer()).getXferName(),
+                               DcmXfer(ts).getXferName());
+    return CIRR_DICOM_OK;
+}
+
+extern "C" cirr_dicom_status cirr_dicom_dataset_write(cirr_dicom_dataset *ds, const char *path,
+                                                      const char *ts_uid)
+{
+    E_TransferSyntax ts = ts_of(ts_uid);
+    cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
+    if (s != CIRR_DICOM_OK)
+        return s;
+    DcmFileFormat file(ds->ds);
+    OFCondition cond = file.saveFile(path, ts, EET_ExplicitLength, EGL_recalcGL, EPD_noChange);
+    if (cond.bad())
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_IO, "%s: %s", path, cond.text());
+    return CIRR_DICOM_OK;
+}
+
+extern "C" cirr_dicom_status cirr_dicom_dataset_encode(cirr_dicom_dataset *ds, const char *ts_uid,
+                                                       void **buf, size_t *len)
+{
+    E_TransferSyntax ts = ts_of(ts_uid);
+    cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
+    if (s != CIRR_DICOM_OK)
+        return s;
+    DcmFileFormat file(ds->ds);
+    file.validateMetaInfo(ts);
+    file.removeInvalidGroups();
+    file.transferInit();
+    Uint32 size = file.calcElementLength(ts, EET_ExplicitLength) + 256;
+    char *out = static_cast<char *>(malloc(size));
+    if (!out)
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+    DcmOutputBufferStream stream(out, size);
+    OFCondition cond = file.write(stream, ts, EET_ExplicitLength, nullptr);
+    file.transferEnd();
+    if (cond.bad()) {
+        free(out);
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL, "encode: %s", cond.text());
+    }
+    void *data;
+    offile_off_t n;
+    stream.flushBuffer(data, n);
+    *buf = out;
+    *len = (size_t)n;
+    return CIRR_DICOM_OK;
+}
+
+extern "C" cirr_dicom_status cirr_dicom_get_string(const cirr_dicom_dataset *ds, uint32_t tag,
+                                                   char *buf, size_t cap)
+{
+    OFString value;
+    OFCondition cond = (*ds->ds).findAndGetOFStringArray(key(tag), value);
+    if (cond.bad())
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_NOT_FOUND, "(%04x,%04x) not present",
+                               tag >> 16, tag & 0xffff);
+    if (value.length() >= cap)
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_ARGUMENT, "(%04x,%04x): value longer than %zu",
+                               tag >> 16, tag & 0xffff, cap);
+    memcpy(buf, value.c_str(), value.length() + 1);
+    return CIRR_DICOM_OK;
+}
+
+extern "C" cirr_dicom_status cirr_dicom_set_string(cirr_dicom_dataset *ds, uint32_t tag,
+                                                   const char *value)
+{
+    return cirr_dicom_from_condition(ds->ds->putAndInsertString(key(tag), value), "set value");
+}
+
+extern "C" cirr_dicom_status cirr_dicom_set_bytes(cirr_dicom_dataset *ds, uint32_t tag,
+                                                  const void *data, size_t len)
+{
+    DcmTagKey k = key(tag);
+    OFCondition cond;
+    if (k == DCM_PixelData)
+        cond = ds->ds->putAndInsertUint16Array(k, static_cast<const Uint16 *>(data),
+                                              (unsigned long)(len / 2));
+    else
+        cond = ds->ds->putAndInsertUint8Array(k, static_cast<const Uint8 *>(data), (unsigned long)len);
+    return cirr_dicom_from_condition(cond, "set bytes");
+}
+
+extern "C" int cirr_dicom_has(const cirr_dicom_dataset *ds, uint32_t tag)
+{
+    return (*ds->ds).tagExists(key(tag)) ? 1 : 0;
+}
+
+extern "C" cirr_dicom_status cirr_dicom_delete(cirr_dicom_dataset *ds, uint32_t tag)
+{
+    return cirr_dicom_from_condition(ds->ds->findAndDeleteElement(key(tag)), "delete");
+}
+
+extern "C" cirr_dicom_status cirr_dicom_iterate(const cirr_dicom_dataset *ds,
+                                                cirr_dicom_element_fn fn, void *ud)
+{
+    DcmDataset &d = *ds->ds;
+    for (unsigned long i = 0; i < d.card(); i++) {
+        DcmElement *e = d.getElement(i);
+        DcmTag tag = e->getTag();
+        OFString value;
+        const char *text = nullptr;
+        DcmEVR vr = e->ident();
+        if (vr != EVR_SQ && vr != EVR_OB && vr != EVR_OW && vr != EVR_UN &&
+            e->getOFStringArray(value).good())
+            text = value.c_str();
+        if (fn(CIRR_TAG(tag.getGTag(), tag.getETag()), tag.getVRName(), text, ud))
+            break;
+    }
+    return CIRR_DICOM_OK;
+}
+
+extern "C" cirr_dicom_status cirr_dicom_uid_generate(const char *root, char *buf, size_t cap)
+{
+    char uid[100];
+    dcmGenerateUniqueIdentifier(uid, root ? root : SITE_INSTANCE_UID_ROOT);
+    if (strlen(uid) >= cap)
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_ARGUMENT, "UID buffer too small");
+    strcpy(buf, uid);
+    return CIRR_DICOM_OK;
+}

@@ -1,0 +1,38 @@
+// internal.h: what the lib/dicom C++ files share; never included by C code.
+#ifndef CIRR_DICOM_INTERNAL_H
+#define CIRR_DICOM_INTERNAL_H
+
+#include "cirr_dicom.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dimse.h>
+
+// A dataset handle: owns its DcmDataset, or wraps one DCMTK owns (the
+// datasets handed to SCP callbacks), in which case _free leaves it alone.
+struct cirr_dicom_dataset {
+    DcmDataset *ds;
+    bool owned;
+};
+
+// Wrap a DCMTK dataset for the duration of a callback (not owned).
+inline cirr_dicom_dataset cirr_dicom_wrap(DcmDataset *ds) { return cirr_dicom_dataset{ds, false}; }
+
+// Remember a message for cirr_dicom_last_error() and return status.
+cirr_dicom_status cirr_dicom_fail(cirr_dicom_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+// Map a DCMTK condition to a status, recording its text.
+cirr_dicom_status cirr_dicom_from_condition(const OFCondition &cond, const char *what);
+
+// The transfer syntaxes offered or accepted by default, preferred first.
+extern const char *const cirr_dicom_default_ts[];
+
+// Make ds encodable in ts (decompress or convert); OK or ERROR_TRANSCODE.
+cirr_dicom_status cirr_dicom_prepare_ts(DcmDataset *ds, E_TransferSyntax ts);
+
+// Socket option: no Nagle on this association (DICOM over loopback crawls).
+void cirr_dicom_nodelay(T_ASC_Association *assoc);
+
+#endif
