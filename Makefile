@@ -24,7 +24,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_
 ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
 PGTUNE_SRC      := images/postgres/pgtune.c
 
-.PHONY: all deps sysroot mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all deps sysroot mockpacs test-dicom images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -114,6 +114,10 @@ IMAGES     := images/postgres images/orthanc
 images: $(BUILD)/cirr-init $(IMAGE_BINS)
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
+# mockpacs against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.
+test-dicom: $(BUILD)/cirr-mockpacs
+	CIRR_MOCKPACS=$(abspath $(BUILD)/cirr-mockpacs) $(PYTHON) -m pytest -q tests/dicom
+
 # Docker tests of the images (the bootstrap installs and starts Docker).
 test-images: images
 	CIRR_IMAGES=$(abspath $(BUILD)/images) $(PYTHON) -m pytest -q tests/images
@@ -123,6 +127,7 @@ test: deps
 	$(MAKE) sysroot
 	$(MAKE) test-unit
 	$(MAKE) test-behaviour
+	$(MAKE) test-dicom
 	$(MAKE) test-images
 
 # The README's first command: until the stack demo exists (issue 6), a

@@ -1,5 +1,6 @@
 /* query.c: C-FIND over the generated catalog and the stored instances, at
  * PATIENT, STUDY, SERIES and IMAGE level, in Patient and Study Root. */
+#include "log.h"
 #include "match.h"
 #include "mock.h"
 
@@ -208,7 +209,6 @@ uint16_t mock_find(const cirr_dicom_peer *peer, const char *sop_class, const cir
     struct mock *m = ud;
     struct query *q = calloc(1, sizeof *q);
     unsigned sent = 0;
-    (void)peer;
     (void)sop_class;
     if (!q)
         return 0xA700;
@@ -225,8 +225,10 @@ uint16_t mock_find(const cirr_dicom_peer *peer, const char *sop_class, const cir
     else if (!strcmp(q->level, "IMAGE"))
         rc = find_below(m, q, 1, sink, &sent);
     else {
+        log_msg(LOG_WARN, NULL, "C-FIND from %s: no valid Query/Retrieve Level ('%s'); answered 0xA900",
+                peer->calling_aet, q->level);
         free(q);
-        return 0xA900; /* no or unknown Query/Retrieve Level */
+        return 0xA900; /* identifier does not match SOP class */
     }
     if (rc == 0)
         rc = find_stored(m, q, sink, &sent);

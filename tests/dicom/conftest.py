@@ -1,0 +1,125 @@
+"""Fixtures for mockpacs against real DICOM peers on loopback: DCMTK's
+tools, GDCM's gdcmscu, Debian's Orthanc, dicom3tools and pydicom."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MOCKPACS = os.environ.get("CIRR_MOCKPACS", os.path.join(REPO, "build", "cirr-mockpacs"))
+NODELAY = dict(os.environ, TCP_NODELAY="1")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+class Process:
+    def __init__(self, args, env, log):
+        self.log = log
+        self.proc = subprocess.Popen(args, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+
+    def text(self):
+        return open(self.log, errors="replace").read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+class Mock(Process):
+    def __init__(self, tmp, **env):
+        self.port, self.http = free_port(), free_port()
+        e = {"PATH": "/usr/bin:/bin", "MOCK_PORT": str(self.port), "MOCK_HTTP_PORT": str(self.http),
+             "MOCK_STORE_DIR": str(tmp / f"store-{self.port}"), "MOCK_END_DATE": "20261101",
+             "MOCK_STUDIES": "1000", "MOCK_SEED": "7"}
+        e.update({k: str(v) for k, v in env.items()})
+        super().__init__([MOCKPACS], e, str(tmp / f"mockpacs-{self.port}.log"))
+        wait_port(self.port)
+
+    def status(self):
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/status", timeout=5) as r:
+            return json.loads(r.read())
+
+
+@pytest.fixture
+def mock(tmp_path):
+    started = []
+
+    def start(**env):
+        m = Mock(tmp_path, **env)
+        started.append(m)
+        return m
+
+    yield start
+    for m in started:
+        assert m.stop() == 0, m.text()
+
+
+@pytest.fixture
+def storescp(tmp_path):
+    started = []
+
+    def start(aet="WS"):
+        port = free_port()
+        out = tmp_path / f"{aet}-{port}"
+        out.mkdir()
+        p = Process(["storescp", "-aet", aet, "--output-directory", str(out), str(port)], NODELAY,
+                    str(tmp_path / f"storescp-{port}.log"))
+        wait_port(port)
+        p.port, p.dir = port, out
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.stop()
+
+
+def dcmtk(*args, check=True, timeout=120):
+    r = subprocess.run(list(args), env=NODELAY, capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def find(mock, level, *keys, root="-S"):
+    """findscu answers as a list of {keyword: value} dicts."""
+    r = dcmtk("findscu", root, "-aec", "MOCK", "-k", f"QueryRetrieveLevel={level}",
+              *[a for k in keys for a in ("-k", k)], "127.0.0.1", str(mock.port))
+    answers, cur = [], None
+    for line in r.stderr.splitlines() + r.stdout.splitlines():
+        if "Find Response:" in line:
+            cur = {}
+            answers.append(cur)
+        elif cur is not None and line.startswith("I: (") and "#" in line:
+            name = line.split("#")[-1].split()[-1]
+            value = line.split("[", 1)[1].split("]", 1)[0] if "[" in line else ""
+            cur[name] = value.rstrip("\x00 ")  # DICOM pads to even length
+    return answers
