@@ -64,6 +64,10 @@ $(BUILD)/unit/pgtune_test: tests/unit/pgtune_test.c $(PGTUNE_SRC) images/postgre
 	@mkdir -p $(@D)
 	gcc $(ASAN_FLAGS) -Iimages/postgres -o $@ $< $(PGTUNE_SRC) -lcmocka
 
+$(BUILD)/unit/match_test: tests/unit/match_test.c images/mockpacs/match.c images/mockpacs/match.h
+	@mkdir -p $(@D)
+	gcc $(ASAN_FLAGS) -Iimages/mockpacs -o $@ $< images/mockpacs/match.c -lcmocka
+
 unit: $(UNIT_TESTS)
 
 test-unit: unit

@@ -81,9 +81,8 @@ int http_start(struct mock *m, unsigned port)
         return -1;
     }
     h = (struct http){m, fd};
-    pthread_t t;
-    if (pthread_create(&t, NULL, http_thread, &h) != 0)
+    if (pthread_create(&m->http_thread, NULL, http_thread, &h) != 0)
         return -1;
-    pthread_detach(t);
+    m->has_http = 1;
     return 0;
 }

@@ -112,9 +112,15 @@ int main(void)
             *m.site.allowed ? " (calling AE titles restricted by MOCK_ALLOW)" : "");
     /* 4. Serve until SIGTERM; running associations finish. */
     cirr_dicom_scp_run(the_scp);
+    mock_stopping = 1;
+    if (m.has_http)
+        pthread_join(m.http_thread, NULL);
+    if (m.has_push)
+        pthread_join(m.push_thread, NULL);
     log_msg(LOG_INFO, NULL, "stopped");
     cirr_dicom_scp_free(the_scp);
     store_close(&m.store);
     catalog_free(&m.catalog);
+    cirr_dicom_cleanup();
     return 0;
 }

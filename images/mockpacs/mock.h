@@ -7,6 +7,7 @@
 #include "site.h"
 #include "store.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -16,6 +17,8 @@ struct mock {
     struct store store;
     atomic_ulong associations, finds, retrieved, stored, pushed;
     atomic_llong last_activity; /* unix time */
+    pthread_t http_thread, push_thread;
+    int has_http, has_push;
 };
 
 /* DIMSE handlers (query.c, pull.c, main.c). */
@@ -24,7 +27,8 @@ uint16_t mock_find(const cirr_dicom_peer *peer, const char *sop_class, const cir
 uint16_t mock_retrieve(const cirr_dicom_peer *peer, const char *sop_class, const cirr_dicom_dataset *query,
                        cirr_dicom_instances *out, void *ud);
 
-/* Push mode (push.c): a thread that sends new studies at the site's rates. */
+/* Push mode (push.c): a thread that sends new studies at the site's rates
+ * (joined by main at shutdown). */
 int push_start(struct mock *m);
 
 /* Status endpoint (http.c): GET /status (JSON) and GET /health. */

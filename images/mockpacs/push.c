@@ -89,9 +89,8 @@ static void *push_thread(void *arg)
 
 int push_start(struct mock *m)
 {
-    pthread_t t;
-    if (pthread_create(&t, NULL, push_thread, m) != 0)
+    if (pthread_create(&m->push_thread, NULL, push_thread, m) != 0)
         return -1;
-    pthread_detach(t);
+    m->has_push = 1;
     return 0;
 }

@@ -52,6 +52,9 @@ unsigned cirr_dicom_api_version(void);
 /* Load the data dictionary and settings; call once, before any thread. */
 cirr_dicom_status cirr_dicom_init(void);
 
+/* Undo cirr_dicom_init (codec registrations); call once at exit. */
+void cirr_dicom_cleanup(void);
+
 /* The last error message of this thread (static per thread; never NULL). */
 const char *cirr_dicom_last_error(void);
 

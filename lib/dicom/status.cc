@@ -103,3 +103,10 @@ extern "C" cirr_dicom_status cirr_dicom_init(void)
     dcmDisableGethostbyaddr.set(OFTrue);
     return CIRR_DICOM_OK;
 }
+
+extern "C" void cirr_dicom_cleanup(void)
+{
+    DJDecoderRegistration::cleanup();
+    DJLSDecoderRegistration::cleanup();
+    DcmRLEDecoderRegistration::cleanup();
+}

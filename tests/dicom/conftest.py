@@ -53,14 +53,14 @@ class Process:
 
 
 class Mock(Process):
-    def __init__(self, tmp, **env):
+    def __init__(self, tmp, wrapper=(), **env):
         self.port, self.http = free_port(), free_port()
         e = {"PATH": "/usr/bin:/bin", "MOCK_PORT": str(self.port), "MOCK_HTTP_PORT": str(self.http),
              "MOCK_STORE_DIR": str(tmp / f"store-{self.port}"), "MOCK_END_DATE": "20261101",
              "MOCK_STUDIES": "1000", "MOCK_SEED": "7"}
         e.update({k: str(v) for k, v in env.items()})
-        super().__init__([MOCKPACS], e, str(tmp / f"mockpacs-{self.port}.log"))
-        wait_port(self.port)
+        super().__init__([*wrapper, MOCKPACS], e, str(tmp / f"mockpacs-{self.port}.log"))
+        wait_port(self.port, 60)
 
     def status(self):
         import urllib.request
@@ -72,8 +72,8 @@ class Mock(Process):
 def mock(tmp_path):
     started = []
 
-    def start(**env):
-        m = Mock(tmp_path, **env)
+    def start(wrapper=(), **env):
+        m = Mock(tmp_path, wrapper, **env)
         started.append(m)
         return m
 
