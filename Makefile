@@ -113,9 +113,9 @@ $(BUILD)/images-bin/cirr-orthanc-setup: $(ORTHANC_SETUP_SRC) $(wildcard images/o
 	musl-gcc $(MUSL_CFLAGS) -Iimages/orthanc -o $@ $(ORTHANC_SETUP_SRC) $(MUSL_LDFLAGS) -lpq -lpgcommon_shlib -lpgport_shlib
 
 IMAGE_BINS := $(BUILD)/images-bin/cirr-pg-init $(BUILD)/images-bin/cirr-orthanc-setup
-IMAGES     := images/postgres images/orthanc
+IMAGES     := images/postgres images/orthanc images/mockpacs
 
-images: $(BUILD)/cirr-init $(IMAGE_BINS)
+images: $(BUILD)/cirr-init $(IMAGE_BINS) $(BUILD)/cirr-mockpacs
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
 # mockpacs against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.

@@ -20,6 +20,7 @@ image.conf, one directive per line (# comments):
   exclude GLOB                     host paths left out of later tree/library-dir
   file PATH                        host file
   project SRC DST [MODE]           file of this repository (or build/)
+  project-binary SRC DST           a program built here + its library closure
   symlink PATH TARGET
   dir PATH [UID:GID] [MODE]
   env KEY=VALUE | expose PORT/PROTO | volume PATH | workdir PATH | user USER
@@ -103,7 +104,8 @@ def parse_conf(path):
         where = f"{path}:{n}"
         if word == "name":
             conf["name"] = rest
-        elif word in ("binary", "library-dir", "tree", "file", "project", "symlink", "dir", "exclude"):
+        elif word in ("binary", "library-dir", "tree", "file", "project", "project-binary", "symlink", "dir",
+                      "exclude"):
             conf["steps"].append((where, word, shlex.split(rest)))
         elif word in ("env", "expose", "volume"):
             conf[word].append(rest)
@@ -144,6 +146,9 @@ def apply_step(t, where, word, args, excluded):
         elif word == "project":
             mode = int(args[2], 8) if len(args) > 2 else None
             t.add_host_file(args[1], os.path.join(REPO, args[0]), mode=mode)
+        elif word == "project-binary":
+            t.add_host_file(args[1], os.path.join(REPO, args[0]), mode=0o755)
+            add_closure(t, os.path.join(REPO, args[0]))
         elif word == "symlink":
             t.add_symlink(args[0], args[1])
         elif word == "dir":

@@ -19,7 +19,7 @@ PASSWORD = 'a"b\\c $d e'  # quote, backslash, dollar and spaces
 
 def test_two_builds_are_byte_identical(tmp_path):
     out = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "rootfs/imagebuild.py"), "--out",
-                          str(tmp_path), "images/postgres", "images/orthanc"],
+                          str(tmp_path), "images/postgres", "images/orthanc", "images/mockpacs"],
                          cwd=REPO, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     for name in ("postgres.tar", "orthanc.tar", "DIGESTS", "postgres.sbom", "orthanc.sbom"):
@@ -41,7 +41,7 @@ def test_archives_hold_docker_and_oci_layouts():
 
 
 def test_entrypoint_labels_and_healthcheck(dk):
-    for image in ("cirr/orthanc", "cirr/postgres"):
+    for image in ("cirr/orthanc", "cirr/postgres", "cirr/mockpacs"):
         cfg = json.loads(docker("image", "inspect", image).stdout)[0]["Config"]
         assert cfg["Entrypoint"] == ["/sbin/cirr-init"]
         assert cfg["Healthcheck"]["Test"] == ["CMD", "/sbin/cirr-init", "health"]
@@ -144,3 +144,17 @@ def test_orthanc_password_from_run_secrets(dk, tmp_path):
     dk.wait_healthy(c)
     assert rest(dk.ip(c), "/system", "from-secret-7")["DicomAet"] == "ORTHANC"
     assert "from-secret-7" not in dk.logs(c)
+
+
+def test_mockpacs_image_is_healthy_and_answers(dk):
+    c = dk.run("cirr/mockpacs", *FAST_HEALTH, env={"MOCK_STUDIES": "2000", "MOCK_AET": "PACS"})
+    dk.wait_healthy(c)
+    ip = dk.ip(c)
+    r = subprocess.run(["echoscu", "-aec", "PACS", ip, "7272"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    with urllib.request.urlopen(f"http://{ip}:8080/status", timeout=10) as resp:
+        assert json.loads(resp.read())["studies"] == 2000
+    cfg = json.loads(docker("image", "inspect", "cirr/mockpacs").stdout)[0]["Config"]
+    assert cfg["User"] == "0" and "7272/tcp" in cfg["ExposedPorts"]
+    assert "user = cirr" in docker("run", "--rm", "--entrypoint", "/bin/cat", "cirr/mockpacs",
+                                   "/etc/cirr/services").stdout
