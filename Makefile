@@ -24,7 +24,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_
 ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
 PGTUNE_SRC      := images/postgres/pgtune.c
 
-.PHONY: all deps sysroot mockpacs test-dicom images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all deps sysroot mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -140,6 +140,13 @@ demo: deps
 	$(MAKE) sysroot
 	$(MAKE) init
 	sh ci/demo-init $(BUILD)/cirr-init
+
+$(BUILD)/find_bench: bench/find_bench.c $(DICOM_OBJ)
+	gcc $(SVC_CFLAGS) -c -o $(BUILD)/obj/find_bench.o bench/find_bench.c
+	g++ -o $@ $(BUILD)/obj/find_bench.o $(DICOM_OBJ) $(DCMTK_LIBS)
+
+bench-mockpacs: deps $(BUILD)/cirr-mockpacs $(BUILD)/find_bench
+	$(PYTHON) bench/mockpacs_bench.py
 
 bench-images: deps images
 	$(PYTHON) bench/images_bench.py

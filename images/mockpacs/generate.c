@@ -3,6 +3,7 @@
 
 #include "rng.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,34 @@ static void copy_attrs(struct setter *s, const struct catalog *c, uint32_t k, co
             put(s, tags[n], buf);
 }
 
+/* One series image per thread, freed when the thread ends. */
+struct pixel_cache {
+    uint64_t key;
+    unsigned rows, cols;
+    uint16_t *base;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p)
+{
+    struct pixel_cache *c = p;
+    free(c->base);
+    free(c);
+}
+
+static void cache_init(void) { pthread_key_create(&cache_key, cache_free); }
+
+static struct pixel_cache *thread_cache(void)
+{
+    pthread_once(&cache_once, cache_init);
+    struct pixel_cache *c = pthread_getspecific(cache_key);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL)
+        pthread_setspecific(cache_key, c);
+    return c;
+}
+
 static void pixels(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i,
                    unsigned rows, unsigned cols)
 {
@@ -63,21 +92,40 @@ static void pixels(struct setter *s, const struct catalog *c, uint32_t k, unsign
     if (!c->site->pixels || s->status != CIRR_DICOM_OK)
         return;
     size_t n = (size_t)rows * cols;
-    uint16_t *px = malloc(n * 2);
-    if (!px) {
+    uint16_t *px;
+    s->status = cirr_dicom_pixel_buffer(s->ds, n * 2, (void **)&px);
+    if (s->status != CIRR_DICOM_OK)
+        return;
+    /* The series' image (a disc phantom with a fine texture) is made once
+     * per thread and series; each slice differs in its first row, which
+     * carries the instance number. */
+    struct pixel_cache *cache = thread_cache();
+    uint64_t key = rng_hash(c->site->seed, 6, k, j);
+    if (!cache) {
         s->status = CIRR_DICOM_ERROR_MEMORY;
         return;
     }
-    /* A disc phantom whose size follows the slice, with a fine texture. */
-    uint64_t h = rng_hash(c->site->seed, 6, k, (uint64_t)j << 32 | i);
-    long cx = cols / 2, cy = rows / 2, r = (long)(rows / 3 + (h % (rows / 8 + 1)));
-    for (unsigned y = 0; y < rows; y++)
-        for (unsigned x = 0; x < cols; x++) {
-            long dx = (long)x - cx, dy = (long)y - cy;
-            px[(size_t)y * cols + x] = (uint16_t)(dx * dx + dy * dy < r * r ? 1000 + ((x ^ y ^ (unsigned)h) & 0x3ff) : 24);
+    if (!cache->base || cache->key != key || cache->rows != rows || cache->cols != cols) {
+        free(cache->base);
+        cache->base = malloc(n * 2);
+        if (!cache->base) {
+            s->status = CIRR_DICOM_ERROR_MEMORY;
+            return;
         }
-    s->status = cirr_dicom_set_bytes(s->ds, T(0x7FE0, 0x0010), px, n * 2);
-    free(px);
+        long cx = cols / 2, cy = rows / 2, r = (long)(rows / 3 + (key % (rows / 8 + 1)));
+        for (unsigned y = 0; y < rows; y++)
+            for (unsigned x = 0; x < cols; x++) {
+                long dx = (long)x - cx, dy = (long)y - cy;
+                cache->base[(size_t)y * cols + x] =
+                    (uint16_t)(dx * dx + dy * dy < r * r ? 1000 + ((x ^ y ^ (unsigned)key) & 0x3ff) : 24);
+            }
+        cache->key = key;
+        cache->rows = rows;
+        cache->cols = cols;
+    }
+    memcpy(px, cache->base, n * 2);
+    for (unsigned x = 0; x < cols; x++)
+        px[x] = (uint16_t)((i + 1) & 0xfff);
 }
 
 static void plane(struct setter *s, unsigned i, double spacing, double thickness)

@@ -85,6 +85,9 @@ cirr_dicom_status cirr_dicom_set_string(cirr_dicom_dataset *ds, uint32_t tag, co
 /* Set an OB/OW value (pixel data). */
 cirr_dicom_status cirr_dicom_set_bytes(cirr_dicom_dataset *ds, uint32_t tag, const void *data,
                                        size_t len);
+/* Create Pixel Data (OW) of len bytes and hand out its buffer to fill
+ * (owned by ds; valid until ds changes): saves a copy of large images. */
+cirr_dicom_status cirr_dicom_pixel_buffer(cirr_dicom_dataset *ds, size_t len, void **buf);
 /* Present (possibly empty)? 1 or 0. */
 int cirr_dicom_has(const cirr_dicom_dataset *ds, uint32_t tag);
 cirr_dicom_status cirr_dicom_delete(cirr_dicom_dataset *ds, uint32_t tag);

@@ -152,6 +152,24 @@ extern "C" cirr_dicom_status cirr_dicom_set_bytes(cirr_dicom_dataset *ds, uint32
     return cirr_dicom_from_condition(cond, "set bytes");
 }
 
+extern "C" cirr_dicom_status cirr_dicom_pixel_buffer(cirr_dicom_dataset *ds, size_t len, void **buf)
+{
+    auto *px = new (std::nothrow) DcmPixelData(DCM_PixelData);
+    if (!px)
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+    px->setVR(EVR_OW);
+    Uint16 *words = nullptr;
+    OFCondition cond = px->createUint16Array((Uint32)(len / 2), words);
+    if (cond.good())
+        cond = ds->ds->insert(px, OFTrue);
+    else
+        delete px;
+    if (cond.bad())
+        return cirr_dicom_from_condition(cond, "pixel data");
+    *buf = words;
+    return CIRR_DICOM_OK;
+}
+
 extern "C" int cirr_dicom_has(const cirr_dicom_dataset *ds, uint32_t tag)
 {
     return (*ds->ds).tagExists(key(tag)) ? 1 : 0;

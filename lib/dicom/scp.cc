@@ -178,13 +178,16 @@ OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cir
         return cond;
     cirr_dicom_find_sink sink = {assoc, pres, req, 0, false, false};
     cirr_dicom_dataset q = cirr_dicom_wrap(query);
+    cirr_dicom_cork(assoc, true);
     uint16_t status = scp->h.find ? scp->h.find(peer, req->AffectedSOPClassUID, &q, &sink, scp->h.ud)
                                   : STATUS_FIND_Refused_SOPClassNotSupported;
     delete query;
     tally->finds++;
     tally->matches += sink.sent;
-    if (sink.failed)
+    if (sink.failed) {
+        cirr_dicom_cork(assoc, false);
         return DIMSE_SENDFAILED;
+    }
     if (sink.cancelled)
         status = STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest;
     T_DIMSE_C_FindRSP rsp = {};
@@ -193,7 +196,9 @@ OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cir
     rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
     rsp.DimseStatus = status;
     rsp.DataSetType = DIMSE_DATASET_NULL;
-    return DIMSE_sendFindResponse(assoc, pres, req, &rsp, nullptr, nullptr);
+    OFCondition sent = DIMSE_sendFindResponse(assoc, pres, req, &rsp, nullptr, nullptr);
+    cirr_dicom_cork(assoc, false); // flushes the final response now
+    return sent;
 }
 
 } // namespace
@@ -214,7 +219,9 @@ extern "C" cirr_dicom_status cirr_dicom_find_send(cirr_dicom_find_sink *sink, co
         return cirr_dicom_from_condition(cond, "C-FIND response");
     }
     sink->sent++;
-    if (DIMSE_checkForCancelRQ(sink->assoc, sink->pres, sink->req->MessageID).good()) {
+    // A C-CANCEL is looked for every 16 matches: each look is a system call.
+    if (sink->sent % 16 == 0 &&
+        DIMSE_checkForCancelRQ(sink->assoc, sink->pres, sink->req->MessageID).good()) {
         sink->cancelled = true;
         return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "the peer cancelled the query");
     }

@@ -72,18 +72,28 @@ struct SocketOf : DcmTransportConnection {
     static DcmNativeSocketType get(DcmTransportConnection *c) { return (c->*(&SocketOf::getSocket))(); }
 };
 
-void cirr_dicom_nodelay(T_ASC_Association *assoc)
+static int socket_of(T_ASC_Association *assoc)
 {
     if (!assoc || !assoc->DULassociation)
-        return;
+        return -1;
     // DUL_ASSOCIATIONKEY is opaque (void); its definition is DCMTK's
     // PRIVATE_ASSOCIATIONKEY, installed in dulstruc.h.
     auto *key = static_cast<PRIVATE_ASSOCIATIONKEY *>(assoc->DULassociation);
-    DcmTransportConnection *conn = key->connection;
-    if (!conn)
-        return;
-    int one = 1;
-    setsockopt(SocketOf::get(conn), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return key->connection ? (int)SocketOf::get(key->connection) : -1;
+}
+
+void cirr_dicom_cork(T_ASC_Association *assoc, bool on)
+{
+    int fd = socket_of(assoc), v = on ? 1 : 0;
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+}
+
+void cirr_dicom_nodelay(T_ASC_Association *assoc)
+{
+    int fd = socket_of(assoc), one = 1;
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 extern "C" cirr_dicom_status cirr_dicom_init(void)
