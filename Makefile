@@ -83,7 +83,7 @@ CXX_WARN   := -std=c++17 -Wall -Wextra -Werror
 DICOM_SRC  := $(wildcard lib/dicom/*.cc)
 DICOM_HDR  := $(wildcard lib/dicom/*.h)
 DCMTK_LIBS := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread
-MOCK_SRC   := $(wildcard images/mockpacs/*.c) lib/log.c lib/strbuf.c
+MOCK_SRC   := $(wildcard images/mockpacs/*.c) lib/log.c lib/strbuf.c lib/httpd.c
 SVC_CFLAGS := $(WARN) -O2 -g -Ilib -Ilib/dicom -pthread
 
 $(BUILD)/dicom/%.o: lib/dicom/%.cc $(DICOM_HDR)

@@ -114,7 +114,7 @@ int main(void)
     cirr_dicom_scp_run(the_scp);
     mock_stopping = 1;
     if (m.has_http)
-        pthread_join(m.http_thread, NULL);
+        httpd_stop(&m.httpd);
     if (m.has_push)
         pthread_join(m.push_thread, NULL);
     log_msg(LOG_INFO, NULL, "stopped");

@@ -3,6 +3,7 @@
 #define MOCK_MOCK_H
 
 #include "catalog.h"
+#include "httpd.h"
 #include "cirr_dicom.h"
 #include "site.h"
 #include "store.h"
@@ -17,7 +18,8 @@ struct mock {
     struct store store;
     atomic_ulong associations, finds, retrieved, stored, pushed;
     atomic_llong last_activity; /* unix time */
-    pthread_t http_thread, push_thread;
+    struct httpd httpd;
+    pthread_t push_thread;
     int has_http, has_push;
 };
 
