@@ -24,7 +24,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_
 ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
 PGTUNE_SRC      := images/postgres/pgtune.c
 
-.PHONY: all deps sysroot mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all deps sysroot mux mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -101,6 +101,17 @@ $(BUILD)/cirr-mockpacs: $(MOCK_OBJ) $(DICOM_OBJ)
 	g++ -o $@ $(MOCK_OBJ) $(DICOM_OBJ) $(DCMTK_LIBS)
 
 mockpacs: $(BUILD)/cirr-mockpacs
+
+MUX_SRC := $(wildcard images/mux/*.c) lib/log.c lib/strbuf.c lib/httpd.c lib/atomicfile.c
+MUX_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(MUX_SRC))
+$(BUILD)/obj/images/mux/%.o: images/mux/%.c $(wildcard images/mux/*.h lib/*.h) lib/dicom/cirr_dicom.h
+	@mkdir -p $(@D)
+	gcc $(SVC_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cirr-mux: $(MUX_OBJ) $(DICOM_OBJ)
+	g++ -o $@ $(MUX_OBJ) $(DICOM_OBJ) $(DCMTK_LIBS)
+
+mux: $(BUILD)/cirr-mux
 
 # Image helpers: static musl programs copied into images.
 $(BUILD)/images-bin/cirr-pg-init: images/postgres/pg_init.c images/postgres/pgtune.c images/postgres/pgtune.h lib/log.c lib/strbuf.c lib/atomicfile.c $(SYSROOT)/STAMP

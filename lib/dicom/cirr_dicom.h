@@ -77,6 +77,9 @@ cirr_dicom_status cirr_dicom_dataset_encode(cirr_dicom_dataset *ds, const char *
 cirr_dicom_status cirr_dicom_dataset_copy(const cirr_dicom_dataset *ds, cirr_dicom_dataset **out);
 void cirr_dicom_dataset_free(cirr_dicom_dataset *ds);
 
+/* The transfer syntax the dataset was read or received in. */
+cirr_dicom_status cirr_dicom_dataset_ts(const cirr_dicom_dataset *ds, char *buf, size_t cap);
+
 /* Value as text (multiple values joined by '\'); ERROR_NOT_FOUND if absent. */
 cirr_dicom_status cirr_dicom_get_string(const cirr_dicom_dataset *ds, uint32_t tag, char *buf,
                                         size_t cap);

@@ -118,6 +118,15 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_encode(cirr_dicom_dataset *ds, c
     return CIRR_DICOM_OK;
 }
 
+extern "C" cirr_dicom_status cirr_dicom_dataset_ts(const cirr_dicom_dataset *ds, char *buf, size_t cap)
+{
+    const char *uid = DcmXfer(ds->ds->getOriginalXfer()).getXferID();
+    if (!uid || !*uid || strlen(uid) >= cap)
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_NOT_FOUND, "unknown transfer syntax");
+    strcpy(buf, uid);
+    return CIRR_DICOM_OK;
+}
+
 extern "C" cirr_dicom_status cirr_dicom_get_string(const cirr_dicom_dataset *ds, uint32_t tag,
                                                    char *buf, size_t cap)
 {

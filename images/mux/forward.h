@@ -1,0 +1,47 @@
+/* forward.h: per-destination queues and the workers that drain them. Each
+ * destination has its own threads and association, so a slow or dead
+ * destination never delays another. */
+#ifndef MUX_FORWARD_H
+#define MUX_FORWARD_H
+
+#include "spool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct entry {
+    char name[SPOOL_NAME_MAX];
+    unsigned attempts;
+    unsigned long long not_before_ms;
+};
+
+struct dest_queue {
+    const struct mux_dest *dest;
+    struct spool *spool;
+    const struct mux_conf *conf;
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    struct entry *items;     /* waiting, oldest first */
+    size_t n, cap;
+    size_t in_flight;
+    unsigned long long oldest_in_flight_ms;
+    atomic_ullong forwarded, failed, dead;
+    pthread_t workers[16];
+    unsigned nworkers;
+    volatile int stop;
+};
+
+/* Load each destination's queue from the spool and start its workers. */
+int forward_start(struct dest_queue *qs, const struct mux_conf *c, struct spool *s);
+void forward_stop(struct dest_queue *qs, unsigned n);
+
+/* A new entry for queue q (after it is durable). */
+void forward_push(struct dest_queue *q, const char *name);
+
+/* Re-read the queue folders (after cirr-mux requeue): entries not known yet are added. */
+void forward_rescan(struct dest_queue *qs, unsigned n);
+
+/* Depth and age of the oldest entry in seconds, for the metrics. */
+void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s);
+
+#endif

@@ -1,0 +1,69 @@
+/* spool.h: the durable spool of cirr-mux.
+ *
+ *   SPOOL/tmp/NAME          an instance being received
+ *   SPOOL/queue/DEST/NAME   one hard link per destination that wants it
+ *   SPOOL/dead/DEST/NAME    given up on, with NAME.reason beside it
+ *
+ * An instance is written once into tmp/, linked into the queue of every
+ * destination that wants it, made durable by a group commit (one syncfs
+ * for every instance waiting at that moment, on any association), and only
+ * then acknowledged. Delivering to a destination removes its link; when the
+ * last link goes, so does the file. Queues survive kill -9 and power loss:
+ * at start they are read back, and tmp/ is emptied (never acknowledged). */
+#ifndef MUX_SPOOL_H
+#define MUX_SPOOL_H
+
+#include "cirr_dicom.h"
+#include "muxconf.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPOOL_NAME_MAX 128
+
+struct spool {
+    const struct mux_conf *conf;
+    int fd;                  /* the spool folder, for syncfs */
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done;
+    unsigned long long requested, committed;
+    int stop;
+    pthread_t committer;
+    atomic_ullong syncs;     /* group commits made */
+    atomic_ullong seq;
+};
+
+int spool_open(struct spool *s, const struct mux_conf *c, char *err, size_t cap);
+void spool_close(struct spool *s);
+
+/* Receive ds (kept in its transfer syntax ts_uid): 0x0000 once it is
+ * durable in the queues of wanted[] (one flag per destination), or a DIMSE failure status with why filled. name gets
+ * the entry's name. */
+uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_uid, const int *wanted,
+                      char *name, size_t cap, char *why, size_t whycap);
+
+/* Free bytes on the spool's file system. */
+unsigned long long spool_free_bytes(const struct spool *s);
+/* Bytes held by the spool (sum over queue files, each file once). */
+unsigned long long spool_bytes(const struct spool *s);
+
+/* Path of a queued entry. */
+void spool_path(const struct spool *s, const char *dest, const char *name, char *buf, size_t cap);
+/* Delivered: remove the destination's link. */
+void spool_done(struct spool *s, const char *dest, const char *name);
+/* Move to dead/DEST with a reason file. */
+int spool_dead(struct spool *s, const char *dest, const char *name, const char *reason);
+/* Milliseconds since the epoch when the entry was received (from its name). */
+unsigned long long spool_received_ms(const char *name);
+
+/* List the names queued for dest, oldest first (caller frees each and the
+ * array). */
+size_t spool_list(const struct spool *s, const char *where, const char *dest, char ***names);
+
+/* Move dest's dead letters back into its queue (cirr-mux requeue);
+ * returns how many, or -1. */
+long spool_requeue(const char *spool_dir, const char *dest);
+
+#endif
