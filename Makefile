@@ -129,9 +129,10 @@ IMAGES     := images/postgres images/orthanc images/mockpacs
 images: $(BUILD)/cirr-init $(IMAGE_BINS) $(BUILD)/cirr-mockpacs
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
-# mockpacs against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.
-test-dicom: $(BUILD)/cirr-mockpacs
-	CIRR_MOCKPACS=$(abspath $(BUILD)/cirr-mockpacs) $(PYTHON) -m pytest -q tests/dicom
+# mockpacs and mux against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.
+test-dicom: $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux
+	CIRR_MOCKPACS=$(abspath $(BUILD)/cirr-mockpacs) CIRR_MUX=$(abspath $(BUILD)/cirr-mux) \
+	  $(PYTHON) -m pytest -q tests/dicom
 
 # Docker tests of the images (the bootstrap installs and starts Docker).
 test-images: images

@@ -97,11 +97,14 @@ OFCondition negotiate(cirr_dicom_scp *scp, T_ASC_Association *assoc)
             known = known || strcmp(c, pc.abstractSyntax) == 0;
         if (!known || pc.resultReason == ASC_P_ACCEPTANCE)
             continue;
-        for (const char *ts : scp->ts_ptrs) {
-            bool proposed = false;
-            for (int k = 0; k < (int)pc.transferSyntaxCount; k++)
-                proposed = proposed || strcmp(pc.proposedTransferSyntaxes[k], ts) == 0;
-            if (!proposed)
+        // The peer's first choice that we accept: a sender proposes its
+        // files' own syntax first, and taking it spares a conversion.
+        for (int k = 0; k < (int)pc.transferSyntaxCount; k++) {
+            const char *ts = pc.proposedTransferSyntaxes[k];
+            bool ours = false;
+            for (const char *t : scp->ts_ptrs)
+                ours = ours || strcmp(t, ts) == 0;
+            if (!ours)
                 continue;
             T_ASC_SC_ROLE role = pc.proposedRole == ASC_SC_ROLE_SCP || pc.proposedRole == ASC_SC_ROLE_SCUSCP
                                      ? pc.proposedRole : ASC_SC_ROLE_DEFAULT;

@@ -123,3 +123,88 @@ def find(mock, level, *keys, root="-S"):
             value = line.split("[", 1)[1].split("]", 1)[0] if "[" in line else ""
             cur[name] = value.rstrip("\x00 ")  # DICOM pads to even length
     return answers
+
+
+MUX = os.environ.get("CIRR_MUX", os.path.join(REPO, "build", "cirr-mux"))
+
+
+class Mux(Process):
+    def __init__(self, tmp, spool, dests, **env):
+        self.port, self.http = free_port(), free_port()
+        e = {"PATH": "/usr/bin:/bin", "MUX_PORT": str(self.port), "MUX_HTTP_PORT": str(self.http),
+             "MUX_SPOOL": str(spool), "MUX_ALLOW": "*", "MUX_MIN_FREE_MB": "1", "MUX_RETRY_BASE_MS": "200",
+             "MUX_RETRY_MAX_MS": "1000"}
+        for name, (aet, port) in dests.items():
+            e[f"MUX_DEST_{name}"] = f"{aet},127.0.0.1,{port}"
+        e.update({k: str(v) for k, v in env.items()})
+        self.env = e
+        super().__init__([MUX], e, str(tmp / f"mux-{self.port}-{time.monotonic_ns()}.log"))
+        wait_port(self.port)
+
+    def metrics(self):
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http}/metrics", timeout=5) as r:
+            out = {}
+            for line in r.read().decode().splitlines():
+                if line and not line.startswith("#"):
+                    k, v = line.rsplit(" ", 1)
+                    out[k] = float(v)
+            return out
+
+
+@pytest.fixture
+def mux(tmp_path):
+    started = []
+
+    def start(dests, spool=None, **env):
+        m = Mux(tmp_path, spool or (tmp_path / "spool"), dests, **env)
+        started.append(m)
+        return m
+
+    yield start
+    for m in started:
+        m.stop()
+
+
+def make_instances(folder, count, size=64, patient="MUX^TEST"):
+    """count small valid CT instances (pydicom); returns their SOP Instance UIDs in file order."""
+    import pydicom
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+    os.makedirs(folder, exist_ok=True)
+    study, series = generate_uid(), generate_uid()
+    uids = []
+    for i in range(count):
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = CTImageStorage
+        meta.MediaStorageSOPInstanceUID = generate_uid()
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = FileDataset(None, {}, file_meta=meta, preamble=b"\0" * 128)
+        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
+        ds.PatientName, ds.PatientID, ds.Modality = patient, "MUX1", "CT"
+        ds.InstanceNumber = i + 1
+        ds.Rows = ds.Columns = size
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+        n = size * size * 2
+        ds.PixelData = (bytes((j * 7 + i) & 0xFF for j in range(256)) * (n // 256 + 1))[:n]
+        ds.is_little_endian, ds.is_implicit_VR = True, False  # as the meta header says
+        ds.save_as(os.path.join(folder, f"i{i:05d}.dcm"), write_like_original=False)
+        uids.append(str(ds.SOPInstanceUID))
+    return uids
+
+
+def received_uids(folder):
+    import pydicom
+    return {str(pydicom.dcmread(os.path.join(folder, f), stop_before_pixels=True).SOPInstanceUID)
+            for f in os.listdir(folder)}
+
+
+def wait_until(predicate, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -1,0 +1,235 @@
+"""cirr-mux against real peers (issue 5): DCMTK's storescu and GDCM's
+gdcmscu send; Debian's Orthanc and a DCMTK storescp "workstation" receive."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import NODELAY, Process, dcmtk, free_port, make_instances, received_uids, wait_port, wait_until
+
+
+def storescu(port, files, aet="MODALITY", check=True):
+    return dcmtk("storescu", "-v", "-aet", aet, "-aec", "CIRRMUX", "127.0.0.1", str(port), *files, check=check)
+
+
+@pytest.fixture
+def orthanc(tmp_path):
+    procs = []
+
+    def start():
+        http, dicom = free_port(), free_port()
+        cfg = {"Name": "archive", "DicomAet": "ARCHIVE", "DicomPort": dicom, "HttpPort": http,
+               "StorageDirectory": str(tmp_path / "orthanc-db"), "IndexDirectory": str(tmp_path / "orthanc-db"),
+               "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "Plugins": []}
+        (tmp_path / "orthanc.json").write_text(json.dumps(cfg))
+        p = Process(["/usr/sbin/Orthanc", str(tmp_path / "orthanc.json")], NODELAY, str(tmp_path / "orthanc.log"))
+        wait_port(http, 60)
+        wait_port(dicom, 60)
+        p.http, p.dicom = http, dicom
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        p.stop()
+
+
+def orthanc_uids(o):
+    with urllib.request.urlopen(f"http://127.0.0.1:{o.http}/instances?expand", timeout=30) as r:
+        return {i["MainDicomTags"]["SOPInstanceUID"] for i in json.loads(r.read())}
+
+
+def test_storescu_and_gdcmscu_reach_orthanc_and_workstation(mux, storescp, orthanc, tmp_path):
+    ws, o = storescp("WS"), orthanc()
+    m = mux({"ARCHIVE": ("ARCHIVE", o.dicom), "WORKSTATION": ("WS", ws.port)})
+    a = make_instances(str(tmp_path / "a"), 20)
+    b = make_instances(str(tmp_path / "b"), 10, patient="GDCM^SENT")
+    storescu(m.port, sorted(glob.glob(str(tmp_path / "a" / "*"))))
+    # gdcmscu aborts after its A-RELEASE (a GDCM defect, see test_mockpacs); the stores are done by then
+    subprocess.run(["gdcmscu", "--store", "--call", "CIRRMUX", "-r", "-i", str(tmp_path / "b"), "127.0.0.1",
+                    str(m.port)], capture_output=True, env=NODELAY, timeout=120)
+    want = set(a) | set(b)
+    wait_until(lambda: len(os.listdir(ws.dir)) == 30 and len(orthanc_uids(o)) == 30, what="both destinations")
+    assert received_uids(str(ws.dir)) == want
+    assert orthanc_uids(o) == want
+    metrics = m.metrics()
+    assert metrics["mux_received_total"] == 30
+    assert metrics['mux_forwarded_total{destination="ARCHIVE"}'] == 30
+    assert metrics['mux_queue_depth{destination="WORKSTATION"}'] == 0
+    assert "from STORESCU@127.0.0.1" in m.text() or "from MODALITY@127.0.0.1" in m.text()
+
+
+def acknowledged(storescu_output, files):
+    """Files storescu got a Success response for, in order."""
+    acked, current = [], None
+    for line in storescu_output.splitlines():
+        if "Sending file:" in line:
+            current = line.split("Sending file:", 1)[1].strip()
+        elif "Received Store Response (Success)" in line and current:
+            acked.append(current)
+    return acked
+
+
+def test_kill_9_loses_no_acknowledged_instance(mux, storescp, tmp_path):
+    ws_a, ws_b = storescp("A"), storescp("B")
+    spool = tmp_path / "spool"
+    files_dir = tmp_path / "thousand"
+    uids = make_instances(str(files_dir), 1000)
+    files = sorted(glob.glob(str(files_dir / "*")))
+    by_file = dict(zip(files, uids))
+    m = mux({"A": ("A", ws_a.port), "B": ("B", ws_b.port)}, spool=spool)
+    log = tmp_path / "storescu.log"
+    sender = subprocess.Popen(["storescu", "-v", "-aet", "MODALITY", "-aec", "CIRRMUX", "127.0.0.1", str(m.port),
+                               *files], env=NODELAY, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    wait_until(lambda: m.metrics()["mux_received_total"] >= 300, what="300 instances in")
+    m.proc.send_signal(signal.SIGKILL)
+    m.proc.wait()
+    sender.wait(timeout=60)
+    out = log.read_text()
+    acked = [by_file[f] for f in acknowledged(out, files)]
+    assert len(acked) >= 300
+    m2 = mux({"A": ("A", ws_a.port), "B": ("B", ws_b.port)}, spool=spool)
+    wait_until(lambda: set(acked) <= received_uids(str(ws_a.dir)) and set(acked) <= received_uids(str(ws_b.dir)),
+               timeout=120, what="every acknowledged instance at both destinations")
+    wait_until(lambda: m2.metrics()['mux_queue_depth{destination="A"}'] == 0 and
+               m2.metrics()['mux_queue_depth{destination="B"}'] == 0, what="queues drained")
+    assert os.listdir(spool / "tmp") == []
+
+
+def test_a_dead_destination_does_not_hold_up_the_other(mux, storescp, tmp_path):
+    up = storescp("UP")
+    down_port = free_port()
+    m = mux({"UP": ("UP", up.port), "DOWN": ("DOWN", down_port)})
+    uids = make_instances(str(tmp_path / "x"), 200)
+    t0 = time.monotonic()
+    storescu(m.port, sorted(glob.glob(str(tmp_path / "x" / "*"))))
+    wait_until(lambda: len(os.listdir(up.dir)) == 200, what="UP has everything")
+    assert time.monotonic() - t0 < 30
+    metrics = m.metrics()
+    assert metrics['mux_queue_depth{destination="DOWN"}'] == 200
+    assert metrics['mux_failed_attempts_total{destination="DOWN"}'] > 0
+    assert "cannot associate with DOWN@127.0.0.1" in m.text()
+    # DOWN comes back: it drains
+    out = tmp_path / "down"
+    out.mkdir()
+    back = Process(["storescp", "-aet", "DOWN", "--output-directory", str(out), str(down_port)], NODELAY,
+                   str(tmp_path / "down.log"))
+    try:
+        wait_until(lambda: len(os.listdir(out)) == 200, timeout=120, what="DOWN drained")
+        assert received_uids(str(out)) == set(uids) == received_uids(str(up.dir))
+    finally:
+        back.stop()
+
+
+def test_calling_aet_not_allowed_is_rejected(mux, storescp, tmp_path):
+    ws = storescp("WS")
+    m = mux({"WS": ("WS", ws.port)}, MUX_ALLOW="CT1,MR1")
+    files = [make_instances(str(tmp_path / "r"), 1) and sorted(glob.glob(str(tmp_path / "r" / "*")))[0]]
+    r = storescu(m.port, files, aet="INTRUDER", check=False)
+    assert r.returncode != 0
+    storescu(m.port, files, aet="CT1")
+    assert "from INTRUDER@127.0.0.1: rejected: calling AE title not allowed" in m.text()
+
+
+def test_mux_refuses_to_start_without_allow_list(tmp_path):
+    from conftest import MUX
+    r = subprocess.run([MUX], env={"MUX_DEST_A": "A,127.0.0.1,104", "MUX_SPOOL": str(tmp_path)},
+                       capture_output=True, text=True)
+    assert r.returncode == 100
+    assert "MUX_ALLOW is not set" in r.stderr
+
+
+def test_full_spool_answers_a700_and_keeps_what_it_acknowledged(mux, storescp, tmp_path):
+    spool = tmp_path / "tiny"
+    spool.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(spool)], check=True)
+    try:
+        down = free_port()  # nothing drains: the spool only fills
+        m = mux({"A": ("A", down)}, spool=spool, MUX_MIN_FREE_MB=2)
+        files_dir = tmp_path / "big"
+        uids = make_instances(str(files_dir), 40, size=256)  # 128 KiB each
+        files = sorted(glob.glob(str(files_dir / "*")))
+        r = storescu(m.port, files, check=False)
+        out = r.stdout + r.stderr
+        acked = acknowledged(out, files)
+        assert 0 < len(acked) < 40
+        assert "Out of Resources" in out or "0xa700" in out.lower() or "OutOfResources" in out
+        queued = set(os.listdir(spool / "queue" / "A"))
+        assert len(queued) == len(acked)  # every acknowledged instance is there, nothing else
+        assert "spool below MUX_MIN_FREE_MB" in m.text()
+        m.stop()
+    finally:
+        subprocess.run(["umount", str(spool)], check=False)
+
+
+def test_sender_disconnecting_mid_instance_leaves_nothing_partial(mux, storescp, tmp_path):
+    import socket
+    down = free_port()
+    spool = tmp_path / "spool"
+    m = mux({"A": ("A", down)}, spool=spool)
+    big = tmp_path / "big"
+    make_instances(str(big), 1, size=6928)  # 96 MiB: still on the wire when the sender dies
+    log = tmp_path / "sender.log"
+    p = subprocess.Popen(["storescu", "-v", "-aec", "CIRRMUX", "--max-send-pdu", "4096", "127.0.0.1",
+                          str(m.port), *glob.glob(str(big / "*"))], env=NODELAY, stdout=open(log, "w"),
+                         stderr=subprocess.STDOUT)
+    wait_until(lambda: "Sending Store Request" in log.read_text(), what="the transfer to start")
+    time.sleep(0.02)
+    p.kill()
+    p.wait()
+    wait_until(lambda: "from STORESCU@127.0.0.1" in m.text(), what="the association's log line")
+    assert os.listdir(spool / "queue" / "A") == []
+    assert os.listdir(spool / "tmp") == []
+    assert m.metrics()["mux_received_total"] == 0
+    assert "0 stored" in m.text() and ("aborted" in m.text() or "ended:" in m.text())
+
+
+def test_implicit_only_destination_gets_transcoded_or_dead_letter(mux, tmp_path):
+    out = tmp_path / "implicit"
+    out.mkdir()
+    port = free_port()
+    dest = Process(["storescp", "+xi", "-aet", "OLDWS", "--output-directory", str(out), str(port)], NODELAY,
+                   str(tmp_path / "oldws.log"))
+    wait_port(port)
+    try:
+        m = mux({"OLDWS": ("OLDWS", port)}, MUX_MAX_ATTEMPTS=2)
+        src = tmp_path / "src"
+        uid = make_instances(str(src), 1, size=128)[0]
+        plain = glob.glob(str(src / "*"))[0]
+        jpeg = str(tmp_path / "jpeg-lossless.dcm")
+        jls = str(tmp_path / "jpeg-ls.dcm")
+        j2k = str(tmp_path / "j2k.dcm")
+        subprocess.run(["dcmcjpeg", "+e1", plain, jpeg], check=True)
+        subprocess.run(["dcmcjpls", plain, jls], check=True)
+        subprocess.run(["gdcmconv", "--j2k", plain, j2k], check=True)
+        # the three differ only in transfer syntax: give them distinct SOP Instance UIDs
+        import pydicom
+        new = {}
+        for path in (jpeg, jls, j2k):
+            ds = pydicom.dcmread(path)
+            ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+            ds.save_as(path)
+            new[path] = str(ds.SOPInstanceUID)
+        # each sent in its own syntax (storescu proposes it first; mux takes the sender's first choice)
+        for flag, path in (("-xs", jpeg), ("-xt", jls), ("-xv", j2k)):
+            dcmtk("storescu", flag, "-aet", "MODALITY", "-aec", "CIRRMUX", "127.0.0.1", str(m.port), path)
+        wait_until(lambda: len(os.listdir(out)) == 2, what="JPEG lossless and JPEG-LS delivered")
+        got = {}
+        for f in os.listdir(out):
+            ds = pydicom.dcmread(os.path.join(out, f))
+            got[str(ds.SOPInstanceUID)] = str(ds.file_meta.TransferSyntaxUID)
+        assert got == {new[jpeg]: "1.2.840.10008.1.2", new[jls]: "1.2.840.10008.1.2"}
+        original = pydicom.dcmread(plain).PixelData
+        for f in os.listdir(out):
+            assert pydicom.dcmread(os.path.join(out, f)).PixelData == original  # lossless all the way
+        wait_until(lambda: m.metrics()['mux_dead_letters_total{destination="OLDWS"}'] == 1, what="J2K buried")
+        from conftest import MUX
+        dead = subprocess.run([MUX, "dead"], env=m.env, capture_output=True, text=True).stdout
+        assert f"OLDWS\t" in dead and "cannot convert" in dead
+    finally:
+        dest.stop()
