@@ -124,9 +124,9 @@ $(BUILD)/images-bin/cirr-orthanc-setup: $(ORTHANC_SETUP_SRC) $(wildcard images/o
 	musl-gcc $(MUSL_CFLAGS) -Iimages/orthanc -o $@ $(ORTHANC_SETUP_SRC) $(MUSL_LDFLAGS) -lpq -lpgcommon_shlib -lpgport_shlib
 
 IMAGE_BINS := $(BUILD)/images-bin/cirr-pg-init $(BUILD)/images-bin/cirr-orthanc-setup
-IMAGES     := images/postgres images/orthanc images/mockpacs
+IMAGES     := images/postgres images/orthanc images/mockpacs images/mux
 
-images: $(BUILD)/cirr-init $(IMAGE_BINS) $(BUILD)/cirr-mockpacs
+images: $(BUILD)/cirr-init $(IMAGE_BINS) $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
 # mockpacs and mux against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.

@@ -24,7 +24,7 @@ def docker(*args, check=True, timeout=120):
 def loaded_images():
     r = docker("info", check=False)
     assert r.returncode == 0, "no Docker engine answers: run ci/bootstrap (it starts dockerd)"
-    for name in ("postgres", "orthanc", "mockpacs"):
+    for name in ("postgres", "orthanc", "mockpacs", "mux"):
         docker("load", "-i", os.path.join(IMAGES, f"{name}.tar"), timeout=300)
 
 

@@ -19,7 +19,7 @@ PASSWORD = 'a"b\\c $d e'  # quote, backslash, dollar and spaces
 
 def test_two_builds_are_byte_identical(tmp_path):
     out = subprocess.run(["/usr/bin/python3", os.path.join(REPO, "rootfs/imagebuild.py"), "--out",
-                          str(tmp_path), "images/postgres", "images/orthanc", "images/mockpacs"],
+                          str(tmp_path), "images/postgres", "images/orthanc", "images/mockpacs", "images/mux"],
                          cwd=REPO, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     for name in ("postgres.tar", "orthanc.tar", "DIGESTS", "postgres.sbom", "orthanc.sbom"):
@@ -41,7 +41,7 @@ def test_archives_hold_docker_and_oci_layouts():
 
 
 def test_entrypoint_labels_and_healthcheck(dk):
-    for image in ("cirr/orthanc", "cirr/postgres", "cirr/mockpacs"):
+    for image in ("cirr/orthanc", "cirr/postgres", "cirr/mockpacs", "cirr/mux"):
         cfg = json.loads(docker("image", "inspect", image).stdout)[0]["Config"]
         assert cfg["Entrypoint"] == ["/sbin/cirr-init"]
         assert cfg["Healthcheck"]["Test"] == ["CMD", "/sbin/cirr-init", "health"]
@@ -158,3 +158,30 @@ def test_mockpacs_image_is_healthy_and_answers(dk):
     assert cfg["User"] == "0" and "7272/tcp" in cfg["ExposedPorts"]
     assert "user = cirr" in docker("run", "--rm", "--entrypoint", "/bin/cat", "cirr/mockpacs",
                                    "/etc/cirr/services").stdout
+
+
+def test_mux_image_forwards_as_non_root_with_its_spool_on_a_volume(dk):
+    net = dk.network()
+    spool = dk.volume()
+    ws = dk.run("cirr/mockpacs", *FAST_HEALTH, network=net, env={"MOCK_STUDIES": "0", "MOCK_AET": "WS"})
+    mux = dk.run("cirr/mux", "-v", f"{spool}:/var/spool/cirr-mux", *FAST_HEALTH, network=net,
+                 env={"MUX_ALLOW": "*", "MUX_DEST_WS": f"WS,{ws},7272", "MUX_MIN_FREE_MB": "1"})
+    dk.wait_healthy(ws)
+    dk.wait_healthy(mux)
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        make_study(tmp, 5)
+        r = subprocess.run(["storescu", "-aec", "CIRRMUX", dk.ip(mux), "5252",
+                            *sorted(os.path.join(tmp, f) for f in os.listdir(tmp))], capture_output=True,
+                           text=True, env=dict(os.environ, TCP_NODELAY="1"), timeout=60)
+        assert r.returncode == 0, r.stderr
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"http://{dk.ip(ws)}:8080/status", timeout=10) as resp:
+            if json.loads(resp.read())["stored"] == 5:
+                break
+        time.sleep(0.3)
+    else:
+        raise AssertionError("the workstation did not get 5 instances")
+    top = docker("exec", mux, "/bin/ps", "-o", "user,args").stdout
+    assert any(l.split()[0] in ("cirr", "1000") and "cirr-mux" in l for l in top.splitlines()), top
