@@ -24,7 +24,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_
 ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
 PGTUNE_SRC      := images/postgres/pgtune.c
 
-.PHONY: all deps sysroot mux mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all deps sysroot mux bench-mux mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -159,6 +159,9 @@ $(BUILD)/find_bench: bench/find_bench.c $(DICOM_OBJ)
 
 bench-mockpacs: deps $(BUILD)/cirr-mockpacs $(BUILD)/find_bench
 	$(PYTHON) bench/mockpacs_bench.py
+
+bench-mux: deps $(BUILD)/cirr-mux $(BUILD)/cirr-mockpacs
+	$(PYTHON) bench/mux_bench.py
 
 bench-images: deps images
 	$(PYTHON) bench/images_bench.py
