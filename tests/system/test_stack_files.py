@@ -1,0 +1,101 @@
+"""The RIH stack files: valid for `docker stack config` with the example
+environment, and every Traefik label is one Traefik v3 knows."""
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+STACKS = os.path.join(REPO, "stacks")
+REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference", "traefik-v3-docker-labels.yml")
+PROVIDER_LABELS = {"traefik.enable", "traefik.swarm.network", "traefik.swarm.lbswarm"}
+FILES = ["rih/admin-stack.yml", "rih/cirr-stack.yml", "rih/projects-stack.yml", "rih/mock-stack.yml"]
+
+
+def example_env():
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
+    for line in open(os.path.join(STACKS, "rih", "cirr.env.example")):
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            k, v = line.split("=", 1)
+            env[k] = v.strip("'\"")
+    return env
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_stack_config_validates_with_the_example_environment(name):
+    r = subprocess.run(["docker", "stack", "config", "-c", os.path.join(STACKS, name)], env=example_env(),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_test_overrides_merge():
+    r = subprocess.run(["docker", "stack", "config", "-c", os.path.join(STACKS, "rih/cirr-stack.yml"), "-c",
+                        os.path.join(STACKS, "test/override.yml")], env=example_env(), capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    merged = yaml.safe_load(r.stdout)
+    for name, svc in merged["services"].items():
+        assert svc["deploy"]["endpoint_mode"] == "dnsrr", name
+        for port in svc.get("ports", []):
+            assert port["mode"] == "host", (name, port)
+
+
+def test_required_variables_say_what_to_set():
+    env = example_env()
+    del env["MOD_WORKSTATION"]
+    r = subprocess.run(["docker", "stack", "config", "-c", os.path.join(STACKS, "rih/cirr-stack.yml")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "set MOD_WORKSTATION=AET,host,port" in r.stderr
+
+
+def shape(label):
+    """traefik.http.routers.NAME.rule -> traefik.http.routers.*.rule"""
+    return re.sub(r"^(traefik\.(?:http|tcp|udp)\.(?:routers|services|middlewares|serverstransports))\.[^.]+\.",
+                  r"\1.*.", label)
+
+
+def test_every_traefik_label_is_known():
+    assert os.path.exists(REFERENCE), f"{REFERENCE} missing: the tests expect shared/ beside the repository"
+    known = {shape(l.split("=", 1)[0]) for l in yaml.safe_load(open(REFERENCE))} | PROVIDER_LABELS
+    seen = 0
+    for name in FILES:
+        stack = yaml.safe_load(open(os.path.join(STACKS, name)))
+        for svc_name, svc in stack["services"].items():
+            labels = svc.get("deploy", {}).get("labels", {})
+            assert "traefik.docker.network" not in labels  # the v2 spelling
+            for label in labels:
+                if label.startswith("traefik."):
+                    seen += 1
+                    assert shape(label) in known, f"{name}: {svc_name}: unknown Traefik label {label}"
+            if labels.get("traefik.enable") == "true":
+                assert labels["traefik.swarm.network"] == "admin_proxy_network"
+                assert any(l.endswith(".loadbalancer.server.port") for l in labels), svc_name
+    assert seen > 30
+
+
+def test_every_service_has_health_restart_update_grace_and_limits():
+    for name in FILES:
+        stack = yaml.safe_load(open(os.path.join(STACKS, name)))
+        for svc_name, svc in stack["services"].items():
+            where = f"{name}: {svc_name}"
+            if svc["image"].startswith("cirr/"):
+                assert svc["healthcheck"]["test"] == ["CMD", "/sbin/cirr-init", "health"], where
+            assert "stop_grace_period" in svc, where
+            deploy = svc["deploy"]
+            assert "restart_policy" in deploy, where
+            assert "limits" in deploy["resources"], where
+            if deploy.get("mode") != "global":
+                assert "update_config" in deploy, where
+
+
+def test_secrets_come_from_docker_secrets_through_file_variables():
+    stack = yaml.safe_load(open(os.path.join(STACKS, "rih/cirr-stack.yml")))
+    for svc in stack["services"].values():
+        env = svc.get("environment", {})
+        for k, v in env.items():
+            if "PASSWORD" in k:
+                assert k.endswith("_FILE") and v.startswith("/run/secrets/"), k
