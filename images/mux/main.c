@@ -120,9 +120,11 @@ static int page(const char *path, struct strbuf *b, const char **type, void *ud)
     strbuf_addf(b, "# TYPE mux_refused_total counter\nmux_refused_total{reason=\"spool_full\"} %llu\n"
                    "mux_refused_total{reason=\"error\"} %llu\n",
                 (unsigned long long)m->refused_space, (unsigned long long)m->refused_other);
-    strbuf_addf(b, "# HELP mux_group_commits_total syncfs calls made to acknowledge instances.\n"
-                   "# TYPE mux_group_commits_total counter\nmux_group_commits_total %llu\n",
-                (unsigned long long)m->spool.syncs);
+    strbuf_addf(b, "# HELP mux_group_commits_total Group commits made to acknowledge instances.\n"
+                   "# TYPE mux_group_commits_total counter\nmux_group_commits_total %llu\n"
+                   "# HELP mux_fsyncs_total fsync calls made by the group commits.\n"
+                   "# TYPE mux_fsyncs_total counter\nmux_fsyncs_total %llu\n",
+                (unsigned long long)m->spool.syncs, (unsigned long long)m->spool.fsyncs);
     strbuf_addf(b, "# TYPE mux_associations_total counter\nmux_associations_total %llu\n",
                 (unsigned long long)m->associations);
     strbuf_addf(b, "# TYPE mux_spool_bytes gauge\nmux_spool_bytes %llu\n", spool_bytes(&m->spool));

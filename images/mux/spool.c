@@ -45,7 +45,10 @@ static void clean_tmp(const char *tmp)
         log_msg(LOG_INFO, NULL, "removed %u unacknowledged partial file(s) from %s", n, tmp);
 }
 
-/* The group commit: whoever waits when a sync starts is covered by it. */
+/* The group commit: the files of everyone waiting when a commit starts
+ * are fsynced, then every queue folder once (their new links). Only the
+ * spool's own data is flushed: other writers on the same file system do
+ * not slow it down, as they would with syncfs. */
 static void *committer(void *arg)
 {
     struct spool *s = arg;
@@ -56,10 +59,23 @@ static void *committer(void *arg)
             continue;
         }
         unsigned long long target = s->requested;
+        int *files = s->pending;
+        size_t n = s->npending;
+        s->pending = NULL;
+        s->npending = s->cappending = 0;
         pthread_mutex_unlock(&s->lock);
-        if (syncfs(s->fd) < 0)
-            log_msg(LOG_ERROR, NULL, "syncfs on the spool failed: %s", strerror(errno));
+        int failed = 0;
+        for (size_t i = 0; i < n; i++) {
+            failed |= fsync(files[i]) < 0;
+            close(files[i]);
+        }
+        for (unsigned d = 0; d < s->conf->ndests; d++)
+            failed |= fsync(s->queue_fds[d]) < 0;
+        if (failed)
+            log_msg(LOG_ERROR, NULL, "fsync in the spool failed: %s", strerror(errno));
+        s->fsyncs += n + s->conf->ndests;
         s->syncs++;
+        free(files);
         pthread_mutex_lock(&s->lock);
         s->committed = target;
         pthread_cond_broadcast(&s->done);
@@ -68,9 +84,23 @@ static void *committer(void *arg)
     return NULL;
 }
 
-static void commit_wait(struct spool *s)
+/* Hand fd (the written file, closed by the committer) to the next commit
+ * and wait for it. */
+static void commit_wait(struct spool *s, int fd)
 {
     pthread_mutex_lock(&s->lock);
+    if (s->npending == s->cappending) {
+        size_t cap = s->cappending ? s->cappending * 2 : 64;
+        int *grown = realloc(s->pending, cap * sizeof *grown);
+        if (grown) {
+            s->pending = grown;
+            s->cappending = cap;
+        }
+    }
+    if (s->npending < s->cappending)
+        s->pending[s->npending++] = fd;
+    else
+        fsync(fd), close(fd); /* out of memory: commit it here */
     unsigned long long mine = ++s->requested;
     pthread_cond_signal(&s->wake);
     while (s->committed < mine)
@@ -97,6 +127,13 @@ int spool_open(struct spool *s, const struct mux_conf *c, char *err, size_t cap)
     }
     snprintf(path, sizeof path, "%s/tmp", c->spool);
     clean_tmp(path);
+    for (unsigned i = 0; i < c->ndests; i++) {
+        snprintf(path, sizeof path, "%s/queue/%s", c->spool, c->dests[i].name);
+        if ((s->queue_fds[i] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+            snprintf(err, cap, "MUX_SPOOL=%s: cannot open %s: %s", c->spool, path, strerror(errno));
+            return -1;
+        }
+    }
     s->fd = open(c->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->fd < 0) {
         snprintf(err, cap, "MUX_SPOOL=%s: %s", c->spool, strerror(errno));
@@ -120,6 +157,9 @@ void spool_close(struct spool *s)
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->committer, NULL);
     close(s->fd);
+    for (unsigned i = 0; i < s->conf->ndests; i++)
+        close(s->queue_fds[i]);
+    free(s->pending);
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->done);
     pthread_mutex_destroy(&s->lock);
@@ -161,6 +201,12 @@ uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_ui
         snprintf(why, whycap, "cannot write the spool: %s", cirr_dicom_last_error());
         return 0xA700;
     }
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whycap, "cannot reopen %s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        return 0xA700;
+    }
     for (unsigned i = 0; i < s->conf->ndests; i++) {
         if (!wanted[i])
             continue;
@@ -173,10 +219,11 @@ uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_ui
                     unlink(link_path);
                 }
             unlink(tmp);
+            close(fd);
             return 0xA700;
         }
     }
-    commit_wait(s); /* file data and every queue link are on disk now */
+    commit_wait(s, fd); /* file data and every queue link are on disk now */
     unlink(tmp);
     return 0x0000;
 }

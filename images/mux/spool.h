@@ -5,9 +5,9 @@
  *   SPOOL/dead/DEST/NAME    given up on, with NAME.reason beside it
  *
  * An instance is written once into tmp/, linked into the queue of every
- * destination that wants it, made durable by a group commit (one syncfs
- * for every instance waiting at that moment, on any association), and only
- * then acknowledged. Delivering to a destination removes its link; when the
+ * destination that wants it, made durable by a group commit (the files
+ * waiting at that moment, on any association, are fsynced, then each
+ * queue folder once), and only then acknowledged. Delivering to a destination removes its link; when the
  * last link goes, so does the file. Queues survive kill -9 and power loss:
  * at start they are read back, and tmp/ is emptied (never acknowledged). */
 #ifndef MUX_SPOOL_H
@@ -25,13 +25,17 @@
 
 struct spool {
     const struct mux_conf *conf;
-    int fd;                  /* the spool folder, for syncfs */
+    int fd;                  /* the spool folder */
+    int queue_fds[MUX_MAX_DESTS]; /* queue folders, fsynced by each commit */
     pthread_mutex_t lock;
     pthread_cond_t wake, done;
     unsigned long long requested, committed;
+    int *pending;            /* files written since the last commit */
+    size_t npending, cappending;
     int stop;
     pthread_t committer;
     atomic_ullong syncs;     /* group commits made */
+    atomic_ullong fsyncs;    /* fsync calls made by them */
     atomic_ullong seq;
 };
 

@@ -81,8 +81,10 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_write(cirr_dicom_dataset *ds, co
     cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
     if (s != CIRR_DICOM_OK)
         return s;
-    DcmFileFormat file(ds->ds);
+    // Borrow the dataset (no deep copy of the pixels), give it back after.
+    DcmFileFormat file(ds->ds, OFFalse);
     OFCondition cond = file.saveFile(path, ts, EET_ExplicitLength, EGL_recalcGL, EPD_noChange);
+    file.getAndRemoveDataset();
     if (cond.bad())
         return cirr_dicom_fail(CIRR_DICOM_ERROR_IO, "%s: %s", path, cond.text());
     return CIRR_DICOM_OK;

@@ -1,0 +1,158 @@
+"""Deploying the RIH stacks on a single-node swarm, for `make demo` and the
+system test: swarm, node labels, secrets, networks, images, deploy, health,
+and a complete teardown."""
+import base64
+import json
+import os
+import secrets
+import string
+import subprocess
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STACKS = os.path.join(REPO, "stacks")
+IMAGES = ["postgres", "orthanc", "mux", "mockpacs"]
+
+
+def docker(*args, check=True, timeout=300, env=None):
+    r = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, env=env)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"docker {' '.join(args)}: {r.stderr.strip() or r.stdout.strip()}")
+    return r
+
+
+class Cluster:
+    """What this run created, so that teardown removes exactly that."""
+
+    def __init__(self, data_dir, env=None, log=print):
+        self.data_dir = data_dir
+        self.log = log
+        self.made_swarm = self.made_network = False
+        self.secrets = {}
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.env.setdefault("DATA_DIR", data_dir)
+
+    # -- set-up -----------------------------------------------------------
+
+    def swarm(self):
+        state = docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip()
+        if state != "active":
+            docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+            self.made_swarm = True
+            self.log("swarm: initialised a single-node swarm")
+        node = docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
+        docker("node", "update", "--label-add", "storage=true", "--label-add", "bridge=true", node)
+
+    def network(self):
+        if docker("network", "inspect", "admin_proxy_network", check=False).returncode != 0:
+            docker("network", "create", "--driver", "overlay", "--attachable", "admin_proxy_network")
+            self.made_network = True
+            self.log("network: created admin_proxy_network (the admin stack is not deployed)")
+
+    def make_secrets(self):
+        alphabet = string.ascii_letters + string.digits
+        for name, var in (("postgres_password", "POSTGRES_PASSWORD"), ("orthanc_password", "ORTHANC_PASSWORD")):
+            value = self.env.get(var) or "".join(secrets.choice(alphabet) for _ in range(20))
+            if docker("secret", "inspect", name, check=False).returncode == 0:
+                docker("secret", "rm", name, check=False)
+            subprocess.run(["docker", "secret", "create", name, "-"], input=value, text=True, check=True,
+                           capture_output=True)
+            self.secrets[name] = value
+
+    def load_images(self):
+        for name in IMAGES:
+            docker("load", "-i", os.path.join(REPO, "build", "images", f"{name}.tar"), timeout=600)
+
+    def deploy(self, stack, files):
+        args = ["stack", "deploy", "--resolve-image", "never"]
+        for f in files:
+            args += ["-c", os.path.join(STACKS, f)]
+        docker(*args, stack, env=self.env)
+
+    def setup(self):
+        os.makedirs(os.path.join(self.data_dir, "postgres"), exist_ok=True)
+        self.swarm()
+        self.network()
+        self.make_secrets()
+        self.load_images()
+
+    # -- state --------------------------------------------------------------
+
+    def services(self, stack):
+        out = docker("stack", "services", stack, "--format", "{{.Name}}", check=False).stdout
+        return sorted(out.split())
+
+    def container(self, service):
+        """The running container of service's task on this node, or None."""
+        out = docker("ps", "-q", "--filter", f"label=com.docker.swarm.service.name={service}",
+                     "--filter", "status=running").stdout.split()
+        return out[0] if out else None
+
+    def health(self, service):
+        c = self.container(service)
+        if not c:
+            return "no task running"
+        return docker("inspect", "-f", "{{.State.Health.Status}}", c).stdout.strip()
+
+    def wait_healthy(self, stack, timeout=600):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            states = {s: self.health(s) for s in self.services(stack)}
+            if states and all(v == "healthy" for v in states.values()):
+                self.log(f"{stack}: all healthy: {', '.join(states)}")
+                return states
+            line = ", ".join(f"{k.split('_', 1)[1]} {v}" for k, v in states.items())
+            if line != last:
+                self.log(f"{stack}: waiting: {line}")
+                last = line
+            time.sleep(2)
+        raise RuntimeError(f"{stack}: not healthy after {timeout}s: {states}")
+
+    def exec(self, service, *cmd):
+        c = self.container(service)
+        if not c:
+            raise RuntimeError(f"{service}: no running container")
+        return docker("exec", c, *cmd).stdout
+
+    def archive_uids(self, service="cirr_archive"):
+        pw = self.secrets["orthanc_password"]
+        auth = base64.b64encode(f"admin:{pw}".encode()).decode()
+        out = self.exec(service, "wget", "-qO-", "--header", f"Authorization: Basic {auth}",
+                        "http://127.0.0.1:8042/instances?expand")
+        return {i["MainDicomTags"]["SOPInstanceUID"] for i in json.loads(out)}
+
+    def workstation_uids(self, service="mock_workstation"):
+        out = self.exec(service, "ls", "/var/lib/mockpacs")
+        return {f[:-4] for f in out.split() if f.endswith(".dcm")}
+
+    def mock_status(self, service="mock_mockpacs"):
+        return json.loads(self.exec(service, "wget", "-qO-", "http://127.0.0.1:8080/status"))
+
+    # -- teardown -----------------------------------------------------------
+
+    def remove_stack(self, stack, timeout=120):
+        docker("stack", "rm", stack, check=False)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            left = docker("ps", "-aq", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split()
+            if not left:
+                return
+            time.sleep(1)
+
+    def teardown(self, stacks):
+        for stack in stacks:
+            self.remove_stack(stack)
+        for name in self.secrets:
+            docker("secret", "rm", name, check=False)
+        for volume in docker("volume", "ls", "-q").stdout.split():
+            if volume.startswith(tuple(f"{s}_" for s in stacks)):
+                docker("volume", "rm", "-f", volume, check=False)
+        if self.made_network:
+            docker("network", "rm", "admin_proxy_network", check=False)
+        for stack in stacks:
+            docker("network", "rm", f"{stack}_default", check=False)
+        docker("network", "rm", "cirr_service_network", check=False)
+        if self.made_swarm:
+            docker("swarm", "leave", "--force", check=False)

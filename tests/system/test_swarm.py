@@ -1,0 +1,80 @@
+"""The cirr and mock stacks on a single-node swarm, with the test override
+for kernels without IPVS (issue 6). Everything made here is removed at the
+end, also when a check fails."""
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "ci"))
+from swarm import Cluster, docker  # noqa: E402
+
+CIRR = ["rih/cirr-stack.yml", "test/override.yml"]
+MOCK = ["rih/mock-stack.yml", "test/mock-override.yml"]
+ENV = {
+    "MUX_ALLOW": "*", "MUX_MIN_FREE_MB": "100", "TZ": "America/New_York",
+    "MOD_WORKSTATION": "WORKSTATION,mock_workstation,7272",
+    "MOD_PACS": "MOCK,mock_mockpacs,7272",
+    "MOCK_STUDIES": "200", "MOCK_PUSH_SPEEDUP": "3600", "MOCK_PUSH_LIMIT": "24",
+    "MOCK_CT_SLICES": "4", "MOCK_MR_SLICES": "3",
+}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    data = tempfile.mkdtemp(prefix="cirr-system-")
+    c = Cluster(data, ENV, log=lambda m: print(m, flush=True))
+    try:
+        c.setup()
+        yield c
+    finally:
+        c.teardown(["mock", "cirr"])
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except RuntimeError:
+            pass  # a task restarting
+        time.sleep(2)
+    raise AssertionError(f"timed out: {what}")
+
+
+def pushed_instances(c):
+    """Instances of the studies mockpacs reports as completely sent."""
+    logs = docker("service", "logs", "--raw", "mock_mockpacs", check=False).stdout
+    return sum(int(n) for n in re.findall(r"\((?:CT|MR|CR), (\d+) instances\) sent to MUX", logs))
+
+
+def test_stacks_deploy_push_restart_and_redeploy(cluster):
+    c = cluster
+    c.deploy("cirr", CIRR)
+    c.wait_healthy("cirr")
+    c.deploy("mock", MOCK)
+    c.wait_healthy("mock")
+    # mockpacs pushes studies through the mux; in the middle, the mux task restarts
+    wait(lambda: c.mock_status()["studies_pushed"] >= 8, 300, "8 studies pushed")
+    docker("service", "update", "--force", "--detach", "cirr_mux")
+    wait(lambda: c.mock_status()["studies_pushed"] >= 24, 600, "24 studies pushed")
+    c.wait_healthy("cirr")
+    total = pushed_instances(c)
+    assert total > 0
+    # every instance mux acknowledged reaches both the archive and the workstation
+    wait(lambda: len(c.archive_uids()) >= total and c.archive_uids() == c.workstation_uids(), 300,
+         "archive and workstation hold the same, complete set")
+    before = c.archive_uids()
+    assert len(before) >= total
+    # removing and redeploying the cirr stack keeps the archive (PostgreSQL data)
+    c.remove_stack("cirr")
+    c.deploy("cirr", CIRR)
+    c.wait_healthy("cirr")
+    assert c.archive_uids() == before
