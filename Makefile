@@ -24,7 +24,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_
 ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
 PGTUNE_SRC      := images/postgres/pgtune.c
 
-.PHONY: all deps sysroot mux bench-mux mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: all demo demo-down demo-init deps sysroot test-system mux bench-mux mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -138,6 +138,10 @@ test-dicom: $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux
 test-images: images
 	CIRR_IMAGES=$(abspath $(BUILD)/images) $(PYTHON) -m pytest -q tests/images
 
+# The stacks: files checked, then deployed on a single-node swarm.
+test-system: images
+	$(PYTHON) -m pytest -q -s tests/system
+
 # The README's test command.
 test: deps
 	$(MAKE) sysroot
@@ -145,10 +149,19 @@ test: deps
 	$(MAKE) test-behaviour
 	$(MAKE) test-dicom
 	$(MAKE) test-images
+	$(MAKE) test-system
 
-# The README's first command: until the stack demo exists (issue 6), a
-# short tour of cirr-init.
+# The README's first command: the RIH CIRR on a single-node swarm.
 demo: deps
+	$(MAKE) sysroot
+	$(MAKE) images
+	$(PYTHON) ci/demo.py
+
+demo-down:
+	$(PYTHON) ci/demo.py down
+
+# A short tour of cirr-init alone.
+demo-init: deps
 	$(MAKE) sysroot
 	$(MAKE) init
 	sh ci/demo-init $(BUILD)/cirr-init

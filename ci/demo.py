@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""make demo / make demo-down: the RIH CIRR on a single-node swarm.
+
+demo: swarm (initialised if needed), node labels, demo secrets, the cirr
+and mock stacks (the admin stack too when its images are present locally),
+visible progress until every service is healthy, mockpacs pushing a few
+studies through the mux, then a summary. demo-down removes all of it."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from swarm import REPO, Cluster, docker  # noqa: E402
+
+STATE = os.path.join(REPO, "build", "demo-state.json")
+DATA = os.path.join(REPO, "build", "demo-data")
+ADMIN_IMAGES = ["traefik:v3.1.6", "portainer/portainer-ce:2.21.4", "portainer/agent:2.21.4", "splunk/splunk:9.3.2"]
+ENV = {
+    "MUX_ALLOW": "*", "MUX_MIN_FREE_MB": "200", "TZ": "America/New_York",
+    "MOD_WORKSTATION": "WORKSTATION,mock_workstation,7272",
+    "MOD_PACS": "MOCK,mock_mockpacs,7272",
+    "MOCK_STUDIES": "10000", "MOCK_PUSH_SPEEDUP": "3600", "MOCK_PUSH_LIMIT": "6",
+    "MOCK_CT_SLICES": "20", "MOCK_MR_SLICES": "10",
+    "SPLUNK_PASSWORD": "demo-password", "SPLUNK_HEC_TOKEN": "00000000-0000-0000-0000-000000000000",
+    "PORTAINER_PASSWORD": "$2y$05$demo.hash.not.for.production.use.only",
+}
+
+
+def say(msg):
+    print(f"demo: {msg}", flush=True)
+
+
+def ipvs():
+    return os.path.exists("/proc/net/ip_vs")
+
+
+def up():
+    os.makedirs(DATA, exist_ok=True)
+    c = Cluster(DATA, ENV, log=say)
+    c.setup()
+    json.dump({"made_swarm": c.made_swarm, "made_network": c.made_network}, open(STATE, "w"))
+    override = [] if ipvs() else ["test/override.yml"]
+    mock_override = [] if ipvs() else ["test/mock-override.yml"]
+    if not ipvs():
+        say("this kernel has no IPVS: deploying with stacks/test overrides (dnsrr, host-mode ports)")
+    missing = [i for i in ADMIN_IMAGES if docker("image", "inspect", i, check=False).returncode != 0]
+    if missing:
+        say(f"admin stack skipped: its images are not present locally ({', '.join(missing)}); "
+            "no registry is reachable from here")
+    else:
+        c.deploy("admin", ["rih/admin-stack.yml"])
+    say("deploying the cirr stack (postgres, archive, mux, bridge)")
+    c.deploy("cirr", ["rih/cirr-stack.yml", *override])
+    c.wait_healthy("cirr")
+    say("deploying the mock stack (mockpacs pushing studies, a stand-in workstation)")
+    c.deploy("mock", ["rih/mock-stack.yml", *mock_override])
+    c.wait_healthy("mock")
+    target = int(ENV["MOCK_PUSH_LIMIT"])
+    deadline = time.monotonic() + 600
+    last = -1
+    while time.monotonic() < deadline:
+        n = c.mock_status()["studies_pushed"]
+        if n != last:
+            say(f"mockpacs has pushed {n} of {target} studies through the mux")
+            last = n
+        if n >= target:
+            break
+        time.sleep(2)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        a, w = c.archive_uids(), c.workstation_uids()
+        if a and a == w:
+            break
+        time.sleep(2)
+    summary(c, a, w)
+
+
+def summary(c, archive, workstation):
+    print()
+    print("cirr demo: summary")
+    print()
+    print("| service | health |")
+    print("|---|---|")
+    for stack in ("admin", "cirr", "mock"):
+        for s in c.services(stack):
+            print(f"| {s} | {c.health(s)} |")
+    print()
+    print(f"instances in the archive:     {len(archive)}")
+    print(f"instances at the workstation: {len(workstation)} "
+          f"({'the same set' if archive == workstation else 'still arriving'})")
+    print()
+    print("DICOM:  mux 5252 (AE CIRRMUX), archive 4242 (ARCHIVE), bridge 6262 (BRIDGE), mockpacs 7272 (MOCK)")
+    print("web:    behind Traefik (admin stack) at /archive, /bridge, /mux, /mock; the admin stack is not")
+    print("        deployed here, so reach them from a container on admin_proxy_network, e.g.")
+    print("        docker run --rm --network admin_proxy_network cirr/mockpacs:0.1.0 wget -qO- http://mock_mockpacs:8080/status")
+    print(f"login:  admin / the orthanc_password secret (this demo: {c.secrets['orthanc_password']})")
+    print()
+    print("tear it all down: make demo-down")
+
+
+def down():
+    state = json.load(open(STATE)) if os.path.exists(STATE) else {}
+    c = Cluster(DATA, ENV, log=say)
+    c.made_swarm = state.get("made_swarm", False)
+    c.made_network = state.get("made_network", False)
+    c.secrets = {"postgres_password": "", "orthanc_password": ""}
+    c.teardown(["mock", "projects", "cirr", "admin"])
+    if os.path.exists(STATE):
+        os.remove(STATE)
+    import shutil
+    shutil.rmtree(DATA, ignore_errors=True)
+    say("removed the demo's stacks, secrets, volumes, networks and data" +
+        (" and left the swarm" if c.made_swarm else ""))
+
+
+if __name__ == "__main__":
+    down() if sys.argv[1:] == ["down"] else up()
