@@ -83,7 +83,7 @@ CXX_WARN   := -std=c++17 -Wall -Wextra -Werror
 DICOM_SRC  := $(wildcard lib/dicom/*.cc)
 DICOM_HDR  := $(wildcard lib/dicom/*.h)
 DCMTK_LIBS := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread
-MOCK_SRC   := $(wildcard images/mockpacs/*.c) lib/log.c lib/strbuf.c lib/httpd.c
+MOCK_SRC   := $(wildcard images/mockpacs/*.c) lib/log.c lib/strbuf.c lib/httpd.c lib/envconf.c
 SVC_CFLAGS := $(WARN) -O2 -g -Ilib -Ilib/dicom -pthread
 
 $(BUILD)/dicom/%.o: lib/dicom/%.cc $(DICOM_HDR)
@@ -102,7 +102,7 @@ $(BUILD)/cirr-mockpacs: $(MOCK_OBJ) $(DICOM_OBJ)
 
 mockpacs: $(BUILD)/cirr-mockpacs
 
-MUX_SRC := $(wildcard images/mux/*.c) lib/log.c lib/strbuf.c lib/httpd.c lib/atomicfile.c
+MUX_SRC := $(wildcard images/mux/*.c) lib/log.c lib/strbuf.c lib/httpd.c lib/atomicfile.c lib/envconf.c
 MUX_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(MUX_SRC))
 $(BUILD)/obj/images/mux/%.o: images/mux/%.c $(wildcard images/mux/*.h lib/*.h) lib/dicom/cirr_dicom.h
 	@mkdir -p $(@D)
