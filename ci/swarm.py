@@ -92,7 +92,9 @@ class Cluster:
     def health(self, service):
         c = self.container(service)
         if not c:
-            return "no task running"
+            err = docker("service", "ps", "--no-trunc", "--format", "{{.Error}}", service,
+                         check=False).stdout.strip().splitlines()
+            return f"no task running ({err[0]})" if err and err[0] else "no task running"
         return docker("inspect", "-f", "{{.State.Health.Status}}", c).stdout.strip()
 
     def wait_healthy(self, stack, timeout=600):
