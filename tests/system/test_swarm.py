@@ -51,7 +51,8 @@ def wait(predicate, timeout, what):
 
 def pushed_instances(c):
     """Instances of the studies mockpacs reports as completely sent."""
-    logs = docker("service", "logs", "--raw", "mock_mockpacs", check=False).stdout
+    r = docker("logs", c.container("mock_mockpacs"), check=False)
+    logs = r.stdout + r.stderr
     return sum(int(n) for n in re.findall(r"\((?:CT|MR|CR), (\d+) instances\) sent to MUX", logs))
 
 
