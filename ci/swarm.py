@@ -135,13 +135,22 @@ class Cluster:
     # -- teardown -----------------------------------------------------------
 
     def remove_stack(self, stack, timeout=120):
+        """Remove stack and the anonymous volumes its tasks made (the images'
+        VOLUME folders); its named volumes stay until teardown."""
+        ids = docker("ps", "-aq", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split()
+        anonymous = set()
+        for cid in ids:
+            mounts = json.loads(docker("inspect", "-f", "{{json .Mounts}}", cid, check=False).stdout or "[]")
+            anonymous |= {m["Name"] for m in mounts or [] if m.get("Type") == "volume" and len(m.get("Name", "")) == 64}
         docker("stack", "rm", stack, check=False)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             left = docker("ps", "-aq", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split()
             if not left:
-                return
+                break
             time.sleep(1)
+        for volume in anonymous:
+            docker("volume", "rm", "-f", volume, check=False)
 
     def teardown(self, stacks):
         for stack in stacks:
@@ -158,3 +167,4 @@ class Cluster:
         docker("network", "rm", "cirr_service_network", check=False)
         if self.made_swarm:
             docker("swarm", "leave", "--force", check=False)
+            docker("network", "rm", "docker_gwbridge", check=False)
