@@ -94,7 +94,11 @@ def summary(c, archive, workstation):
     print("web:    behind Traefik (admin stack) at /archive, /bridge, /mux, /mock; the admin stack is not")
     print("        deployed here, so reach them from a container on admin_proxy_network, e.g.")
     print("        docker run --rm --network admin_proxy_network cirr/mockpacs:0.1.0 wget -qO- http://mock_mockpacs:8080/status")
-    print(f"login:  admin / the orthanc_password secret (this demo: {c.secrets['orthanc_password']})")
+    secret = os.path.join(DATA, "orthanc_password")
+    fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, c.secrets["orthanc_password"].encode())
+    os.close(fd)
+    print(f"login:  user admin; the password is the orthanc_password secret, kept for you in {secret}")
     print()
     print("tear it all down: make demo-down")
 
