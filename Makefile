@@ -130,8 +130,13 @@ images: $(BUILD)/cirr-init $(IMAGE_BINS) $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mu
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
 # mockpacs and mux against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.
-test-dicom: $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux
+$(BUILD)/get_client: tests/dicom/get_client.c $(DICOM_OBJ)
+	gcc $(SVC_CFLAGS) -c -o $(BUILD)/obj/get_client.o tests/dicom/get_client.c
+	g++ -o $@ $(BUILD)/obj/get_client.o $(DICOM_OBJ) $(DCMTK_LIBS)
+
+test-dicom: $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux $(BUILD)/get_client
 	CIRR_MOCKPACS=$(abspath $(BUILD)/cirr-mockpacs) CIRR_MUX=$(abspath $(BUILD)/cirr-mux) \
+	  CIRR_GET_CLIENT=$(abspath $(BUILD)/get_client) \
 	  $(PYTHON) -m pytest -q tests/dicom
 
 # Docker tests of the images (the bootstrap installs and starts Docker).

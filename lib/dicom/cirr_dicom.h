@@ -207,11 +207,32 @@ cirr_dicom_status cirr_dicom_scu_echo(cirr_dicom_scu *scu, uint16_t *dimse_statu
  * sent in the accepted transfer syntax (converted when DCMTK can). */
 cirr_dicom_status cirr_dicom_scu_store(cirr_dicom_scu *scu, cirr_dicom_dataset *ds,
                                        uint16_t *dimse_status);
+/* Store files over one association that proposes, for each SOP class
+ * among them, the transfer syntaxes they are in plus Explicit and Implicit
+ * VR Little Endian. Counts what the peer accepted and what failed. */
+cirr_dicom_status cirr_dicom_scu_store_files(const cirr_dicom_peer_config *cfg, const char *const *paths,
+                                             size_t n, unsigned *stored, unsigned *failed);
+
 /* C-FIND; fn is called for each pending match (return nonzero to cancel). */
 typedef int (*cirr_dicom_match_fn)(const cirr_dicom_dataset *match, void *ud);
 cirr_dicom_status cirr_dicom_scu_find(cirr_dicom_scu *scu, const char *sop_class,
                                       const cirr_dicom_dataset *query, cirr_dicom_match_fn fn,
                                       void *ud, uint16_t *dimse_status);
+/* Open an association for C-GET: the Patient and Study Root GET models,
+ * and the storage SOP classes the instances may come as (proposed with
+ * the SCP role for us, as C-GET needs). */
+cirr_dicom_status cirr_dicom_scu_open_get(const cirr_dicom_peer_config *cfg,
+                                          const char *const *storage_classes, cirr_dicom_scu **out);
+
+/* C-GET: each instance the peer sends back on this association is handed
+ * to fn (return a DIMSE status for it: 0x0000 to accept); the counts of the
+ * final response come back. */
+typedef uint16_t (*cirr_dicom_instance_fn)(cirr_dicom_dataset *instance, void *ud);
+cirr_dicom_status cirr_dicom_scu_get(cirr_dicom_scu *scu, const char *sop_class,
+                                     const cirr_dicom_dataset *query, cirr_dicom_instance_fn fn,
+                                     void *ud, unsigned *completed, unsigned *failed,
+                                     uint16_t *dimse_status);
+
 /* C-MOVE to destination AE title; counts of the final response. */
 cirr_dicom_status cirr_dicom_scu_move(cirr_dicom_scu *scu, const char *sop_class,
                                       const cirr_dicom_dataset *query, const char *destination,

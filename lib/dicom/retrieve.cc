@@ -150,7 +150,8 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
                                      const char *calling, unsigned acse_timeout, unsigned max_pdu,
                                      const std::vector<std::string> &sop_classes,
                                      const char *const *ts, T_ASC_Network **net,
-                                     T_ASC_Association **assoc)
+                                     T_ASC_Association **assoc,
+                                     const std::vector<std::string> &scp_role_classes)
 {
     static const char *const defaults[] = {UID_LittleEndianExplicitTransferSyntax,
                                            UID_LittleEndianImplicitTransferSyntax, nullptr};
@@ -175,6 +176,12 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
         if (id > 253)
             break; // 127 contexts at most
         ASC_addPresentationContext(params, id, c.c_str(), const_cast<const char **>(ts), nts);
+        id += 2;
+    }
+    for (const auto &c : scp_role_classes) { // C-GET: the peer stores to us
+        if (id > 253)
+            break;
+        ASC_addPresentationContext(params, id, c.c_str(), const_cast<const char **>(ts), nts, ASC_SC_ROLE_SCP);
         id += 2;
     }
     cond = ASC_requestAssociation(*net, params, assoc);

@@ -25,6 +25,7 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
                                      const char *calling, unsigned acse_timeout, unsigned max_pdu,
                                      const std::vector<std::string> &sop_classes,
                                      const char *const *ts, T_ASC_Network **net,
-                                     T_ASC_Association **assoc);
+                                     T_ASC_Association **assoc,
+                                     const std::vector<std::string> &scp_role_classes = {});
 
 #endif

@@ -26,7 +26,8 @@ def orthanc(tmp_path):
         cfg = {"Name": "interop", "DicomAet": "ORTHANC", "DicomPort": dicom, "HttpPort": http,
                "StorageDirectory": str(tmp_path / "orthanc-db"), "IndexDirectory": str(tmp_path / "orthanc-db"),
                "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "Plugins": [],
-               "DicomModalities": {"mock": ["MOCK", "127.0.0.1", mock_port]}}
+               "DicomModalities": {"mock": ["MOCK", "127.0.0.1", mock_port],
+                                   "getclient": ["GETCLIENT", "127.0.0.1", 104]}}
         path = tmp_path / "orthanc.json"
         path.write_text(json.dumps(cfg))
         p = Process(["/usr/sbin/Orthanc", str(path)], NODELAY, str(tmp_path / "orthanc.log"))
@@ -59,3 +60,38 @@ def test_orthanc_queries_mockpacs_and_moves_a_study(mock, orthanc):
     studies = rest(o.http, "GET", "/studies?expand")
     assert [s["MainDicomTags"]["StudyInstanceUID"] for s in studies] == [uid]
     assert "retrieve (%d sent); released" % total in m.text()
+
+
+GET_CLIENT = os.environ.get("CIRR_GET_CLIENT", os.path.join(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))), "build", "get_client"))
+
+
+def test_lib_dicom_c_get_from_orthanc_and_mockpacs(mock, orthanc, tmp_path):
+    import subprocess
+    from conftest import dcmtk
+    m = mock()
+    dicom = free_port()
+    o = orthanc(m.port, dicom)
+    uid = find(m, "STUDY", "PatientID=MRN00000006", "StudyInstanceUID")[0]["StudyInstanceUID"]
+    # mockpacs serves it to lib/dicom's C-GET
+    r = subprocess.run([GET_CLIENT, "127.0.0.1", str(m.port), "MOCK", uid], capture_output=True, text=True,
+                       env=NODELAY, timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split()
+    got = set(lines[:-6])
+    assert lines[-6:] == ["completed", str(len(got)), "failed", "0", "status", "0x0000"]
+    # Orthanc (an independent SCP) serves the same instances, stored into it first
+    src = tmp_path / "src"
+    src.mkdir()
+    dcmtk("getscu", "-S", "-aec", "MOCK", "-od", str(src), "-k", "QueryRetrieveLevel=STUDY", "-k",
+          f"StudyInstanceUID={uid}", "127.0.0.1", str(m.port))
+    # stored with lib/dicom's store-many-files call: one association, the contexts the files need
+    r = subprocess.run([GET_CLIENT, "--store", "127.0.0.1", str(dicom), "ORTHANC",
+                        *sorted(str(p) for p in src.iterdir())], capture_output=True, text=True, env=NODELAY,
+                       timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == f"stored {len(got)} failed 0", r.stdout + r.stderr
+    r = subprocess.run([GET_CLIENT, "127.0.0.1", str(dicom), "ORTHANC", uid], capture_output=True, text=True,
+                       env=NODELAY, timeout=120)
+    assert r.returncode == 0, r.stderr + r.stdout
+    lines = r.stdout.split()
+    assert set(lines[:-6]) == got and lines[-6:-4] == ["completed", str(len(got))]
