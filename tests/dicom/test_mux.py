@@ -233,3 +233,20 @@ def test_implicit_only_destination_gets_transcoded_or_dead_letter(mux, tmp_path)
         assert f"OLDWS\t" in dead and "cannot convert" in dead
     finally:
         dest.stop()
+
+
+def test_destination_filters_by_modality_and_caller(mux, storescp, tmp_path):
+    everything, mr_only, from_ct1 = storescp("ALL"), storescp("MRWS"), storescp("CT1WS")
+    m = mux({"ALL": ("ALL", everything.port), "MRONLY": ("MRWS", mr_only.port), "CT1": ("CT1WS", from_ct1.port)},
+            MUX_DEST_MRONLY_MODALITY="MR", MUX_DEST_CT1_CALLING="CT1,CT2")
+    uids = make_instances(str(tmp_path / "ct"), 3)  # Modality CT
+    files = sorted(glob.glob(str(tmp_path / "ct" / "*")))
+    storescu(m.port, files, aet="CT1")
+    storescu(m.port, files[:1], aet="OTHER")
+    # the resend from OTHER is the same SOP instance: storescp keeps one file, mux forwarded it again
+    wait_until(lambda: m.metrics()['mux_forwarded_total{destination="ALL"}'] == 4 and
+               len(os.listdir(from_ct1.dir)) == 3, what="filtered deliveries")
+    time.sleep(1)
+    assert os.listdir(mr_only.dir) == []  # CT never goes to the MR-only destination
+    assert received_uids(str(from_ct1.dir)) == set(uids)
+    assert m.metrics()['mux_forwarded_total{destination="CT1"}'] == 3
