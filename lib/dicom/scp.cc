@@ -306,7 +306,9 @@ void association_thread(cirr_dicom_scp *scp, T_ASC_Association *assoc)
             scp->h.association_done(&peer, "rejected: calling AE title not allowed", scp->h.ud);
     } else if (negotiate(scp, assoc).bad() || ASC_acknowledgeAssociation(assoc).bad()) {
         if (scp->h.association_done)
-            scp->h.association_done(&peer, "negotiation failed", scp->h.ud);
+            scp->h.association_done(&peer, calling[0] ? "negotiation failed"
+                                                      : "no valid association request (a port probe?)",
+                                    scp->h.ud);
     } else {
         cirr_dicom_nodelay(assoc);
         serve(scp, assoc, peer);
