@@ -39,11 +39,24 @@ static const char *const mr_body[] = {"BRAIN", "LSPINE", "KNEE"};
 static const char *const cr_desc[] = {"XR CHEST 2 VIEWS", "XR HAND LEFT 3 VIEWS", "XR ANKLE RIGHT 2 VIEWS"};
 static const char *const cr_body[] = {"CHEST", "HAND", "ANKLE"};
 
+static const char *const dx_desc[] = {"DX CHEST PA AND LATERAL", "DX KNEE RIGHT 2 VIEWS", "DX PELVIS AP"};
+static const char *const dx_body[] = {"CHEST", "KNEE", "PELVIS"};
+
 static const struct modality_kind kinds[] = {
     {"CT", ct_desc, ct_body, N(ct_desc)},
     {"MR", mr_desc, mr_body, N(mr_desc)},
     {"CR", cr_desc, cr_body, N(cr_desc)},
+    {"DX", dx_desc, dx_body, N(dx_desc)},
 };
+
+const char *catalog_sop_class(const struct catalog *c, const struct study *st)
+{
+    const char *m = catalog_modality(c, st);
+    return !strcmp(m, "CT") ? "1.2.840.10008.5.1.4.1.1.2"
+         : !strcmp(m, "MR") ? "1.2.840.10008.5.1.4.1.1.4"
+         : !strcmp(m, "DX") ? "1.2.840.10008.5.1.4.1.1.1.1"  /* Digital X-Ray, For Presentation */
+                            : "1.2.840.10008.5.1.4.1.1.1";   /* Computed Radiography */
+}
 
 static const struct modality_kind *kind_of(const struct catalog *c, const struct study *st)
 {
@@ -202,7 +215,7 @@ static const char *series_description(const struct catalog *c, const struct stud
 {
     static const char *const ct[] = {"SCOUT", "AXIAL 5.0MM"};
     static const char *const mr[] = {"T1 AX", "T2 AX", "FLAIR COR"};
-    static const char *const cr[] = {"PA", "LATERAL"};
+    static const char *const cr[] = {"PA", "LATERAL"}; /* CR and DX */
     const char *m = catalog_modality(c, st);
     return strcmp(m, "CT") == 0 ? ct[j % 2] : strcmp(m, "MR") == 0 ? mr[j % 3] : cr[j % 2];
 }
@@ -257,11 +270,7 @@ int catalog_attr(const struct catalog *c, uint32_t k, const struct study *st, in
         switch (tag) {
         case CIRR_TAG(0x0008, 0x0018): catalog_uid(c, k, j, i, buf, cap); return 1;
         case CIRR_TAG(0x0020, 0x0013): snprintf(buf, cap, "%d", i + 1); return 1;
-        case CIRR_TAG(0x0008, 0x0016):
-            snprintf(buf, cap, "%s", strcmp(catalog_modality(c, st), "CT") == 0 ? "1.2.840.10008.5.1.4.1.1.2"
-                                     : strcmp(catalog_modality(c, st), "MR") == 0 ? "1.2.840.10008.5.1.4.1.1.4"
-                                                                                 : "1.2.840.10008.5.1.4.1.1.1");
-            return 1;
+        case CIRR_TAG(0x0008, 0x0016): snprintf(buf, cap, "%s", catalog_sop_class(c, st)); return 1;
         default: break;
         }
     }

@@ -174,6 +174,50 @@ static void cr(struct setter *s, const struct catalog *c, uint32_t k, unsigned j
     pixels(s, c, k, j, i, 2048, 2048);
 }
 
+/* Digital X-Ray, For Presentation (PS3.3 A.26). */
+static void dx(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st, unsigned j,
+               unsigned i)
+{
+    put(s, T(0x0008, 0x0068), "FOR PRESENTATION");
+    put(s, T(0x0008, 0x0008), "ORIGINAL\\PRIMARY");
+    put(s, T(0x0018, 0x5101), j == 0 ? "PA" : "LL");
+    put(s, T(0x0020, 0x0020), j == 0 ? "L\\F" : "A\\F");
+    put(s, T(0x0028, 0x1040), "LIN");
+    put(s, T(0x0028, 0x1041), "1");
+    put(s, T(0x0028, 0x1052), "0");
+    put(s, T(0x0028, 0x1053), "1");
+    put(s, T(0x0028, 0x1054), "US");
+    put(s, T(0x2050, 0x0020), "IDENTITY");
+    put(s, T(0x0028, 0x2110), "00");
+    put(s, T(0x0028, 0x0301), "NO");
+    put(s, T(0x0028, 0x1050), "2048");
+    put(s, T(0x0028, 0x1051), "4096");
+    put(s, T(0x0018, 0x7004), "SCINTILLATOR");
+    put(s, T(0x0018, 0x1164), "0.15\\0.15");
+    /* type 2: present, may be empty */
+    static const uint32_t empty[] = {T(0x0040, 0x0555) /* AcquisitionContextSequence */,
+                                     T(0x0018, 0x1508) /* PositionerType */};
+    /* Anatomic Region Sequence: the body part, coded (SNOMED CT, DICOM CID 4031) */
+    static const struct { const char *part, *code, *meaning; } regions[] = {
+        {"CHEST", "51185008", "Chest"}, {"KNEE", "72696002", "Knee"}, {"PELVIS", "12921003", "Pelvis"}};
+    char part[32] = "";
+    catalog_attr(c, k, st, -1, -1, T(0x0018, 0x0015), part, sizeof part);
+    for (size_t n = 0; n < sizeof regions / sizeof *regions; n++)
+        if (!strcmp(part, regions[n].part) && s->status == CIRR_DICOM_OK) {
+            s->status = cirr_dicom_set_in_item(s->ds, T(0x0008, 0x2218), 0, T(0x0008, 0x0100), regions[n].code);
+            if (s->status == CIRR_DICOM_OK)
+                s->status = cirr_dicom_set_in_item(s->ds, T(0x0008, 0x2218), 0, T(0x0008, 0x0102), "SCT");
+            if (s->status == CIRR_DICOM_OK)
+                s->status = cirr_dicom_set_in_item(s->ds, T(0x0008, 0x2218), 0, T(0x0008, 0x0104), regions[n].meaning);
+        }
+    for (size_t n = 0; n < sizeof empty / sizeof *empty && s->status == CIRR_DICOM_OK; n++)
+        s->status = cirr_dicom_set_empty(s->ds, empty[n]);
+    char desc[128] = "";
+    catalog_attr(c, k, st, -1, -1, T(0x0008, 0x1030), desc, sizeof desc);
+    put(s, T(0x0020, 0x0062), strstr(desc, "LEFT") ? "L" : strstr(desc, "RIGHT") ? "R" : "U");
+    pixels(s, c, k, j, i, 2048, 2048);
+}
+
 cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const struct study *st,
                                     unsigned j, unsigned i, cirr_dicom_dataset **out)
 {
@@ -203,6 +247,8 @@ cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const s
         ct(&s, c, k, j, i);
     else if (strcmp(m, "MR") == 0)
         mr(&s, c, k, j, i);
+    else if (strcmp(m, "DX") == 0)
+        dx(&s, c, k, st, j, i);
     else
         cr(&s, c, k, j, i);
     if (s.status != CIRR_DICOM_OK) {

@@ -34,13 +34,6 @@ static int add(struct pull *p, struct ref r)
     return 0;
 }
 
-static const char *class_of(const struct catalog *c, const struct study *st)
-{
-    const char *m = catalog_modality(c, st);
-    return strcmp(m, "CT") == 0 ? "1.2.840.10008.5.1.4.1.1.2"
-         : strcmp(m, "MR") == 0 ? "1.2.840.10008.5.1.4.1.1.4" : "1.2.840.10008.5.1.4.1.1.1";
-}
-
 /* All instances of study k, or of series j (j >= 0), or instance i. */
 static int add_generated(struct pull *p, uint32_t k, int j, int i)
 {
@@ -53,7 +46,7 @@ static int add_generated(struct pull *p, uint32_t k, int j, int i)
         unsigned n = catalog_instance_count(c, st, s);
         for (unsigned x = 0; x < n; x++)
             if ((i < 0 || (unsigned)i == x) &&
-                add(p, (struct ref){k, (uint16_t)s, (uint16_t)x, class_of(c, st), NULL}) < 0)
+                add(p, (struct ref){k, (uint16_t)s, (uint16_t)x, catalog_sop_class(c, st), NULL}) < 0)
                 return -1;
     }
     return 0;
@@ -96,14 +89,14 @@ static int add_stored(struct pull *p, uint32_t tag, const char *list)
             s += len + (s[len] == '\\');
         }
         if (hit) {
-            static const char *const classes[] = {"1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4", "1.2.840.10008.5.1.4.1.1.1"};
-            const char *cls = NULL;
-            for (size_t x = 0; x < 3; x++)
-                if (!strcmp(items[a].sop_class, classes[x]))
-                    cls = classes[x];
-            char *path = strdup(items[a].path);
-            /* keep a static class string where we can; others go by path */
-            if (!path || add(p, (struct ref){0, 0, 0, cls ? cls : "1.2.840.10008.5.1.4.1.1.7", path}) < 0) {
+            /* the stored copy's class, kept with its path (freed by release) */
+            size_t len = strlen(items[a].path) + 1;
+            char *path = malloc(len + strlen(items[a].sop_class) + 1);
+            if (path) {
+                memcpy(path, items[a].path, len);
+                strcpy(path + len, items[a].sop_class);
+            }
+            if (!path || add(p, (struct ref){0, 0, 0, path + len, path}) < 0) {
                 free(path);
                 free(items);
                 return -1;

@@ -26,10 +26,7 @@ static int push_study(struct mock *m, const struct destination *d, uint32_t k, c
                       char *why, size_t cap)
 {
     const struct catalog *c = &m->catalog;
-    const char *cls = strcmp(catalog_modality(c, st), "CT") == 0 ? "1.2.840.10008.5.1.4.1.1.2"
-                    : strcmp(catalog_modality(c, st), "MR") == 0 ? "1.2.840.10008.5.1.4.1.1.4"
-                                                                 : "1.2.840.10008.5.1.4.1.1.1";
-    const char *classes[] = {cls, NULL};
+    const char *classes[] = {catalog_sop_class(c, st), NULL};
     char station[32];
     snprintf(station, sizeof station, "%s%u", catalog_modality(c, st), st->device + 1);
     cirr_dicom_peer_config pc = {d->host, d->port, d->aet, station, 30, 60, 0};

@@ -28,9 +28,9 @@ static int parse_services(struct site *s, const char *text, char *err, size_t ca
             free(copy);
             return envconf_fail(err, cap, "MOCK_SITE: expected 'name:modality:devices:studies per hour;...', got '%s'", item);
         }
-        if (strcmp(mod, "CT") && strcmp(mod, "MR") && strcmp(mod, "CR")) {
+        if (strcmp(mod, "CT") && strcmp(mod, "MR") && strcmp(mod, "CR") && strcmp(mod, "DX")) {
             free(copy);
-            return envconf_fail(err, cap, "MOCK_SITE: modality '%s' is not CT, MR or CR", mod);
+            return envconf_fail(err, cap, "MOCK_SITE: modality '%s' is not CT, MR, CR or DX", mod);
         }
         struct service *sv = &s->services[s->nservices++];
         snprintf(sv->name, sizeof sv->name, "%.47s", name);

@@ -88,6 +88,13 @@ cirr_dicom_status cirr_dicom_set_string(cirr_dicom_dataset *ds, uint32_t tag, co
 /* Set an OB/OW value (pixel data). */
 cirr_dicom_status cirr_dicom_set_bytes(cirr_dicom_dataset *ds, uint32_t tag, const void *data,
                                        size_t len);
+/* Insert an element with no value (for a sequence: an empty sequence). */
+cirr_dicom_status cirr_dicom_set_empty(cirr_dicom_dataset *ds, uint32_t tag);
+/* Set value_tag in item `item` (0-based; created when missing) of the
+ * sequence seq_tag (created when missing). */
+cirr_dicom_status cirr_dicom_set_in_item(cirr_dicom_dataset *ds, uint32_t seq_tag, unsigned item,
+                                         uint32_t value_tag, const char *value);
+
 /* Create Pixel Data (OW) of len bytes and hand out its buffer to fill
  * (owned by ds; valid until ds changes): saves a copy of large images. */
 cirr_dicom_status cirr_dicom_pixel_buffer(cirr_dicom_dataset *ds, size_t len, void **buf);

@@ -181,6 +181,21 @@ extern "C" cirr_dicom_status cirr_dicom_pixel_buffer(cirr_dicom_dataset *ds, siz
     return CIRR_DICOM_OK;
 }
 
+extern "C" cirr_dicom_status cirr_dicom_set_empty(cirr_dicom_dataset *ds, uint32_t tag)
+{
+    return cirr_dicom_from_condition(ds->ds->insertEmptyElement(key(tag)), "empty element");
+}
+
+extern "C" cirr_dicom_status cirr_dicom_set_in_item(cirr_dicom_dataset *ds, uint32_t seq_tag, unsigned item,
+                                                    uint32_t value_tag, const char *value)
+{
+    DcmItem *it = nullptr;
+    OFCondition cond = ds->ds->findOrCreateSequenceItem(key(seq_tag), it, (signed long)item);
+    if (cond.good() && it)
+        cond = it->putAndInsertString(key(value_tag), value);
+    return cirr_dicom_from_condition(cond, "sequence item");
+}
+
 extern "C" int cirr_dicom_has(const cirr_dicom_dataset *ds, uint32_t tag)
 {
     return (*ds->ds).tagExists(key(tag)) ? 1 : 0;

@@ -96,9 +96,9 @@ def test_gdcmscu_echo_find_and_move(mock, storescp, tmp_path):
 
 
 def test_every_generated_iod_passes_dciodvfy_and_pydicom(mock, tmp_path):
-    m = mock()
+    m = mock(MOCK_SITE="Main CT:CT:3:15;Main MR:MR:2:4;Main CR:CR:2:10;Main DX:DX:2:8")
     seen = set()
-    for modality in ("CT", "MR", "CR"):
+    for modality in ("CT", "MR", "CR", "DX"):
         uid = find(m, "STUDY", f"ModalitiesInStudy={modality}", "StudyDate=20261001-20261101",
                    "StudyInstanceUID")[0]["StudyInstanceUID"]
         out = tmp_path / modality
@@ -112,7 +112,7 @@ def test_every_generated_iod_passes_dciodvfy_and_pydicom(mock, tmp_path):
             ds = pydicom.dcmread(f)
             assert ds.Modality == modality and len(ds.PixelData) == ds.Rows * ds.Columns * 2
             seen.add((modality, ds.Rows))
-    assert seen == {("CT", 512), ("MR", 256), ("CR", 2048)}
+    assert seen == {("CT", 512), ("MR", 256), ("CR", 2048), ("DX", 2048)}
 
 
 def test_same_seed_same_answers_and_bytes(mock, tmp_path):
