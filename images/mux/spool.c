@@ -45,47 +45,28 @@ static void clean_tmp(const char *tmp)
         log_msg(LOG_INFO, NULL, "removed %u unacknowledged partial file(s) from %s", n, tmp);
 }
 
-/* The group commit: the files of everyone waiting when a commit starts
- * are fsynced, then every queue folder once (their new links). Only the
- * spool's own data is flushed: other writers on the same file system do
- * not slow it down, as they would with syncfs. */
-static void *committer(void *arg)
+/* One commit: fsync the files, then every queue folder once (their new
+ * links). Only the spool's own data is flushed: other writers on the same
+ * file system do not slow it down, as they would with syncfs. */
+static void commit(struct spool *s, int *files, size_t n)
 {
-    struct spool *s = arg;
-    pthread_mutex_lock(&s->lock);
-    while (!s->stop) {
-        if (s->requested == s->committed) {
-            pthread_cond_wait(&s->wake, &s->lock);
-            continue;
-        }
-        unsigned long long target = s->requested;
-        int *files = s->pending;
-        size_t n = s->npending;
-        s->pending = NULL;
-        s->npending = s->cappending = 0;
-        pthread_mutex_unlock(&s->lock);
-        int failed = 0;
-        for (size_t i = 0; i < n; i++) {
-            failed |= fsync(files[i]) < 0;
-            close(files[i]);
-        }
-        for (unsigned d = 0; d < s->conf->ndests; d++)
-            failed |= fsync(s->queue_fds[d]) < 0;
-        if (failed)
-            log_msg(LOG_ERROR, NULL, "fsync in the spool failed: %s", strerror(errno));
-        s->fsyncs += n + s->conf->ndests;
-        s->syncs++;
-        free(files);
-        pthread_mutex_lock(&s->lock);
-        s->committed = target;
-        pthread_cond_broadcast(&s->done);
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        failed |= fsync(files[i]) < 0;
+        close(files[i]);
     }
-    pthread_mutex_unlock(&s->lock);
-    return NULL;
+    for (unsigned d = 0; d < s->conf->ndests; d++)
+        failed |= fsync(s->queue_fds[d]) < 0;
+    if (failed)
+        log_msg(LOG_ERROR, NULL, "fsync in the spool failed: %s", strerror(errno));
+    s->fsyncs += n + s->conf->ndests;
+    s->syncs++;
 }
 
-/* Hand fd (the written file, closed by the committer) to the next commit
- * and wait for it. */
+/* The group commit, leader and followers: a receiving thread that finds
+ * no commit running commits everything pending (its own file and any
+ * that arrived meanwhile on other associations); the others wait for a
+ * commit that covers them. No thread hand-off on the common path. */
 static void commit_wait(struct spool *s, int fd)
 {
     pthread_mutex_lock(&s->lock);
@@ -97,14 +78,32 @@ static void commit_wait(struct spool *s, int fd)
             s->cappending = cap;
         }
     }
-    if (s->npending < s->cappending)
+    if (s->npending < s->cappending) {
         s->pending[s->npending++] = fd;
-    else
-        fsync(fd), close(fd); /* out of memory: commit it here */
+    } else { /* out of memory: this file alone, here */
+        fsync(fd);
+        close(fd);
+    }
     unsigned long long mine = ++s->requested;
-    pthread_cond_signal(&s->wake);
-    while (s->committed < mine)
-        pthread_cond_wait(&s->done, &s->lock);
+    while (s->committed < mine) {
+        if (s->committing) {
+            pthread_cond_wait(&s->done, &s->lock);
+            continue;
+        }
+        s->committing = 1;
+        unsigned long long target = s->requested;
+        int *files = s->pending;
+        size_t n = s->npending;
+        s->pending = NULL;
+        s->npending = s->cappending = 0;
+        pthread_mutex_unlock(&s->lock);
+        commit(s, files, n);
+        free(files);
+        pthread_mutex_lock(&s->lock);
+        s->committed = target;
+        s->committing = 0;
+        pthread_cond_broadcast(&s->done);
+    }
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -140,27 +139,16 @@ int spool_open(struct spool *s, const struct mux_conf *c, char *err, size_t cap)
         return -1;
     }
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake, NULL);
     pthread_cond_init(&s->done, NULL);
-    if (pthread_create(&s->committer, NULL, committer, s) != 0) {
-        snprintf(err, cap, "cannot start the commit thread");
-        return -1;
-    }
     return 0;
 }
 
 void spool_close(struct spool *s)
 {
-    pthread_mutex_lock(&s->lock);
-    s->stop = 1;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->lock);
-    pthread_join(s->committer, NULL);
     close(s->fd);
     for (unsigned i = 0; i < s->conf->ndests; i++)
         close(s->queue_fds[i]);
     free(s->pending);
-    pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->done);
     pthread_mutex_destroy(&s->lock);
 }

@@ -28,12 +28,11 @@ struct spool {
     int fd;                  /* the spool folder */
     int queue_fds[MUX_MAX_DESTS]; /* queue folders, fsynced by each commit */
     pthread_mutex_t lock;
-    pthread_cond_t wake, done;
+    pthread_cond_t done;
     unsigned long long requested, committed;
-    int *pending;            /* files written since the last commit */
+    int committing;          /* a thread is committing now */
+    int *pending;            /* files written since the last commit started */
     size_t npending, cappending;
-    int stop;
-    pthread_t committer;
     atomic_ullong syncs;     /* group commits made */
     atomic_ullong fsyncs;    /* fsync calls made by them */
     atomic_ullong seq;
