@@ -80,18 +80,16 @@ uint16_t final_status(const Counts &c, bool cancelled)
     return STATUS_Success;
 }
 
-OFCondition move_response(T_ASC_Association *assoc, T_ASC_PresentationContextID pres,
-                          T_DIMSE_C_MoveRQ *req, uint16_t status, const Counts &c, bool final)
+// C-MOVE and C-GET responses have the same fields; opts flags differ by name.
+template <typename Rq, typename Rsp>
+DcmDataset *fill_response(Rsp &rsp, const Rq *req, uint16_t status, const Counts &c, bool final,
+                          unsigned short opts, unsigned short remaining_opt)
 {
-    T_DIMSE_C_MoveRSP rsp = {};
     rsp.MessageIDBeingRespondedTo = req->MessageID;
     OFStandard::strlcpy(rsp.AffectedSOPClassUID, req->AffectedSOPClassUID, sizeof rsp.AffectedSOPClassUID);
     rsp.DimseStatus = status;
     rsp.DataSetType = DIMSE_DATASET_NULL;
-    rsp.opts = O_MOVE_AFFECTEDSOPCLASSUID | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
-               O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS;
-    if (!final)
-        rsp.opts |= O_MOVE_NUMBEROFREMAININGSUBOPERATIONS;
+    rsp.opts = opts | (final ? 0 : remaining_opt);
     rsp.NumberOfRemainingSubOperations = (DIC_US)c.remaining;
     rsp.NumberOfCompletedSubOperations = (DIC_US)c.completed;
     rsp.NumberOfFailedSubOperations = (DIC_US)c.failed;
@@ -99,6 +97,17 @@ OFCondition move_response(T_ASC_Association *assoc, T_ASC_PresentationContextID 
     DcmDataset *ids = final ? failed_list(c) : nullptr;
     if (ids)
         rsp.DataSetType = DIMSE_DATASET_PRESENT;
+    return ids;
+}
+
+OFCondition move_response(T_ASC_Association *assoc, T_ASC_PresentationContextID pres,
+                          T_DIMSE_C_MoveRQ *req, uint16_t status, const Counts &c, bool final)
+{
+    T_DIMSE_C_MoveRSP rsp = {};
+    DcmDataset *ids = fill_response(rsp, req, status, c, final,
+                                    O_MOVE_AFFECTEDSOPCLASSUID | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
+                                        O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS,
+                                    O_MOVE_NUMBEROFREMAININGSUBOPERATIONS);
     OFCondition cond = DIMSE_sendMoveResponse(assoc, pres, req, &rsp, ids, nullptr);
     delete ids;
     return cond;
@@ -108,21 +117,10 @@ OFCondition get_response(T_ASC_Association *assoc, T_ASC_PresentationContextID p
                          T_DIMSE_C_GetRQ *req, uint16_t status, const Counts &c, bool final)
 {
     T_DIMSE_C_GetRSP rsp = {};
-    rsp.MessageIDBeingRespondedTo = req->MessageID;
-    OFStandard::strlcpy(rsp.AffectedSOPClassUID, req->AffectedSOPClassUID, sizeof rsp.AffectedSOPClassUID);
-    rsp.DimseStatus = status;
-    rsp.DataSetType = DIMSE_DATASET_NULL;
-    rsp.opts = O_GET_AFFECTEDSOPCLASSUID | O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS |
-               O_GET_NUMBEROFFAILEDSUBOPERATIONS | O_GET_NUMBEROFWARNINGSUBOPERATIONS;
-    if (!final)
-        rsp.opts |= O_GET_NUMBEROFREMAININGSUBOPERATIONS;
-    rsp.NumberOfRemainingSubOperations = (DIC_US)c.remaining;
-    rsp.NumberOfCompletedSubOperations = (DIC_US)c.completed;
-    rsp.NumberOfFailedSubOperations = (DIC_US)c.failed;
-    rsp.NumberOfWarningSubOperations = (DIC_US)c.warning;
-    DcmDataset *ids = final ? failed_list(c) : nullptr;
-    if (ids)
-        rsp.DataSetType = DIMSE_DATASET_PRESENT;
+    DcmDataset *ids = fill_response(rsp, req, status, c, final,
+                                    O_GET_AFFECTEDSOPCLASSUID | O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS |
+                                        O_GET_NUMBEROFFAILEDSUBOPERATIONS | O_GET_NUMBEROFWARNINGSUBOPERATIONS,
+                                    O_GET_NUMBEROFREMAININGSUBOPERATIONS);
     OFCondition cond = DIMSE_sendGetResponse(assoc, pres, req, &rsp, ids, nullptr);
     delete ids;
     return cond;
