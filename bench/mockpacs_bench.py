@@ -14,7 +14,6 @@ least 2x Orthanc's instances per second."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,26 +23,12 @@ import urllib.request
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MOCK = os.path.join(REPO, "build", "cirr-mockpacs")
 FIND = os.path.join(REPO, "build", "find_bench")
+sys.path.insert(0, os.path.join(REPO, "tests", "dicom"))
+from conftest import free_port, wait_port  # noqa: E402  (the tests' helpers)
+
 ENV = dict(os.environ, TCP_NODELAY="1")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"bench: nothing on port {port}")
 
 
 def move_seconds(port, aec, uid, dest_aet, dest_dir=None, null_log=None):

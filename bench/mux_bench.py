@@ -20,7 +20,6 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,30 +28,13 @@ import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "dicom"))
-from conftest import make_instances  # noqa: E402
+from conftest import free_port, make_instances, wait_port  # noqa: E402
 
 ENV = dict(os.environ, TCP_NODELAY="1")
 MUX = os.path.join(REPO, "build", "cirr-mux")
 MOCK = os.path.join(REPO, "build", "cirr-mockpacs")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"bench: nothing on port {port}")
 
 
 class Procs:
