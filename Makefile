@@ -24,7 +24,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_
 ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
 PGTUNE_SRC      := images/postgres/pgtune.c
 
-.PHONY: all demo demo-down demo-init deps sysroot test-system mux bench-mux mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+.PHONY: pin-digests all demo demo-down demo-init deps sysroot test-system mux bench-mux mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
 
 all: init
 
@@ -164,6 +164,11 @@ demo: deps
 
 demo-down:
 	$(PYTHON) ci/demo.py down
+
+# Adds registry digests to the admin stack's external images (needs a
+# registry: Docker Hub, or REGISTRY_URL for a mirror).
+pin-digests:
+	stacks/pin-digests $(if $(REGISTRY_URL),--registry-url $(REGISTRY_URL)) stacks/rih/admin-stack.yml
 
 # A short tour of cirr-init alone.
 demo-init: deps
