@@ -59,6 +59,11 @@ static size_t take(struct dest_queue *q, struct entry *out, size_t max)
             return 0;
         }
         unsigned long long now = now_ms(), next = 0;
+        if (q->down_until_ms > now) { /* unreachable: nothing is due before the next attempt */
+            struct timespec ts = {(time_t)(q->down_until_ms / 1000), (long)(q->down_until_ms % 1000) * 1000000};
+            pthread_cond_timedwait(&q->ready, &q->lock, &ts);
+            continue;
+        }
         size_t k = 0;
         for (size_t i = 0; i < q->n && k < max;) {
             if (q->items[i].not_before_ms <= now) {
@@ -96,6 +101,22 @@ static void finished(struct dest_queue *q, size_t k)
     pthread_mutex_unlock(&q->lock);
 }
 
+/* Back into the queue as it was: the instance did not fail. */
+static void put_back(struct dest_queue *q, const struct entry *e)
+{
+    pthread_mutex_lock(&q->lock);
+    insert(q, e);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static unsigned long long backoff_ms(const struct mux_conf *c, unsigned failures)
+{
+    unsigned long long delay = c->retry_base_ms;
+    for (unsigned i = 1; i < failures && delay < c->retry_max_ms; i++)
+        delay *= 2;
+    return delay > c->retry_max_ms ? c->retry_max_ms : delay;
+}
+
 /* A failed attempt: back into the queue later, or to the dead letters. */
 static void retry_or_bury(struct dest_queue *q, struct entry *e, const char *reason)
 {
@@ -104,7 +125,7 @@ static void retry_or_bury(struct dest_queue *q, struct entry *e, const char *rea
     e->attempts++;
     q->failed++;
     if (e->attempts >= c->max_attempts || age_s >= c->max_age_s) {
-        char why[512];
+        char why[600];
         snprintf(why, sizeof why, "%s (after %u attempts, %llu s)", reason, e->attempts, age_s);
         if (spool_dead(q->spool, q->dest->name, e->name, why) == 0) {
             q->dead++;
@@ -112,15 +133,46 @@ static void retry_or_bury(struct dest_queue *q, struct entry *e, const char *rea
         }
         return;
     }
-    unsigned long long delay = c->retry_base_ms;
-    for (unsigned i = 1; i < e->attempts && delay < c->retry_max_ms; i++)
-        delay *= 2;
-    if (delay > c->retry_max_ms)
-        delay = c->retry_max_ms;
-    e->not_before_ms = now + jitter(delay);
+    e->not_before_ms = now + jitter(backoff_ms(c, e->attempts));
+    put_back(q, e);
+}
+
+/* No association: the whole queue waits one backoff step. Logged when it
+ * starts and then once per MUX_RETRY_MAX_MS at most, not per attempt. */
+static void destination_down(struct dest_queue *q, size_t waiting)
+{
+    const struct mux_conf *c = q->conf;
+    unsigned long long now = now_ms();
+    q->association_failures++;
     pthread_mutex_lock(&q->lock);
-    insert(q, e);
+    if (!q->down_since_ms)
+        q->down_since_ms = now;
+    q->down_attempts++;
+    q->down_until_ms = now + jitter(backoff_ms(c, q->down_attempts));
+    int say = q->down_attempts == 1 || now - q->down_logged_ms >= c->retry_max_ms;
+    unsigned long long down_s = (now - q->down_since_ms) / 1000;
+    size_t depth = q->n + q->in_flight + waiting;
+    if (say)
+        q->down_logged_ms = now;
     pthread_mutex_unlock(&q->lock);
+    if (say)
+        log_msg(LOG_WARN, q->dest->name,
+                "cannot associate with %s@%s:%u: %s; %zu instance(s) wait (unreachable for %llu s, %u attempt(s))",
+                q->dest->aet, q->dest->host, q->dest->port, cirr_dicom_last_error(), depth, down_s,
+                q->down_attempts);
+}
+
+static void destination_up(struct dest_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    unsigned long long since = q->down_since_ms;
+    unsigned attempts = q->down_attempts;
+    q->down_since_ms = q->down_until_ms = q->down_logged_ms = 0;
+    q->down_attempts = 0;
+    pthread_mutex_unlock(&q->lock);
+    if (since)
+        log_msg(LOG_INFO, q->dest->name, "%s@%s:%u reachable again after %llu s and %u failed attempt(s)",
+                q->dest->aet, q->dest->host, q->dest->port, (now_ms() - since) / 1000, attempts);
 }
 
 static void bury_now(struct dest_queue *q, struct entry *e, const char *reason)
@@ -226,16 +278,16 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
             want(need.ts, &need.nts, 16, buf);
     }
     int connected = connect_for(w, &need) == 0;
-    if (!connected)
-        log_msg(LOG_WARN, q->dest->name, "cannot associate with %s@%s:%u: %s; %zu instance(s) will be retried",
-                q->dest->aet, q->dest->host, q->dest->port, cirr_dicom_last_error(), k);
+    if (connected)
+        destination_up(q);
+    else
+        destination_down(q, k);
     char reason[512];
-    snprintf(reason, sizeof reason, "association failed: %s", cirr_dicom_last_error());
     for (size_t i = 0; i < k; i++) {
         if (!ds[i])
             continue;
         if (!connected) {
-            retry_or_bury(q, &batch[i], reason);
+            put_back(q, &batch[i]);
             continue;
         }
         uint16_t status = 0;
@@ -249,10 +301,9 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
             snprintf(reason, sizeof reason, "%s", cirr_dicom_last_error());
             log_msg(LOG_WARN, q->dest->name, "%s not delivered: %s", batch[i].name, reason);
             retry_or_bury(q, &batch[i], reason);
-            if (st == CIRR_DICOM_ERROR_NETWORK) { /* the association is gone: the rest go back */
+            if (st == CIRR_DICOM_ERROR_NETWORK) { /* the association is gone: the rest go back as they were */
                 disconnect(w);
                 connected = 0;
-                snprintf(reason, sizeof reason, "association lost: %s", cirr_dicom_last_error());
             }
         }
     }
@@ -350,13 +401,15 @@ void forward_rescan(struct dest_queue *qs, unsigned n)
         load(&qs[i]);
 }
 
-void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s)
+void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s, double *unreachable_s)
 {
+    unsigned long long now = now_ms();
     pthread_mutex_lock(&q->lock);
     *depth = q->n + q->in_flight;
     unsigned long long oldest = q->oldest_in_flight_ms;
     if (q->n && (!oldest || spool_received_ms(q->items[0].name) < oldest))
         oldest = spool_received_ms(q->items[0].name);
+    *unreachable_s = q->down_since_ms ? (double)(now - q->down_since_ms) / 1000.0 : 0;
     pthread_mutex_unlock(&q->lock);
-    *oldest_s = oldest ? (double)(now_ms() - oldest) / 1000.0 : 0;
+    *oldest_s = oldest ? (double)(now - oldest) / 1000.0 : 0;
 }

@@ -26,6 +26,12 @@ struct dest_queue {
     size_t in_flight;
     unsigned long long oldest_in_flight_ms;
     atomic_ullong forwarded, failed, dead;
+    /* The destination as a whole: while it cannot be reached, one
+     * association attempt per backoff step, and its instances' attempts
+     * do not count (an outage is not the instances' fault). */
+    unsigned long long down_since_ms, down_until_ms, down_logged_ms;
+    unsigned down_attempts;
+    atomic_ullong association_failures;
     pthread_t workers[16];
     unsigned nworkers;
     volatile int stop;
@@ -41,7 +47,8 @@ void forward_push(struct dest_queue *q, const char *name);
 /* Re-read the queue folders (after cirr-mux requeue): entries not known yet are added. */
 void forward_rescan(struct dest_queue *qs, unsigned n);
 
-/* Depth and age of the oldest entry in seconds, for the metrics. */
-void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s);
+/* Depth, age of the oldest entry and how long the destination has been
+ * unreachable (0 when it is not), in seconds, for the metrics. */
+void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s, double *unreachable_s);
 
 #endif

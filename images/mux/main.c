@@ -130,18 +130,22 @@ static int page(const char *path, struct strbuf *b, const char **type, void *ud)
     strbuf_addf(b, "# TYPE mux_spool_bytes gauge\nmux_spool_bytes %llu\n", spool_bytes(&m->spool));
     strbuf_adds(b, "# TYPE mux_forwarded_total counter\n# TYPE mux_failed_attempts_total counter\n"
                    "# TYPE mux_dead_letters_total counter\n# TYPE mux_queue_depth gauge\n"
-                   "# TYPE mux_queue_oldest_seconds gauge\n");
+                   "# TYPE mux_queue_oldest_seconds gauge\n# TYPE mux_association_failures_total counter\n"
+                   "# TYPE mux_destination_unreachable_seconds gauge\n");
     for (unsigned i = 0; i < m->conf.ndests; i++) {
         struct dest_queue *q = &m->queues[i];
         size_t depth;
-        double oldest;
-        forward_stats(q, &depth, &oldest);
+        double oldest, down;
+        forward_stats(q, &depth, &oldest, &down);
         const char *d = q->dest->name;
         strbuf_addf(b, "mux_forwarded_total{destination=\"%s\"} %llu\n", d, (unsigned long long)q->forwarded);
         strbuf_addf(b, "mux_failed_attempts_total{destination=\"%s\"} %llu\n", d, (unsigned long long)q->failed);
         strbuf_addf(b, "mux_dead_letters_total{destination=\"%s\"} %llu\n", d, (unsigned long long)q->dead);
         strbuf_addf(b, "mux_queue_depth{destination=\"%s\"} %zu\n", d, depth);
         strbuf_addf(b, "mux_queue_oldest_seconds{destination=\"%s\"} %.3f\n", d, oldest);
+        strbuf_addf(b, "mux_association_failures_total{destination=\"%s\"} %llu\n", d,
+                    (unsigned long long)q->association_failures);
+        strbuf_addf(b, "mux_destination_unreachable_seconds{destination=\"%s\"} %.3f\n", d, down);
     }
     return 200;
 }

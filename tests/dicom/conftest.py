@@ -129,7 +129,7 @@ MUX = os.environ.get("CIRR_MUX", os.path.join(REPO, "build", "cirr-mux"))
 
 
 class Mux(Process):
-    def __init__(self, tmp, spool, dests, **env):
+    def __init__(self, tmp, spool, dests, wrapper=(), **env):
         self.port, self.http = free_port(), free_port()
         e = {"PATH": "/usr/bin:/bin", "MUX_PORT": str(self.port), "MUX_HTTP_PORT": str(self.http),
              "MUX_SPOOL": str(spool), "MUX_ALLOW": "*", "MUX_MIN_FREE_MB": "1", "MUX_RETRY_BASE_MS": "200",
@@ -138,8 +138,8 @@ class Mux(Process):
             e[f"MUX_DEST_{name}"] = f"{aet},127.0.0.1,{port}"
         e.update({k: str(v) for k, v in env.items()})
         self.env = e
-        super().__init__([MUX], e, str(tmp / f"mux-{self.port}-{time.monotonic_ns()}.log"))
-        wait_port(self.port)
+        super().__init__([*wrapper, MUX], e, str(tmp / f"mux-{self.port}-{time.monotonic_ns()}.log"))
+        wait_port(self.port, 60)
 
     def metrics(self):
         import urllib.request
@@ -156,8 +156,8 @@ class Mux(Process):
 def mux(tmp_path):
     started = []
 
-    def start(dests, spool=None, **env):
-        m = Mux(tmp_path, spool or (tmp_path / "spool"), dests, **env)
+    def start(dests, spool=None, wrapper=(), **env):
+        m = Mux(tmp_path, spool or (tmp_path / "spool"), dests, wrapper, **env)
         started.append(m)
         return m
 

@@ -104,17 +104,25 @@ def test_kill_9_loses_no_acknowledged_instance(mux, storescp, tmp_path):
 def test_a_dead_destination_does_not_hold_up_the_other(mux, storescp, tmp_path):
     up = storescp("UP")
     down_port = free_port()
-    m = mux({"UP": ("UP", up.port), "DOWN": ("DOWN", down_port)})
+    # two attempts per instance would dead-letter everything if an outage counted against the instances
+    m = mux({"UP": ("UP", up.port), "DOWN": ("DOWN", down_port)}, MUX_MAX_ATTEMPTS=2, MUX_RETRY_BASE_MS=200,
+            MUX_RETRY_MAX_MS=1600)
     uids = make_instances(str(tmp_path / "x"), 200)
     t0 = time.monotonic()
     storescu(m.port, sorted(glob.glob(str(tmp_path / "x" / "*"))))
     wait_until(lambda: len(os.listdir(up.dir)) == 200, what="UP has everything")
     assert time.monotonic() - t0 < 30
+    time.sleep(max(0.0, 6 - (time.monotonic() - t0)))  # several backoff steps with DOWN unreachable
     metrics = m.metrics()
     assert metrics['mux_queue_depth{destination="DOWN"}'] == 200
-    assert metrics['mux_failed_attempts_total{destination="DOWN"}'] > 0
-    assert "cannot associate with DOWN@127.0.0.1" in m.text()
-    # DOWN comes back: it drains
+    assert metrics['mux_dead_letters_total{destination="DOWN"}'] == 0
+    assert metrics['mux_failed_attempts_total{destination="DOWN"}'] == 0
+    assert metrics['mux_destination_unreachable_seconds{destination="DOWN"}'] > 3
+    assert metrics['mux_destination_unreachable_seconds{destination="UP"}'] == 0
+    # the destination is retried as a whole (200 ms doubling to 1.6 s: about 8 tries in 6 s), not per instance
+    assert 2 <= metrics['mux_association_failures_total{destination="DOWN"}'] <= 15
+    assert m.text().count("cannot associate with DOWN@127.0.0.1") <= 3
+    # DOWN comes back: it drains, and the log says so
     out = tmp_path / "down"
     out.mkdir()
     back = Process(["storescp", "-aet", "DOWN", "--output-directory", str(out), str(down_port)], NODELAY,
@@ -122,6 +130,8 @@ def test_a_dead_destination_does_not_hold_up_the_other(mux, storescp, tmp_path):
     try:
         wait_until(lambda: len(os.listdir(out)) == 200, timeout=120, what="DOWN drained")
         assert received_uids(str(out)) == set(uids) == received_uids(str(up.dir))
+        assert "DOWN@127.0.0.1:%d reachable again" % down_port in m.text()
+        assert m.metrics()['mux_destination_unreachable_seconds{destination="DOWN"}'] == 0
     finally:
         back.stop()
 
@@ -250,3 +260,18 @@ def test_destination_filters_by_modality_and_caller(mux, storescp, tmp_path):
     assert os.listdir(mr_only.dir) == []  # CT never goes to the MR-only destination
     assert received_uids(str(from_ct1.dir)) == set(uids)
     assert m.metrics()['mux_forwarded_total{destination="CT1"}'] == 3
+
+
+def test_a_session_is_valgrind_clean(mux, storescp, tmp_path):
+    """Receiving, group commits, forwarding, an unreachable destination's
+    backoff, metrics and shutdown, under valgrind (a long-running service)."""
+    up = storescp("UP")
+    m = mux({"UP": ("UP", up.port), "DOWN": ("DOWN", free_port())},
+            wrapper=("valgrind", "--error-exitcode=66", "--leak-check=full", "--errors-for-leak-kinds=definite"))
+    make_instances(str(tmp_path / "vg"), 20)
+    storescu(m.port, sorted(glob.glob(str(tmp_path / "vg" / "*"))))
+    wait_until(lambda: len(os.listdir(up.dir)) == 20, timeout=60, what="UP has everything")
+    wait_until(lambda: m.metrics()['mux_association_failures_total{destination="DOWN"}'] >= 2, timeout=60,
+               what="DOWN retried")
+    assert m.stop() == 0, m.text()  # 66 would be a valgrind error
+    assert "ERROR SUMMARY: 0 errors" in m.text()
