@@ -134,10 +134,37 @@ $(BUILD)/get_client: tests/dicom/get_client.c $(DICOM_OBJ)
 	gcc $(SVC_CFLAGS) -c -o $(BUILD)/obj/get_client.o tests/dicom/get_client.c
 	g++ -o $@ $(BUILD)/obj/get_client.o $(DICOM_OBJ) $(DCMTK_LIBS)
 
-test-dicom: $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux $(BUILD)/get_client
+test-dicom: $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux $(BUILD)/get_client \
+            $(BUILD)/asan/cirr-mockpacs $(BUILD)/asan/cirr-mux $(BUILD)/asan/get_client
 	CIRR_MOCKPACS=$(abspath $(BUILD)/cirr-mockpacs) CIRR_MUX=$(abspath $(BUILD)/cirr-mux) \
 	  CIRR_GET_CLIENT=$(abspath $(BUILD)/get_client) \
 	  $(PYTHON) -m pytest -q tests/dicom
+	@echo "test-dicom: again with the ASan/UBSan builds (valgrind sessions ran above: the two do not mix)"
+	CIRR_MOCKPACS=$(abspath $(BUILD)/asan/cirr-mockpacs) CIRR_MUX=$(abspath $(BUILD)/asan/cirr-mux) \
+	  CIRR_GET_CLIENT=$(abspath $(BUILD)/asan/get_client) \
+	  $(PYTHON) -m pytest -q -k "not valgrind" tests/dicom
+
+# Sanitizer builds of the services and lib/dicom (glibc, Debian's DCMTK).
+SVC_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/asan/dicom/%.o: lib/dicom/%.cc $(DICOM_HDR)
+	@mkdir -p $(@D)
+	g++ $(CXX_WARN) $(SVC_ASAN) -Ilib/dicom -c -o $@ $<
+
+$(BUILD)/asan/obj/%.o: %.c $(wildcard images/mockpacs/*.h images/mux/*.h lib/*.h) lib/dicom/cirr_dicom.h
+	@mkdir -p $(@D)
+	gcc $(WARN) $(SVC_ASAN) -Ilib -Ilib/dicom -pthread -c -o $@ $<
+
+ASAN_DICOM_OBJ := $(patsubst lib/dicom/%.cc,$(BUILD)/asan/dicom/%.o,$(DICOM_SRC))
+
+$(BUILD)/asan/cirr-mockpacs: $(patsubst %.c,$(BUILD)/asan/obj/%.o,$(MOCK_SRC)) $(ASAN_DICOM_OBJ)
+	g++ $(SVC_ASAN) -o $@ $^ $(DCMTK_LIBS)
+
+$(BUILD)/asan/cirr-mux: $(patsubst %.c,$(BUILD)/asan/obj/%.o,$(MUX_SRC)) $(ASAN_DICOM_OBJ)
+	g++ $(SVC_ASAN) -o $@ $^ $(DCMTK_LIBS)
+
+$(BUILD)/asan/get_client: $(BUILD)/asan/obj/tests/dicom/get_client.o $(ASAN_DICOM_OBJ)
+	g++ $(SVC_ASAN) -o $@ $^ $(DCMTK_LIBS)
 
 # Docker tests of the images (the bootstrap installs and starts Docker).
 test-images: images

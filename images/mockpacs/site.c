@@ -57,7 +57,7 @@ static int parse_destinations(struct site *s, char *err, size_t cap)
         if (sscanf(eq + 1, "%63[^,],%127[^,],%u", aet, d->host, &d->port) != 3 || !d->port ||
             d->port > 65535 || strlen(aet) > 16)
             return envconf_fail(err, cap, "MOD_%s: expected 'AET,host,port'", d->name);
-        snprintf(d->aet, sizeof d->aet, "%s", aet);
+        snprintf(d->aet, sizeof d->aet, "%.16s", aet); /* length checked above */
         s->ndests++;
     }
     return 0;

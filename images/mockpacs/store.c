@@ -130,10 +130,10 @@ size_t store_snapshot(struct store *s, struct stored **out)
     pthread_mutex_lock(&s->lock);
     size_t n = s->n;
     *out = malloc((n ? n : 1) * sizeof **out);
-    if (*out)
-        memcpy(*out, s->items, n * sizeof **out);
-    else
+    if (!*out)
         n = 0;
+    else if (n) /* items is NULL while the store is empty */
+        memcpy(*out, s->items, n * sizeof **out);
     pthread_mutex_unlock(&s->lock);
     return n;
 }

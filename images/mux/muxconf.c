@@ -43,7 +43,7 @@ static int add_dest(struct mux_conf *c, const char *var, const char *name, const
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
             return envconf_fail(err, cap, "%s: destination names are letters, digits, '_' and '-'", var);
     snprintf(d->name, sizeof d->name, "%.31s", name);
-    snprintf(d->aet, sizeof d->aet, "%s", aet);
+    snprintf(d->aet, sizeof d->aet, "%.16s", aet); /* length checked above */
     char key[128];
     unsigned long long workers;
     snprintf(key, sizeof key, "MUX_DEST_%s_WORKERS", name);

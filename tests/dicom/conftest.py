@@ -52,6 +52,16 @@ class Process:
         return self.proc.returncode
 
 
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def assert_no_sanitizer_report(p):
+    """The ASan/UBSan builds print these and stop; the plain builds never do."""
+    text = p.text()
+    for marker in SANITIZER_REPORTS:
+        assert marker not in text, text[text.index(marker) - 200:][:3000]
+
+
 class Mock(Process):
     def __init__(self, tmp, wrapper=(), **env):
         self.port, self.http = free_port(), free_port()
@@ -80,6 +90,7 @@ def mock(tmp_path):
     yield start
     for m in started:
         assert m.stop() == 0, m.text()
+        assert_no_sanitizer_report(m)
 
 
 @pytest.fixture
@@ -163,7 +174,9 @@ def mux(tmp_path):
 
     yield start
     for m in started:
-        m.stop()
+        rc = m.stop()
+        assert rc == 0 or getattr(m, "killed", False), f"mux exit status {rc}: {m.text()[-2000:]}"
+        assert_no_sanitizer_report(m)
 
 
 def make_instances(folder, count, size=64, patient="MUX^TEST"):

@@ -87,6 +87,7 @@ def test_kill_9_loses_no_acknowledged_instance(mux, storescp, tmp_path):
     sender = subprocess.Popen(["storescu", "-v", "-aet", "MODALITY", "-aec", "CIRRMUX", "127.0.0.1", str(m.port),
                                *files], env=NODELAY, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     wait_until(lambda: m.metrics()["mux_received_total"] >= 300, what="300 instances in")
+    m.killed = True
     m.proc.send_signal(signal.SIGKILL)
     m.proc.wait()
     sender.wait(timeout=60)
