@@ -99,3 +99,23 @@ def test_secrets_come_from_docker_secrets_through_file_variables():
         for k, v in env.items():
             if "PASSWORD" in k:
                 assert k.endswith("_FILE") and v.startswith("/run/secrets/"), k
+
+
+def test_services_that_keep_data_stay_on_their_node():
+    """A named volume or a host folder lives on one node: a service writing
+    to one must be pinned there, or a rescheduled task starts without what
+    it had accepted (the mux's spool, PostgreSQL's data)."""
+    pinned = 0
+    for name in FILES:
+        stack = yaml.safe_load(open(os.path.join(STACKS, name)))
+        for svc_name, svc in stack["services"].items():
+            deploy = svc.get("deploy", {})
+            writable = [v for v in svc.get("volumes", []) if not str(v).endswith(":ro")
+                        and not str(v).startswith("/var/run/docker.sock")]
+            if not writable or deploy.get("mode") == "global":
+                continue
+            constraints = deploy.get("placement", {}).get("constraints", [])
+            assert any(c.startswith("node.labels.") or c == "node.role == manager" for c in constraints), \
+                f"{name}: {svc_name} keeps data in {writable} but may move to any node"
+            pinned += 1
+    assert pinned >= 5
