@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 
 static unsigned long long now_ms(void)
@@ -317,6 +320,11 @@ static void *worker_main(void *arg)
 {
     struct worker w = {arg, NULL, {{0}, {0}, 0, 0}};
     struct dest_queue *q = w.q;
+    /* Linux keeps a nice value per thread: the receiving threads, whose
+     * senders wait for every answer, get the CPU first; forwarding has
+     * what is left, which is all of it when nothing arrives. */
+    if (q->conf->forward_nice && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), (int)q->conf->forward_nice) < 0)
+        log_msg(LOG_WARN, q->dest->name, "cannot lower the forwarding threads' priority: %s", strerror(errno));
     struct entry *batch = calloc(q->conf->batch, sizeof *batch);
     for (;;) {
         size_t k = take(q, batch, q->conf->batch);

@@ -130,6 +130,9 @@ int mux_conf_load(struct mux_conf *c, char *err, size_t cap)
     if (envconf_number("MUX_BATCH", "64", 1, 10000, &n, err, cap) < 0)
         return -1;
     c->batch = (unsigned)n;
+    if (envconf_number("MUX_FORWARD_NICE", "10", 0, 19, &n, err, cap) < 0)
+        return -1;
+    c->forward_nice = (unsigned)n;
     return destinations(c, err, cap);
 }
 

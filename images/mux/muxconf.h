@@ -28,6 +28,7 @@ struct mux_conf {
     unsigned retry_base_ms, retry_max_ms, max_attempts;
     unsigned long long max_age_s;
     unsigned batch;
+    unsigned forward_nice; /* workers' nice value: receiving goes first */
     struct mux_dest dests[MUX_MAX_DESTS];
     unsigned ndests;
 };

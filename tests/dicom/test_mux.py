@@ -276,3 +276,30 @@ def test_a_session_is_valgrind_clean(mux, storescp, tmp_path):
                what="DOWN retried")
     assert m.stop() == 0, m.text()  # 66 would be a valgrind error
     assert "ERROR SUMMARY: 0 errors" in m.text()
+
+
+def thread_nice_values(pid):
+    """Each thread's nice value (field 19 of /proc/PID/task/TID/stat)."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+        out.append(int(stat.rsplit(")", 1)[1].split()[16]))
+    return out
+
+
+def test_forwarding_threads_yield_to_receiving(mux, storescp, tmp_path):
+    ws = storescp("WS")
+    m = mux({"A": ("WS", ws.port), "B": ("WS", ws.port)}, MUX_DEST_B_WORKERS=3)
+    wait_until(lambda: sorted(thread_nice_values(m.proc.pid)).count(10) == 4, what="4 workers at nice 10")
+    assert 0 in thread_nice_values(m.proc.pid)  # the receiving side keeps its priority
+    plain = mux({"A": ("WS", ws.port)}, spool=tmp_path / "spool2", MUX_FORWARD_NICE=0)
+    time.sleep(0.5)
+    assert set(thread_nice_values(plain.proc.pid)) == {0}
+
+
+def test_bad_forward_nice_is_one_clear_line(tmp_path):
+    from conftest import MUX
+    r = subprocess.run([MUX], env={"MUX_DEST_A": "A,127.0.0.1,104", "MUX_SPOOL": str(tmp_path), "MUX_ALLOW": "*",
+                                   "MUX_FORWARD_NICE": "25"}, capture_output=True, text=True)
+    assert r.returncode == 100
+    assert r.stderr.count("\n") == 1 and "MUX_FORWARD_NICE" in r.stderr
