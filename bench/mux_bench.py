@@ -5,6 +5,8 @@ association, fanned out to two DCMTK storescp destinations that write
 files. Side by side:
 
   mux                cirr-mux (durable spool, group commit)
+  mux, no forwarding the same with both destinations unreachable: durable
+                     ingest alone, as storescp alone is ingest alone
   orthanc-router     Debian's Orthanc as the seed's router: Lua
                      OnStoredInstance -> SendToModality to both
   storescp alone     one storescp writing files, no fsync, no forwarding:
@@ -122,6 +124,29 @@ def run_mux(tmp, files, tag):
         procs.stop()
 
 
+def run_mux_alone(tmp, files, tag):
+    """Durable ingest with nothing forwarded (both destinations unreachable):
+    the same work as bare storescp plus the commit, without two receivers
+    writing on the same two cores and disk."""
+    procs = Procs()
+    try:
+        port, http = free_port(), free_port()
+        procs.start([MUX], env=dict(ENV, MUX_PORT=str(port), MUX_HTTP_PORT=str(http), MUX_ALLOW="*",
+                                    MUX_SPOOL=os.path.join(tmp, f"spool-alone-{tag}"), MUX_MIN_FREE_MB="100",
+                                    MUX_DEST_A=f"A,127.0.0.1,{free_port()}", MUX_DEST_B=f"B,127.0.0.1,{free_port()}"))
+        wait_port(port)
+        t0 = time.monotonic()
+        subprocess.run(["storescu", "-aec", "CIRRMUX", "127.0.0.1", str(port), *files], env=ENV, check=True,
+                       capture_output=True)
+        ingest = time.monotonic() - t0
+        with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics") as r:
+            metrics = dict(l.rsplit(" ", 1) for l in r.read().decode().splitlines() if l and l[0] != "#")
+        commits = float(metrics["mux_group_commits_total"]) / float(metrics["mux_received_total"])
+        return ingest, None, commits
+    finally:
+        procs.stop()
+
+
 LUA = """function OnStoredInstance(instanceId, tags, metadata, origin)
   SendToModality(instanceId, 'a')
   SendToModality(instanceId, 'b')
@@ -160,8 +185,8 @@ def run_storescp(tmp, files, tag):
         port = free_port()
         procs.start(["storescp", "--output-directory", d, str(port)])
         wait_port(port)
-        ingest, total = send_and_wait(files, port, "ANY-SCP", [d])
-        return ingest, total, None
+        ingest, _ = send_and_wait(files, port, "ANY-SCP", [d])
+        return ingest, None, None
     finally:
         procs.stop()
 
@@ -176,23 +201,26 @@ def main():
         rows = []
         for label, files in sets.items():
             tag = label.split()[0].lower()
-            for name, fn in (("mux", run_mux), ("orthanc-router", run_orthanc), ("storescp alone", run_storescp)):
+            for name, fn in (("mux", run_mux), ("mux, no forwarding", run_mux_alone),
+                             ("orthanc-router", run_orthanc), ("storescp alone", run_storescp)):
                 ingest, total, commits = fn(tmp, files, tag)
                 rows.append((label, name, len(files), ingest, total, commits))
         print(f"mux benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, one run; "
               "two storescp destinations writing files; TCP_NODELAY")
         print()
-        print("| instances   | system          | n    | ingest/s | end-to-end/s (both destinations) | group commits per instance |")
-        print("|-------------|-----------------|-----:|---------:|---------------------------------:|---------------------------:|")
+        print("| instances   | system             | n    | ingest/s | end-to-end/s (both destinations) | group commits per instance |")
+        print("|-------------|--------------------|-----:|---------:|---------------------------------:|---------------------------:|")
         for label, name, n, ingest, total, commits in rows:
             c = f"{commits:.2f}" if commits is not None else "-"
-            e2e = f"{n / total:.0f}" if name != "storescp alone" else "(no forwarding)"
-            print(f"| {label:<11} | {name:<15} | {n:>4} | {n / ingest:>8.0f} | {e2e:>32} | {c:>26} |")
+            e2e = f"{n / total:.0f}" if total is not None else "(no forwarding)"
+            print(f"| {label:<11} | {name:<18} | {n:>4} | {n / ingest:>8.0f} | {e2e:>32} | {c:>26} |")
         print()
         for label in sets:
-            r = {name: (n / ingest, n / total) for l, name, n, ingest, total, _ in rows if l == label}
+            r = {name: (n / ingest, n / total if total else None) for l, name, n, ingest, total, _ in rows if l == label}
+            bare = r["storescp alone"][0]
             print(f"{label}: mux end to end {r['mux'][1] / r['orthanc-router'][1]:.1f}x Orthanc-as-router; "
-                  f"mux durable ingest {r['mux'][0] / r['storescp alone'][0] * 100:.0f}% of bare storescp")
+                  f"mux durable ingest {r['mux'][0] / bare * 100:.0f}% of bare storescp while forwarding, "
+                  f"{r['mux, no forwarding'][0] / bare * 100:.0f}% with nothing forwarded")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
