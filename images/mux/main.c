@@ -27,7 +27,7 @@ struct mux {
     struct spool spool;
     struct dest_queue queues[MUX_MAX_DESTS];
     struct httpd httpd;
-    atomic_ullong received, refused_space, refused_other, associations;
+    atomic_ullong received, refused_space, refused_other, refused_unrouted, associations;
 };
 
 static cirr_dicom_scp *the_scp;
@@ -76,11 +76,13 @@ static uint16_t store(const cirr_dicom_peer *peer, cirr_dicom_dataset *ds, const
     int wanted[MUX_MAX_DESTS] = {0}, any = 0;
     for (unsigned i = 0; i < m->conf.ndests; i++)
         any |= wanted[i] = mux_dest_wants(&m->conf.dests[i], modality, peer->calling_aet, sop_class);
-    if (!any) {
-        log_msg(LOG_INFO, NULL, "instance from %s (%s) matches no destination's filters; not kept",
-                peer->calling_aet, modality);
-        m->received++;
-        return 0x0000;
+    if (!any) { /* refused, not dropped: the sender keeps it and shows the failure */
+        m->refused_unrouted++;
+        log_msg(LOG_WARN, NULL,
+                "C-STORE from %s refused (0x0124): no destination takes a %s instance of class %s "
+                "(see MUX_DEST_<NAME>_MODALITY, _CALLING, _SOP_CLASS)",
+                peer->calling_aet, *modality ? modality : "(no modality)", sop_class);
+        return 0x0124; /* Refused: Not authorized */
     }
     uint16_t status = spool_accept(&m->spool, ds, ts, wanted, name, sizeof name, why, sizeof why);
     if (status != 0x0000) {
@@ -118,8 +120,9 @@ static int page(const char *path, struct strbuf *b, const char **type, void *ud)
     strbuf_addf(b, "# HELP mux_received_total Instances acknowledged to senders.\n# TYPE mux_received_total counter\n"
                    "mux_received_total %llu\n", (unsigned long long)m->received);
     strbuf_addf(b, "# TYPE mux_refused_total counter\nmux_refused_total{reason=\"spool_full\"} %llu\n"
-                   "mux_refused_total{reason=\"error\"} %llu\n",
-                (unsigned long long)m->refused_space, (unsigned long long)m->refused_other);
+                   "mux_refused_total{reason=\"error\"} %llu\nmux_refused_total{reason=\"no_destination\"} %llu\n",
+                (unsigned long long)m->refused_space, (unsigned long long)m->refused_other,
+                (unsigned long long)m->refused_unrouted);
     strbuf_addf(b, "# HELP mux_group_commits_total Group commits made to acknowledge instances.\n"
                    "# TYPE mux_group_commits_total counter\nmux_group_commits_total %llu\n"
                    "# HELP mux_fsyncs_total fsync calls made by the group commits.\n"

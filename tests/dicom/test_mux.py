@@ -282,7 +282,10 @@ def thread_nice_values(pid):
     """Each thread's nice value (field 19 of /proc/PID/task/TID/stat)."""
     out = []
     for tid in os.listdir(f"/proc/{pid}/task"):
-        stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+        try:
+            stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
         out.append(int(stat.rsplit(")", 1)[1].split()[16]))
     return out
 
@@ -303,3 +306,18 @@ def test_bad_forward_nice_is_one_clear_line(tmp_path):
                                    "MUX_FORWARD_NICE": "25"}, capture_output=True, text=True)
     assert r.returncode == 100
     assert r.stderr.count("\n") == 1 and "MUX_FORWARD_NICE" in r.stderr
+
+
+def test_an_instance_no_destination_takes_is_refused_not_dropped(mux, storescp, tmp_path):
+    mr_only = storescp("MRWS")
+    m = mux({"MRONLY": ("MRWS", mr_only.port)}, MUX_DEST_MRONLY_MODALITY="MR")
+    make_instances(str(tmp_path / "ct"), 2)  # Modality CT
+    r = dcmtk("storescu", "-v", "--no-halt", "-aet", "CT1", "-aec", "CIRRMUX", "127.0.0.1", str(m.port),
+              *sorted(glob.glob(str(tmp_path / "ct" / "*"))), check=False)
+    out = r.stdout + r.stderr
+    # the sender sees the refusal (Refused: Not Authorized; DCMTK 3.6.7's storescu prints it as 0x124)
+    assert out.count("Received Store Response (Unknown Status: 0x124)") == 2, out
+    metrics = m.metrics()
+    assert metrics['mux_refused_total{reason="no_destination"}'] == 2
+    assert metrics["mux_received_total"] == 0
+    assert m.text().count("refused (0x0124): no destination takes a CT instance") == 2
