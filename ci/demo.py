@@ -4,9 +4,12 @@
 demo: swarm (initialised if needed), node labels, demo secrets, the cirr
 and mock stacks (the admin stack too when its images are present locally),
 visible progress until every service is healthy, mockpacs pushing a few
-studies through the mux, then a summary. demo-down removes all of it."""
+studies through the mux, then a summary. demo-down removes what demo
+recorded in build/demo-state.json, and only that. Both refuse to touch a
+swarm that already runs stacks or secrets with cirr's names."""
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -35,11 +38,31 @@ def ipvs():
     return os.path.exists("/proc/net/ip_vs")
 
 
+def save(c):
+    with open(STATE + ".tmp", "w") as f:
+        json.dump(c.state(), f)
+    os.replace(STATE + ".tmp", STATE)
+
+
 def up():
+    if os.path.exists(STATE):
+        say("removing the previous demo first (build/demo-state.json)")
+        down()
     os.makedirs(DATA, exist_ok=True)
     c = Cluster(DATA, ENV, log=say)
-    c.setup()
-    json.dump({"made_swarm": c.made_swarm, "made_network": c.made_network}, open(STATE, "w"))
+    try:
+        c.setup()
+    except RuntimeError as e:
+        save(c)  # whatever setup made before it stopped
+        sys.exit(f"demo: {e}")
+    save(c)
+    try:
+        deploy_all(c)
+    finally:
+        save(c)  # what demo-down removes, also after a failure here
+
+
+def deploy_all(c):
     override = [] if ipvs() else ["test/override.yml"]
     mock_override = [] if ipvs() else ["test/mock-override.yml"]
     if not ipvs():
@@ -104,17 +127,17 @@ def summary(c, archive, workstation):
 
 
 def down():
-    state = json.load(open(STATE)) if os.path.exists(STATE) else {}
+    """Removes what `make demo` recorded in build/demo-state.json, nothing else."""
+    if not os.path.exists(STATE):
+        say("nothing to remove: build/demo-state.json is missing (make demo records there what it makes)")
+        return
     c = Cluster(DATA, ENV, log=say)
-    c.made_swarm = state.get("made_swarm", False)
-    c.made_network = state.get("made_network", False)
-    c.secrets = {"postgres_password": "", "orthanc_password": ""}
-    c.teardown(["mock", "projects", "cirr", "admin"])
-    if os.path.exists(STATE):
-        os.remove(STATE)
-    import shutil
+    c.restore(json.load(open(STATE)))
+    stacks = ", ".join(c.deployed) or "no stacks"
+    c.teardown()
+    os.remove(STATE)
     shutil.rmtree(DATA, ignore_errors=True)
-    say("removed the demo's stacks, secrets, volumes, networks and data" +
+    say(f"removed the demo's {stacks}, its secrets, volumes, networks and data" +
         (" and left the swarm" if c.made_swarm else ""))
 
 

@@ -12,6 +12,11 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STACKS = os.path.join(REPO, "stacks")
 IMAGES = ["postgres", "orthanc", "mux", "mockpacs"]
+STACK_NAMES = ["admin", "cirr", "projects", "mock"]
+SECRET_NAMES = ["postgres_password", "orthanc_password"]
+# Marks what a demo or test run made, so that nothing else is ever removed.
+THROWAWAY = "org.cirr.throwaway=true"
+NODE_LABELS = ["storage", "bridge"]
 
 
 def docker(*args, check=True, timeout=300, env=None):
@@ -29,11 +34,31 @@ class Cluster:
         self.log = log
         self.made_swarm = self.made_network = False
         self.secrets = {}
+        self.deployed = []      # stacks this run deployed, in order
+        self.added_labels = []  # node labels this run added
         self.env = dict(os.environ)
         self.env.update(env or {})
         self.env.setdefault("DATA_DIR", data_dir)
 
     # -- set-up -----------------------------------------------------------
+
+    def refuse_if_in_use(self):
+        """A demo or test run deploys stacks and secrets with the production
+        names: on a swarm that runs cirr it would replace them, then remove
+        them. Refuse before touching anything."""
+        if docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip() != "active":
+            return
+        found = [f"stack {s}" for s in STACK_NAMES if self.stack_services(s)]
+        for name in SECRET_NAMES:
+            r = docker("secret", "inspect", "--format", "{{json .Spec.Labels}}", name, check=False)
+            if r.returncode == 0 and "org.cirr.throwaway" not in r.stdout:
+                found.append(f"secret {name}")
+        if found:
+            raise RuntimeError("this swarm already has " + ", ".join(found) + ": a demo or test run would "
+                               "replace and then remove them; run it on a machine that does not run cirr")
+
+    def stack_services(self, stack):
+        return docker("service", "ls", "-q", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split()
 
     def swarm(self):
         state = docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip()
@@ -42,11 +67,16 @@ class Cluster:
             self.made_swarm = True
             self.log("swarm: initialised a single-node swarm")
         node = docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
-        docker("node", "update", "--label-add", "storage=true", "--label-add", "bridge=true", node)
+        labels = json.loads(docker("node", "inspect", "--format", "{{json .Spec.Labels}}", node).stdout or "{}") or {}
+        for label in NODE_LABELS:
+            if labels.get(label) != "true":
+                docker("node", "update", "--label-add", f"{label}=true", node)
+                self.added_labels.append(label)
 
     def network(self):
         if docker("network", "inspect", "admin_proxy_network", check=False).returncode != 0:
-            docker("network", "create", "--driver", "overlay", "--attachable", "admin_proxy_network")
+            docker("network", "create", "--driver", "overlay", "--attachable", "--label", THROWAWAY,
+                   "admin_proxy_network")
             self.made_network = True
             self.log("network: created admin_proxy_network (the admin stack is not deployed)")
 
@@ -55,9 +85,9 @@ class Cluster:
         for name, var in (("postgres_password", "POSTGRES_PASSWORD"), ("orthanc_password", "ORTHANC_PASSWORD")):
             value = self.env.get(var) or "".join(secrets.choice(alphabet) for _ in range(20))
             if docker("secret", "inspect", name, check=False).returncode == 0:
-                docker("secret", "rm", name, check=False)
-            subprocess.run(["docker", "secret", "create", name, "-"], input=value, text=True, check=True,
-                           capture_output=True)
+                docker("secret", "rm", name, check=False)  # a throwaway one (refuse_if_in_use checked)
+            subprocess.run(["docker", "secret", "create", "--label", THROWAWAY, name, "-"], input=value, text=True,
+                           check=True, capture_output=True)
             self.secrets[name] = value
 
     def load_images(self):
@@ -65,12 +95,15 @@ class Cluster:
             docker("load", "-i", os.path.join(REPO, "build", "images", f"{name}.tar"), timeout=600)
 
     def deploy(self, stack, files):
+        if stack not in self.deployed:
+            self.deployed.append(stack)
         args = ["stack", "deploy", "--resolve-image", "never"]
         for f in files:
             args += ["-c", os.path.join(STACKS, f)]
         docker(*args, stack, env=self.env)
 
     def setup(self):
+        self.refuse_if_in_use()
         os.makedirs(os.path.join(self.data_dir, "postgres"), exist_ok=True)
         self.swarm()
         self.network()
@@ -152,19 +185,43 @@ class Cluster:
         for volume in anonymous:
             docker("volume", "rm", "-f", volume, check=False)
 
-    def teardown(self, stacks):
+    def teardown(self):
+        """Removes what this run made, and only that: its stacks (latest
+        first) with their volumes and networks, its secrets, its node
+        labels, its network, its swarm."""
+        stacks = list(reversed(self.deployed))
         for stack in stacks:
             self.remove_stack(stack)
         for name in self.secrets:
-            docker("secret", "rm", name, check=False)
+            r = docker("secret", "inspect", "--format", "{{json .Spec.Labels}}", name, check=False)
+            if r.returncode == 0 and "org.cirr.throwaway" in r.stdout:
+                docker("secret", "rm", name, check=False)
         for volume in docker("volume", "ls", "-q").stdout.split():
             if volume.startswith(tuple(f"{s}_" for s in stacks)):
                 docker("volume", "rm", "-f", volume, check=False)
-        if self.made_network:
-            docker("network", "rm", "admin_proxy_network", check=False)
         for stack in stacks:
             docker("network", "rm", f"{stack}_default", check=False)
-        docker("network", "rm", "cirr_service_network", check=False)
+        if "cirr" in stacks:
+            docker("network", "rm", "cirr_service_network", check=False)
+        if self.made_network:
+            docker("network", "rm", "admin_proxy_network", check=False)
         if self.made_swarm:
             docker("swarm", "leave", "--force", check=False)
             docker("network", "rm", "docker_gwbridge", check=False)
+        elif self.added_labels:
+            node = docker("info", "--format", "{{.Swarm.NodeID}}", check=False).stdout.strip()
+            args = [a for label in self.added_labels for a in ("--label-rm", label)]
+            docker("node", "update", *args, node, check=False)
+        self.deployed, self.added_labels = [], []
+
+    def state(self):
+        """What teardown needs, to keep between `make demo` and `make demo-down`."""
+        return {"made_swarm": self.made_swarm, "made_network": self.made_network, "deployed": self.deployed,
+                "added_labels": self.added_labels, "secrets": sorted(self.secrets)}
+
+    def restore(self, state):
+        self.made_swarm = state.get("made_swarm", False)
+        self.made_network = state.get("made_network", False)
+        self.deployed = list(state.get("deployed", []))
+        self.added_labels = list(state.get("added_labels", []))
+        self.secrets = {name: "" for name in state.get("secrets", [])}

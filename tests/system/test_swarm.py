@@ -4,6 +4,7 @@ end, also when a check fails."""
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ def cluster():
         c.setup()
         yield c
     finally:
-        c.teardown(["mock", "cirr"])
+        c.teardown()
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -54,6 +55,35 @@ def pushed_instances(c):
     r = docker("logs", c.container("mock_mockpacs"), check=False)
     logs = r.stdout + r.stderr
     return sum(int(n) for n in re.findall(r"\((?:CT|MR|CR), (\d+) instances\) sent to MUX", logs))
+
+
+def test_a_swarm_that_runs_cirr_is_left_alone(tmp_path):
+    """make demo and this test deploy and remove stacks and secrets with the
+    production names: where a real one exists they refuse, touching nothing."""
+    made_swarm = docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip() != "active"
+    if made_swarm:
+        docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+    try:
+        node = docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
+        labels_before = docker("node", "inspect", "--format", "{{json .Spec.Labels}}", node).stdout
+        docker("secret", "rm", "postgres_password", check=False)
+        r = subprocess.run(["docker", "secret", "create", "postgres_password", "-"], input="the-real-one",
+                           text=True, capture_output=True)
+        assert r.returncode == 0, r.stderr
+        real_id = docker("secret", "inspect", "--format", "{{.ID}}", "postgres_password").stdout.strip()
+        c = Cluster(str(tmp_path), ENV, log=lambda m: None)
+        with pytest.raises(RuntimeError, match="already has secret postgres_password"):
+            c.setup()
+        c.teardown()  # what a failed run's clean-up does: nothing was made, nothing goes
+        assert docker("secret", "inspect", "--format", "{{.ID}}", "postgres_password").stdout.strip() == real_id
+        assert docker("secret", "inspect", "orthanc_password", check=False).returncode != 0
+        assert docker("node", "inspect", "--format", "{{json .Spec.Labels}}", node).stdout == labels_before
+        assert docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip() == "active"
+    finally:
+        docker("secret", "rm", "postgres_password", check=False)
+        if made_swarm:
+            docker("swarm", "leave", "--force", check=False)
+            docker("network", "rm", "docker_gwbridge", check=False)
 
 
 def test_stacks_deploy_push_restart_and_redeploy(cluster):
