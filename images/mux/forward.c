@@ -140,16 +140,21 @@ static void retry_or_bury(struct dest_queue *q, struct entry *e, const char *rea
     put_back(q, e);
 }
 
-/* No association: the whole queue waits one backoff step. Logged when it
- * starts and then once per MUX_RETRY_MAX_MS at most, not per attempt. */
-static void destination_down(struct dest_queue *q, size_t waiting)
+/* No association, or the destination out of resources (0xA7xx): the whole
+ * queue waits one backoff step. Logged when it starts and then once per
+ * MUX_RETRY_MAX_MS at most, not per attempt. */
+static void destination_down(struct dest_queue *q, int reason, size_t waiting)
 {
     const struct mux_conf *c = q->conf;
     unsigned long long now = now_ms();
-    q->association_failures++;
+    if (reason == DEST_UNREACHABLE)
+        q->association_failures++;
+    else
+        q->out_of_resources++;
     pthread_mutex_lock(&q->lock);
     if (!q->down_since_ms)
         q->down_since_ms = now;
+    q->down_reason = reason;
     q->down_attempts++;
     q->down_until_ms = now + jitter(backoff_ms(c, q->down_attempts));
     int say = q->down_attempts == 1 || now - q->down_logged_ms >= c->retry_max_ms;
@@ -159,23 +164,28 @@ static void destination_down(struct dest_queue *q, size_t waiting)
         q->down_logged_ms = now;
     pthread_mutex_unlock(&q->lock);
     if (say)
-        log_msg(LOG_WARN, q->dest->name,
-                "cannot associate with %s@%s:%u: %s; %zu instance(s) wait (unreachable for %llu s, %u attempt(s))",
-                q->dest->aet, q->dest->host, q->dest->port, cirr_dicom_last_error(), depth, down_s,
-                q->down_attempts);
+        log_msg(LOG_WARN, q->dest->name, "%s %s@%s:%u: %s; %zu instance(s) wait (for %llu s, %u attempt(s))",
+                reason == DEST_UNREACHABLE ? "cannot associate with" : "out of resources:", q->dest->aet,
+                q->dest->host, q->dest->port, cirr_dicom_last_error(), depth, down_s, q->down_attempts);
 }
 
-static void destination_up(struct dest_queue *q)
+/* The destination works again: after an association when it was
+ * unreachable, after a stored instance whatever it was. */
+static void destination_up(struct dest_queue *q, int after_store)
 {
     pthread_mutex_lock(&q->lock);
+    if (q->down_reason == DEST_UP || (q->down_reason == DEST_OUT_OF_RESOURCES && !after_store)) {
+        pthread_mutex_unlock(&q->lock);
+        return;
+    }
     unsigned long long since = q->down_since_ms;
     unsigned attempts = q->down_attempts;
     q->down_since_ms = q->down_until_ms = q->down_logged_ms = 0;
     q->down_attempts = 0;
+    q->down_reason = DEST_UP;
     pthread_mutex_unlock(&q->lock);
-    if (since)
-        log_msg(LOG_INFO, q->dest->name, "%s@%s:%u reachable again after %llu s and %u failed attempt(s)",
-                q->dest->aet, q->dest->host, q->dest->port, (now_ms() - since) / 1000, attempts);
+    log_msg(LOG_INFO, q->dest->name, "%s@%s:%u works again after %llu s and %u failed attempt(s)", q->dest->aet,
+            q->dest->host, q->dest->port, (now_ms() - since) / 1000, attempts);
 }
 
 static void bury_now(struct dest_queue *q, struct entry *e, const char *reason)
@@ -282,9 +292,9 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
     }
     int connected = connect_for(w, &need) == 0;
     if (connected)
-        destination_up(q);
+        destination_up(q, 0);
     else
-        destination_down(q, k);
+        destination_down(q, DEST_UNREACHABLE, k);
     char reason[512];
     for (size_t i = 0; i < k; i++) {
         if (!ds[i])
@@ -298,6 +308,13 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
         if (st == CIRR_DICOM_OK) {
             spool_done(q->spool, q->dest->name, batch[i].name);
             q->forwarded++;
+            destination_up(q, 1);
+        } else if (st == CIRR_DICOM_ERROR_DIMSE && (status & 0xFF00) == 0xA700) {
+            /* full, not this instance's fault: it and the rest wait, uncounted */
+            destination_down(q, DEST_OUT_OF_RESOURCES, k - i);
+            put_back(q, &batch[i]);
+            disconnect(w); /* reconnect after the backoff, not onto a stale association */
+            connected = 0;
         } else if (st == CIRR_DICOM_ERROR_TRANSCODE || st == CIRR_DICOM_ERROR_NO_CONTEXT) {
             bury_now(q, &batch[i], cirr_dicom_last_error());
         } else {
@@ -409,7 +426,7 @@ void forward_rescan(struct dest_queue *qs, unsigned n)
         load(&qs[i]);
 }
 
-void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s, double *unreachable_s)
+void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s, double *down_s)
 {
     unsigned long long now = now_ms();
     pthread_mutex_lock(&q->lock);
@@ -417,7 +434,7 @@ void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s, double
     unsigned long long oldest = q->oldest_in_flight_ms;
     if (q->n && (!oldest || spool_received_ms(q->items[0].name) < oldest))
         oldest = spool_received_ms(q->items[0].name);
-    *unreachable_s = q->down_since_ms ? (double)(now - q->down_since_ms) / 1000.0 : 0;
+    *down_s = q->down_since_ms ? (double)(now - q->down_since_ms) / 1000.0 : 0;
     pthread_mutex_unlock(&q->lock);
     *oldest_s = oldest ? (double)(now - oldest) / 1000.0 : 0;
 }

@@ -31,7 +31,8 @@ struct dest_queue {
      * do not count (an outage is not the instances' fault). */
     unsigned long long down_since_ms, down_until_ms, down_logged_ms;
     unsigned down_attempts;
-    atomic_ullong association_failures;
+    enum { DEST_UP, DEST_UNREACHABLE, DEST_OUT_OF_RESOURCES } down_reason;
+    atomic_ullong association_failures, out_of_resources;
     pthread_t workers[16];
     unsigned nworkers;
     volatile int stop;
@@ -48,7 +49,7 @@ void forward_push(struct dest_queue *q, const char *name);
 void forward_rescan(struct dest_queue *qs, unsigned n);
 
 /* Depth, age of the oldest entry and how long the destination has been
- * unreachable (0 when it is not), in seconds, for the metrics. */
-void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s, double *unreachable_s);
+ * down, unreachable or out of resources (0 while it works), in seconds. */
+void forward_stats(struct dest_queue *q, size_t *depth, double *oldest_s, double *down_s);
 
 #endif

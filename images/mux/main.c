@@ -134,7 +134,8 @@ static int page(const char *path, struct strbuf *b, const char **type, void *ud)
     strbuf_adds(b, "# TYPE mux_forwarded_total counter\n# TYPE mux_failed_attempts_total counter\n"
                    "# TYPE mux_dead_letters_total counter\n# TYPE mux_queue_depth gauge\n"
                    "# TYPE mux_queue_oldest_seconds gauge\n# TYPE mux_association_failures_total counter\n"
-                   "# TYPE mux_destination_unreachable_seconds gauge\n");
+                   "# TYPE mux_destination_out_of_resources_total counter\n"
+                   "# TYPE mux_destination_down_seconds gauge\n");
     for (unsigned i = 0; i < m->conf.ndests; i++) {
         struct dest_queue *q = &m->queues[i];
         size_t depth;
@@ -148,7 +149,9 @@ static int page(const char *path, struct strbuf *b, const char **type, void *ud)
         strbuf_addf(b, "mux_queue_oldest_seconds{destination=\"%s\"} %.3f\n", d, oldest);
         strbuf_addf(b, "mux_association_failures_total{destination=\"%s\"} %llu\n", d,
                     (unsigned long long)q->association_failures);
-        strbuf_addf(b, "mux_destination_unreachable_seconds{destination=\"%s\"} %.3f\n", d, down);
+        strbuf_addf(b, "mux_destination_out_of_resources_total{destination=\"%s\"} %llu\n", d,
+                    (unsigned long long)q->out_of_resources);
+        strbuf_addf(b, "mux_destination_down_seconds{destination=\"%s\"} %.3f\n", d, down);
     }
     return 200;
 }

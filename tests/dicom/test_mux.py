@@ -118,8 +118,8 @@ def test_a_dead_destination_does_not_hold_up_the_other(mux, storescp, tmp_path):
     assert metrics['mux_queue_depth{destination="DOWN"}'] == 200
     assert metrics['mux_dead_letters_total{destination="DOWN"}'] == 0
     assert metrics['mux_failed_attempts_total{destination="DOWN"}'] == 0
-    assert metrics['mux_destination_unreachable_seconds{destination="DOWN"}'] > 3
-    assert metrics['mux_destination_unreachable_seconds{destination="UP"}'] == 0
+    assert metrics['mux_destination_down_seconds{destination="DOWN"}'] > 3
+    assert metrics['mux_destination_down_seconds{destination="UP"}'] == 0
     # the destination is retried as a whole (200 ms doubling to 1.6 s: about 8 tries in 6 s), not per instance
     assert 2 <= metrics['mux_association_failures_total{destination="DOWN"}'] <= 15
     assert m.text().count("cannot associate with DOWN@127.0.0.1") <= 3
@@ -131,8 +131,8 @@ def test_a_dead_destination_does_not_hold_up_the_other(mux, storescp, tmp_path):
     try:
         wait_until(lambda: len(os.listdir(out)) == 200, timeout=120, what="DOWN drained")
         assert received_uids(str(out)) == set(uids) == received_uids(str(up.dir))
-        assert "DOWN@127.0.0.1:%d reachable again" % down_port in m.text()
-        assert m.metrics()['mux_destination_unreachable_seconds{destination="DOWN"}'] == 0
+        assert "DOWN@127.0.0.1:%d works again" % down_port in m.text()
+        assert m.metrics()['mux_destination_down_seconds{destination="DOWN"}'] == 0
     finally:
         back.stop()
 
@@ -321,3 +321,35 @@ def test_an_instance_no_destination_takes_is_refused_not_dropped(mux, storescp, 
     assert metrics['mux_refused_total{reason="no_destination"}'] == 2
     assert metrics["mux_received_total"] == 0
     assert m.text().count("refused (0x0124): no destination takes a CT instance") == 2
+
+
+def test_a_destination_out_of_resources_keeps_its_instances(mux, storescp, tmp_path):
+    # the destination: another mux whose spool is always "full", so every C-STORE gets 0xA700
+    full = mux({"X": ("X", free_port())}, spool=tmp_path / "full-spool", MUX_AET="FULL", MUX_MIN_FREE_MB=1 << 30)
+    full_port = full.port
+    m = mux({"FULL": ("FULL", full_port)}, MUX_MAX_ATTEMPTS=2, MUX_RETRY_BASE_MS=200, MUX_RETRY_MAX_MS=1600)
+    uids = make_instances(str(tmp_path / "x"), 20)
+    storescu(m.port, sorted(glob.glob(str(tmp_path / "x" / "*"))))
+    time.sleep(5)  # several backoff steps with the destination full
+    metrics = m.metrics()
+    assert metrics['mux_queue_depth{destination="FULL"}'] == 20
+    assert metrics['mux_dead_letters_total{destination="FULL"}'] == 0
+    assert metrics['mux_failed_attempts_total{destination="FULL"}'] == 0
+    assert 2 <= metrics['mux_destination_out_of_resources_total{destination="FULL"}'] <= 12
+    assert metrics['mux_destination_down_seconds{destination="FULL"}'] > 2
+    # one refusal per attempt, not one per instance: the full destination saw few stores
+    assert full.metrics()['mux_refused_total{reason="spool_full"}'] == \
+        metrics['mux_destination_out_of_resources_total{destination="FULL"}']
+    assert m.text().count("out of resources: FULL@127.0.0.1") <= 3
+    # room again: a storescp takes the port, everything arrives
+    full.stop()
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    back = Process(["storescp", "-aet", "FULL", "--output-directory", str(ws), str(full_port)], NODELAY,
+                   str(tmp_path / "ws.log"))
+    try:
+        wait_until(lambda: len(os.listdir(ws)) == 20, timeout=60, what="FULL drained")
+        assert received_uids(str(ws)) == set(uids)
+        assert "FULL@127.0.0.1:%d works again" % full_port in m.text()
+    finally:
+        back.stop()
