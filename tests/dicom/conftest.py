@@ -41,6 +41,14 @@ class Process:
     def text(self):
         return open(self.log, errors="replace").read()
 
+    def wait_listening(self, timeout):
+        """Waits for self.port; a server that never listens is stopped, not left behind."""
+        try:
+            wait_port(self.port, timeout)
+        except BaseException:
+            self.stop()
+            raise
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -70,7 +78,7 @@ class Mock(Process):
              "MOCK_STUDIES": "1000", "MOCK_SEED": "7"}
         e.update({k: str(v) for k, v in env.items()})
         super().__init__([*wrapper, MOCKPACS], e, str(tmp / f"mockpacs-{self.port}.log"))
-        wait_port(self.port, 60)
+        self.wait_listening(60)
 
     def status(self):
         import urllib.request
@@ -150,7 +158,7 @@ class Mux(Process):
         e.update({k: str(v) for k, v in env.items()})
         self.env = e
         super().__init__([*wrapper, MUX], e, str(tmp / f"mux-{self.port}-{time.monotonic_ns()}.log"))
-        wait_port(self.port, 60)
+        self.wait_listening(60)
 
     def metrics(self):
         import urllib.request
