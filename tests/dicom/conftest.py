@@ -5,11 +5,14 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from dicomgen import make_instances  # noqa: E402,F401  (the suites and bench/ take it from here)
 MOCKPACS = os.environ.get("CIRR_MOCKPACS", os.path.join(REPO, "build", "cirr-mockpacs"))
 NODELAY = dict(os.environ, TCP_NODELAY="1")
 
@@ -105,8 +108,9 @@ def mock(tmp_path):
 def storescp(tmp_path):
     started = []
 
-    def start(aet="WS"):
-        port = free_port()
+    def start(aet="WS", port=None):
+        """port: a given one (a destination that comes back), else a free one."""
+        port = port or free_port()
         out = tmp_path / f"{aet}-{port}"
         out.mkdir()
         p = Process(["storescp", "-aet", aet, "--output-directory", str(out), str(port)], NODELAY,
@@ -114,6 +118,32 @@ def storescp(tmp_path):
         wait_port(port)
         p.port, p.dir = port, out
         started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.stop()
+
+
+@pytest.fixture
+def orthanc(tmp_path):
+    """Debian's Orthanc with its own configuration on free loopback ports:
+    start(aet, dicom port or None for a free one, DicomModalities)."""
+    started = []
+
+    def start(aet="ORTHANC", dicom=None, modalities=None):
+        http, dicom = free_port(), dicom or free_port()
+        db = tmp_path / f"orthanc-{aet}"
+        cfg = {"Name": aet.lower(), "DicomAet": aet, "DicomPort": dicom, "HttpPort": http,
+               "StorageDirectory": str(db), "IndexDirectory": str(db), "RemoteAccessAllowed": False,
+               "AuthenticationEnabled": False, "Plugins": [], "DicomModalities": modalities or {}}
+        path = tmp_path / f"orthanc-{aet}.json"
+        path.write_text(json.dumps(cfg))
+        p = Process(["/usr/sbin/Orthanc", str(path)], NODELAY, str(tmp_path / f"orthanc-{aet}.log"))
+        started.append(p)
+        wait_port(http, 60)
+        wait_port(dicom, 60)
+        p.http, p.dicom = http, dicom
         return p
 
     yield start
@@ -185,35 +215,6 @@ def mux(tmp_path):
         rc = m.stop()
         assert rc == 0 or getattr(m, "killed", False), f"mux exit status {rc}: {m.text()[-2000:]}"
         assert_no_sanitizer_report(m)
-
-
-def make_instances(folder, count, size=64, patient="MUX^TEST"):
-    """count small valid CT instances (pydicom); returns their SOP Instance UIDs in file order."""
-    import pydicom
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
-    os.makedirs(folder, exist_ok=True)
-    study, series = generate_uid(), generate_uid()
-    uids = []
-    for i in range(count):
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = CTImageStorage
-        meta.MediaStorageSOPInstanceUID = generate_uid()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = FileDataset(None, {}, file_meta=meta, preamble=b"\0" * 128)
-        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
-        ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
-        ds.PatientName, ds.PatientID, ds.Modality = patient, "MUX1", "CT"
-        ds.InstanceNumber = i + 1
-        ds.Rows = ds.Columns = size
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-        n = size * size * 2
-        ds.PixelData = (bytes((j * 7 + i) & 0xFF for j in range(256)) * (n // 256 + 1))[:n]
-        ds.is_little_endian, ds.is_implicit_VR = True, False  # as the meta header says
-        ds.save_as(os.path.join(folder, f"i{i:05d}.dcm"), write_like_original=False)
-        uids.append(str(ds.SOPInstanceUID))
-    return uids
 
 
 def received_uids(folder):

@@ -2,15 +2,13 @@
 dciodvfy and pydicom; determinism; bad input."""
 import glob
 import os
-import signal
 import socket
 import subprocess
 import time
 
 import pydicom
-import pytest
 
-from conftest import dcmtk, find, free_port, wait_port, NODELAY
+from conftest import dcmtk, find, free_port, NODELAY
 
 
 def test_echo_and_study_queries(mock):

@@ -8,35 +8,11 @@ import subprocess
 import time
 import urllib.request
 
-import pytest
-
 from conftest import NODELAY, Process, dcmtk, free_port, make_instances, received_uids, wait_port, wait_until
 
 
 def storescu(port, files, aet="MODALITY", check=True):
     return dcmtk("storescu", "-v", "-aet", aet, "-aec", "CIRRMUX", "127.0.0.1", str(port), *files, check=check)
-
-
-@pytest.fixture
-def orthanc(tmp_path):
-    procs = []
-
-    def start():
-        http, dicom = free_port(), free_port()
-        cfg = {"Name": "archive", "DicomAet": "ARCHIVE", "DicomPort": dicom, "HttpPort": http,
-               "StorageDirectory": str(tmp_path / "orthanc-db"), "IndexDirectory": str(tmp_path / "orthanc-db"),
-               "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "Plugins": []}
-        (tmp_path / "orthanc.json").write_text(json.dumps(cfg))
-        p = Process(["/usr/sbin/Orthanc", str(tmp_path / "orthanc.json")], NODELAY, str(tmp_path / "orthanc.log"))
-        wait_port(http, 60)
-        wait_port(dicom, 60)
-        p.http, p.dicom = http, dicom
-        procs.append(p)
-        return p
-
-    yield start
-    for p in procs:
-        p.stop()
 
 
 def orthanc_uids(o):
@@ -45,7 +21,7 @@ def orthanc_uids(o):
 
 
 def test_storescu_and_gdcmscu_reach_orthanc_and_workstation(mux, storescp, orthanc, tmp_path):
-    ws, o = storescp("WS"), orthanc()
+    ws, o = storescp("WS"), orthanc("ARCHIVE")
     m = mux({"ARCHIVE": ("ARCHIVE", o.dicom), "WORKSTATION": ("WS", ws.port)})
     a = make_instances(str(tmp_path / "a"), 20)
     b = make_instances(str(tmp_path / "b"), 10, patient="GDCM^SENT")
@@ -124,17 +100,11 @@ def test_a_dead_destination_does_not_hold_up_the_other(mux, storescp, tmp_path):
     assert 2 <= metrics['mux_association_failures_total{destination="DOWN"}'] <= 15
     assert m.text().count("cannot associate with DOWN@127.0.0.1") <= 3
     # DOWN comes back: it drains, and the log says so
-    out = tmp_path / "down"
-    out.mkdir()
-    back = Process(["storescp", "-aet", "DOWN", "--output-directory", str(out), str(down_port)], NODELAY,
-                   str(tmp_path / "down.log"))
-    try:
-        wait_until(lambda: len(os.listdir(out)) == 200, timeout=120, what="DOWN drained")
-        assert received_uids(str(out)) == set(uids) == received_uids(str(up.dir))
-        assert "DOWN@127.0.0.1:%d works again" % down_port in m.text()
-        assert m.metrics()['mux_destination_down_seconds{destination="DOWN"}'] == 0
-    finally:
-        back.stop()
+    back = storescp("DOWN", port=down_port)
+    wait_until(lambda: len(os.listdir(back.dir)) == 200, timeout=120, what="DOWN drained")
+    assert received_uids(str(back.dir)) == set(uids) == received_uids(str(up.dir))
+    assert "DOWN@127.0.0.1:%d works again" % down_port in m.text()
+    assert m.metrics()['mux_destination_down_seconds{destination="DOWN"}'] == 0
 
 
 def test_calling_aet_not_allowed_is_rejected(mux, storescp, tmp_path):
@@ -163,7 +133,7 @@ def test_full_spool_answers_a700_and_keeps_what_it_acknowledged(mux, storescp, t
         down = free_port()  # nothing drains: the spool only fills
         m = mux({"A": ("A", down)}, spool=spool, MUX_MIN_FREE_MB=2)
         files_dir = tmp_path / "big"
-        uids = make_instances(str(files_dir), 40, size=256)  # 128 KiB each
+        make_instances(str(files_dir), 40, size=256)  # 128 KiB each
         files = sorted(glob.glob(str(files_dir / "*")))
         r = storescu(m.port, files, check=False)
         out = r.stdout + r.stderr
@@ -179,7 +149,6 @@ def test_full_spool_answers_a700_and_keeps_what_it_acknowledged(mux, storescp, t
 
 
 def test_sender_disconnecting_mid_instance_leaves_nothing_partial(mux, storescp, tmp_path):
-    import socket
     down = free_port()
     spool = tmp_path / "spool"
     m = mux({"A": ("A", down)}, spool=spool)
@@ -210,7 +179,7 @@ def test_implicit_only_destination_gets_transcoded_or_dead_letter(mux, tmp_path)
     try:
         m = mux({"OLDWS": ("OLDWS", port)}, MUX_MAX_ATTEMPTS=2)
         src = tmp_path / "src"
-        uid = make_instances(str(src), 1, size=128)[0]
+        make_instances(str(src), 1, size=128)
         plain = glob.glob(str(src / "*"))[0]
         jpeg = str(tmp_path / "jpeg-lossless.dcm")
         jls = str(tmp_path / "jpeg-ls.dcm")
@@ -241,7 +210,7 @@ def test_implicit_only_destination_gets_transcoded_or_dead_letter(mux, tmp_path)
         wait_until(lambda: m.metrics()['mux_dead_letters_total{destination="OLDWS"}'] == 1, what="J2K buried")
         from conftest import MUX
         dead = subprocess.run([MUX, "dead"], env=m.env, capture_output=True, text=True).stdout
-        assert f"OLDWS\t" in dead and "cannot convert" in dead
+        assert "OLDWS\t" in dead and "cannot convert" in dead
     finally:
         dest.stop()
 
@@ -343,13 +312,7 @@ def test_a_destination_out_of_resources_keeps_its_instances(mux, storescp, tmp_p
     assert m.text().count("out of resources: FULL@127.0.0.1") <= 3
     # room again: a storescp takes the port, everything arrives
     full.stop()
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    back = Process(["storescp", "-aet", "FULL", "--output-directory", str(ws), str(full_port)], NODELAY,
-                   str(tmp_path / "ws.log"))
-    try:
-        wait_until(lambda: len(os.listdir(ws)) == 20, timeout=60, what="FULL drained")
-        assert received_uids(str(ws)) == set(uids)
-        assert "FULL@127.0.0.1:%d works again" % full_port in m.text()
-    finally:
-        back.stop()
+    back = storescp("FULL", port=full_port)
+    wait_until(lambda: len(os.listdir(back.dir)) == 20, timeout=60, what="FULL drained")
+    assert received_uids(str(back.dir)) == set(uids)
+    assert "FULL@127.0.0.1:%d works again" % full_port in m.text()

@@ -2,12 +2,9 @@
 mockpacs through its REST API and retrieves a study by C-MOVE."""
 import json
 import os
-import time
 import urllib.request
 
-import pytest
-
-from conftest import Process, NODELAY, find, free_port, wait_port
+from conftest import NODELAY, find, free_port
 
 
 def rest(port, method, path, body=None):
@@ -17,34 +14,16 @@ def rest(port, method, path, body=None):
         return json.loads(r.read() or b"null")
 
 
-@pytest.fixture
-def orthanc(tmp_path):
-    started = []
-
-    def start(mock_port, dicom):
-        http = free_port()
-        cfg = {"Name": "interop", "DicomAet": "ORTHANC", "DicomPort": dicom, "HttpPort": http,
-               "StorageDirectory": str(tmp_path / "orthanc-db"), "IndexDirectory": str(tmp_path / "orthanc-db"),
-               "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "Plugins": [],
-               "DicomModalities": {"mock": ["MOCK", "127.0.0.1", mock_port],
-                                   "getclient": ["GETCLIENT", "127.0.0.1", 104]}}
-        path = tmp_path / "orthanc.json"
-        path.write_text(json.dumps(cfg))
-        p = Process(["/usr/sbin/Orthanc", str(path)], NODELAY, str(tmp_path / "orthanc.log"))
-        wait_port(http, 60)
-        p.http, p.dicom = http, dicom
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.stop()
+def orthanc_for(orthanc, mock_port, dicom):
+    """The Orthanc these tests use: mockpacs and the get client as its modalities."""
+    return orthanc("ORTHANC", dicom, {"mock": ["MOCK", "127.0.0.1", mock_port],
+                                      "getclient": ["GETCLIENT", "127.0.0.1", 104]})
 
 
 def test_orthanc_queries_mockpacs_and_moves_a_study(mock, orthanc):
     dicom = free_port()
     m = mock(MOD_ORTHANC=f"ORTHANC,127.0.0.1,{dicom}")
-    o = orthanc(m.port, dicom)
+    o = orthanc_for(orthanc, m.port, dicom)
     q = rest(o.http, "POST", "/modalities/mock/query",
              {"Level": "Study", "Query": {"PatientID": "MRN00000005", "StudyInstanceUID": "",
                                           "NumberOfStudyRelatedInstances": ""}})
@@ -71,7 +50,7 @@ def test_lib_dicom_c_get_from_orthanc_and_mockpacs(mock, orthanc, tmp_path):
     from conftest import dcmtk
     m = mock()
     dicom = free_port()
-    o = orthanc(m.port, dicom)
+    orthanc_for(orthanc, m.port, dicom)  # used through its DICOM port
     uid = find(m, "STUDY", "PatientID=MRN00000006", "StudyInstanceUID")[0]["StudyInstanceUID"]
     # mockpacs serves it to lib/dicom's C-GET
     r = subprocess.run([GET_CLIENT, "127.0.0.1", str(m.port), "MOCK", uid], capture_output=True, text=True,

@@ -4,12 +4,14 @@ removed afterwards, also when the test fails."""
 import json
 import os
 import subprocess
+import sys
 import time
 import uuid
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests"))  # dicomgen, shared with the DICOM suite
 IMAGES = os.environ.get("CIRR_IMAGES", os.path.join(REPO, "build", "images"))
 
 

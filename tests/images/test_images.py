@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 
 from conftest import IMAGES, REPO, docker
-from dicomgen import make_study
+from dicomgen import make_instances
 
 FAST_HEALTH = ("--health-interval", "1s", "--health-start-period", "120s")
 PASSWORD = 'a"b\\c $d e'  # quote, backslash, dollar and spaces
@@ -105,7 +105,7 @@ def test_orthanc_on_postgres_keeps_50_instances_across_restarts(dk, tmp_path):
         "ORTHANC_PG_STORE_DICOM": "true", "ORTHANC_NAME": "cirr-test"})
     dk.wait_healthy(pg)
     dk.wait_healthy(orthanc)
-    uids = make_study(str(tmp_path / "study"), 50)
+    uids = make_instances(str(tmp_path / "study"), 50, patient="CIRR^TEST", patient_id="MRN0001")
     ip = dk.ip(orthanc)
     storescu(ip, str(tmp_path / "study"))
     assert len(rest(ip, "/instances", PASSWORD)) == 50
@@ -168,9 +168,8 @@ def test_mux_image_forwards_as_non_root_with_its_spool_on_a_volume(dk):
                  env={"MUX_ALLOW": "*", "MUX_DEST_WS": f"WS,{ws},7272", "MUX_MIN_FREE_MB": "1"})
     dk.wait_healthy(ws)
     dk.wait_healthy(mux)
-    import tempfile
     with tempfile.TemporaryDirectory() as tmp:
-        make_study(tmp, 5)
+        make_instances(tmp, 5, patient="CIRR^TEST", patient_id="MRN0001")
         r = subprocess.run(["storescu", "-aec", "CIRRMUX", dk.ip(mux), "5252",
                             *sorted(os.path.join(tmp, f) for f in os.listdir(tmp))], capture_output=True,
                            text=True, env=dict(os.environ, TCP_NODELAY="1"), timeout=60)
