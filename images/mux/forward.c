@@ -143,7 +143,7 @@ static void retry_or_bury(struct dest_queue *q, struct entry *e, const char *rea
 /* No association, or the destination out of resources (0xA7xx): the whole
  * queue waits one backoff step. Logged when it starts and then once per
  * MUX_RETRY_MAX_MS at most, not per attempt. */
-static void destination_down(struct dest_queue *q, int reason, size_t waiting)
+static void destination_down(struct dest_queue *q, int reason)
 {
     const struct mux_conf *c = q->conf;
     unsigned long long now = now_ms();
@@ -159,7 +159,7 @@ static void destination_down(struct dest_queue *q, int reason, size_t waiting)
     q->down_until_ms = now + jitter(backoff_ms(c, q->down_attempts));
     int say = q->down_attempts == 1 || now - q->down_logged_ms >= c->retry_max_ms;
     unsigned long long down_s = (now - q->down_since_ms) / 1000;
-    size_t depth = q->n + q->in_flight + waiting;
+    size_t depth = q->n + q->in_flight; /* the batch being sent is in flight */
     if (say)
         q->down_logged_ms = now;
     pthread_mutex_unlock(&q->lock);
@@ -294,7 +294,7 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
     if (connected)
         destination_up(q, 0);
     else
-        destination_down(q, DEST_UNREACHABLE, k);
+        destination_down(q, DEST_UNREACHABLE);
     char reason[512];
     for (size_t i = 0; i < k; i++) {
         if (!ds[i])
@@ -311,7 +311,7 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
             destination_up(q, 1);
         } else if (st == CIRR_DICOM_ERROR_DIMSE && (status & 0xFF00) == 0xA700) {
             /* full, not this instance's fault: it and the rest wait, uncounted */
-            destination_down(q, DEST_OUT_OF_RESOURCES, k - i);
+            destination_down(q, DEST_OUT_OF_RESOURCES);
             put_back(q, &batch[i]);
             disconnect(w); /* reconnect after the backoff, not onto a stale association */
             connected = 0;
