@@ -5,7 +5,8 @@ BUILD      ?= build
 SYSROOT    := $(BUILD)/sysroot
 PYTHON     ?= /usr/bin/python3
 WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-INIT_SRC   := $(wildcard init/*.c) lib/log.c lib/strbuf.c lib/atomicfile.c
+LIB_SRC    := $(wildcard lib/*.c)
+INIT_SRC   := $(wildcard init/*.c) $(LIB_SRC)
 INIT_HDR   := $(wildcard init/*.h lib/*.h)
 INC        := -Iinit -Ilib
 
@@ -83,7 +84,7 @@ CXX_WARN   := -std=c++17 -Wall -Wextra -Werror
 DICOM_SRC  := $(wildcard lib/dicom/*.cc)
 DICOM_HDR  := $(wildcard lib/dicom/*.h)
 DCMTK_LIBS := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread
-MOCK_SRC   := $(wildcard images/mockpacs/*.c) lib/log.c lib/strbuf.c lib/httpd.c lib/envconf.c
+MOCK_SRC   := $(wildcard images/mockpacs/*.c) $(LIB_SRC)
 SVC_CFLAGS := $(WARN) -O2 -g -Ilib -Ilib/dicom -pthread
 
 $(BUILD)/dicom/%.o: lib/dicom/%.cc $(DICOM_HDR)
@@ -102,7 +103,7 @@ $(BUILD)/cirr-mockpacs: $(MOCK_OBJ) $(DICOM_OBJ)
 
 mockpacs: $(BUILD)/cirr-mockpacs
 
-MUX_SRC := $(wildcard images/mux/*.c) lib/log.c lib/strbuf.c lib/httpd.c lib/atomicfile.c lib/envconf.c
+MUX_SRC := $(wildcard images/mux/*.c) $(LIB_SRC)
 MUX_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(MUX_SRC))
 $(BUILD)/obj/images/mux/%.o: images/mux/%.c $(wildcard images/mux/*.h lib/*.h) lib/dicom/cirr_dicom.h
 	@mkdir -p $(@D)

@@ -2,8 +2,9 @@
 #include "envconf.h"
 
 #include <stdarg.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *envconf_get(const char *name, const char *fallback)
 {
@@ -30,4 +31,66 @@ int envconf_number(const char *name, const char *fallback, unsigned long long mi
         return envconf_fail(err, cap, "%s: expected a number from %llu to %llu, got '%s'", name, min, max, v);
     *out = n;
     return 0;
+}
+
+static int load_number(const struct envconf_var *v, char *field, char *err, size_t cap)
+{
+    unsigned long long n;
+    if (envconf_number(v->name, v->fallback, v->min, v->max, &n, err, cap) < 0)
+        return -1;
+    if (v->size == sizeof(unsigned long long)) {
+        memcpy(field, &n, sizeof n);
+    } else if (v->size == sizeof(unsigned) && v->max <= UINT32_MAX) {
+        unsigned u = (unsigned)n;
+        memcpy(field, &u, sizeof u);
+    } else {
+        return envconf_fail(err, cap, "%s: internal error: field of %zu bytes", v->name, v->size);
+    }
+    return 0;
+}
+
+static int load_text(const struct envconf_var *v, const char *value, char *field, char *err, size_t cap)
+{
+    size_t longest = v->max && v->max < v->size ? (size_t)v->max : v->size - 1;
+    if (strlen(value) > longest)
+        return envconf_fail(err, cap, "%s: at most %zu characters", v->name, longest);
+    memcpy(field, value, strlen(value) + 1);
+    return 0;
+}
+
+int envconf_load(const struct envconf_var *table, size_t n, void *settings, char *err, size_t cap)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct envconf_var *v = &table[i];
+        const char *value = envconf_get(v->name, v->fallback);
+        char *field = (char *)settings + v->offset;
+        if (!value)
+            return envconf_fail(err, cap, "%s is not set: %s", v->name, v->meaning);
+        if (v->type == ENVCONF_NUMBER) {
+            if (load_number(v, field, err, cap) < 0)
+                return -1;
+        } else if (v->type == ENVCONF_TEXT) {
+            if (load_text(v, value, field, err, cap) < 0)
+                return -1;
+        } else {
+            memcpy(field, &value, sizeof value);
+        }
+    }
+    return 0;
+}
+
+void envconf_help(FILE *out, const struct envconf_var *table, size_t n)
+{
+    fprintf(out, "Environment:\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct envconf_var *v = &table[i];
+        fprintf(out, "  %s", v->name);
+        if (!v->fallback)
+            fprintf(out, " (required)");
+        else if (*v->fallback)
+            fprintf(out, " (default %s)", v->fallback);
+        if (v->type == ENVCONF_NUMBER)
+            fprintf(out, " [%llu-%llu]", v->min, v->max);
+        fprintf(out, "\n      %s\n", v->meaning);
+    }
 }

@@ -1,9 +1,50 @@
 /* envconf.h: reading settings from the environment, with one error line
- * that names the variable (shared by the services' configuration code). */
+ * that names the variable.
+ *
+ * Each program declares its settings once, as a table (struct envconf_var):
+ * name, default, range, the field it fills, and a one-line meaning. The
+ * same table loads the settings (envconf_load) and prints the program's
+ * --help (envconf_help), so the two cannot drift apart; the tests hold the
+ * configuration section of each program's manual to the --help output. */
 #ifndef CIRR_ENVCONF_H
 #define CIRR_ENVCONF_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+enum envconf_type {
+    ENVCONF_NUMBER, /* a whole number in [min, max] into an unsigned or unsigned long long */
+    ENVCONF_TEXT,   /* text into a char array; max = longest length (0: the array's) */
+    ENVCONF_STRING, /* text into a const char * (the environment's own storage) */
+};
+
+struct envconf_var {
+    const char *name;
+    const char *fallback;   /* used when unset or empty; NULL: the variable is required */
+    enum envconf_type type;
+    unsigned long long min, max;
+    size_t offset, size;    /* where in the settings struct, and the field's size */
+    const char *meaning;    /* one line for --help and the manual */
+};
+
+#define ENVCONF_FIELD(type, field) offsetof(type, field), sizeof(((type *)0)->field)
+/* A number in [lo, hi] into field (unsigned or unsigned long long). */
+#define ENVCONF_NUM(name, def, lo, hi, type, field, meaning) \
+    {name, def, ENVCONF_NUMBER, lo, hi, ENVCONF_FIELD(type, field), meaning}
+/* Text of at most maxlen characters (0: what the array holds) into a char array. */
+#define ENVCONF_TXT(name, def, maxlen, type, field, meaning) \
+    {name, def, ENVCONF_TEXT, 0, maxlen, ENVCONF_FIELD(type, field), meaning}
+/* Text of any length into a const char * field. */
+#define ENVCONF_STR(name, def, type, field, meaning) \
+    {name, def, ENVCONF_STRING, 0, 0, ENVCONF_FIELD(type, field), meaning}
+
+/* Fill settings from the n variables of table, in order. 0, or -1 with one
+ * line in err naming the first variable at fault. */
+int envconf_load(const struct envconf_var *table, size_t n, void *settings, char *err, size_t cap);
+
+/* Print the table as the "Environment" part of a --help text: one line a
+ * variable with its default (or "required") and range, then its meaning. */
+void envconf_help(FILE *out, const struct envconf_var *table, size_t n);
 
 /* The variable's value, or fallback when it is unset or empty. */
 const char *envconf_get(const char *name, const char *fallback);
