@@ -1,33 +1,118 @@
 # cirr: build, test and benchmark entry points. `make test` on a fresh
 # Debian 12 machine installs what it needs (ci/bootstrap) and runs everything.
+#
+# Every program declares its build next to its sources, in a build.mk:
+#   PROGRAMS += NAME
+#   NAME_SRC       := its own sources (lib/ comes with the toolchain)
+#   NAME_TOOLCHAIN := musl   static musl, for PID 1 and image helpers that
+#                            must run in any image (cirr-init, cirr-pg-init...)
+#                     dicom  glibc + DCMTK through lib/dicom (cirr-mux...)
+#   NAME_USES      := curl pq   (musl programs: the sysroot's libraries)
+# and this file makes, from that one declaration, the normal build
+# ($(BUILD)/NAME), the ASan/UBSan build ($(BUILD)/asan/NAME) and, for musl
+# programs, a glibc debug build for valgrind ($(BUILD)/debug/NAME).
 
-BUILD      ?= build
-SYSROOT    := $(BUILD)/sysroot
-PYTHON     ?= /usr/bin/python3
-WARN       := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-LIB_SRC    := $(wildcard lib/*.c)
-INIT_SRC   := $(wildcard init/*.c) $(LIB_SRC)
-INIT_HDR   := $(wildcard init/*.h lib/*.h)
-INC        := -Iinit -Ilib
+BUILD    ?= build
+SYSROOT  := $(BUILD)/sysroot
+PYTHON   ?= /usr/bin/python3
 
-# Static musl build: the binary every image runs as PID 1.
-MUSL_CFLAGS  := $(WARN) -Os -ffunction-sections -fdata-sections $(INC) -I$(SYSROOT)/include
-MUSL_LDFLAGS := -static -s -Wl,--gc-sections -L$(SYSROOT)/lib
-MUSL_LIBS    := -lcurl -lmbedtls -lmbedx509 -lmbedcrypto -lpq -lpgcommon_shlib -lpgport_shlib
+PROGRAMS :=
+include lib/build.mk init/build.mk $(sort $(wildcard images/*/build.mk)) tests/build.mk bench/build.mk
 
-# Sanitizer build (glibc, Debian's libcurl and libpq): same sources, same tests.
-ASAN_FLAGS := $(WARN) -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-              -fno-sanitize-recover=all $(INC) -I/usr/include/postgresql
-ASAN_LIBS  := -lcurl -lpq
+# --- Toolchains ------------------------------------------------------------
+# Flavours of object files: musl (static, -Os), glibc (services, -O2),
+# asan (ASan/UBSan), debug (plain glibc -O1 -g: valgrind cannot see a
+# static binary's heap). Header dependencies come from -MMD.
+WARN      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
+CXXWARN   := -std=c++17 -Wall -Wextra -Werror -MMD -MP
+INC       := -Ilib -Ilib/dicom -Iinit
+SAN       := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_INC  := $(INC) -I/usr/include/postgresql
 
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/*_test.c))
-# Unit tests of image helpers link those helpers' sources instead of init's.
-ORTHANC_ENV_SRC := images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/strbuf.c lib/log.c
-PGTUNE_SRC      := images/postgres/pgtune.c
+musl_CFLAGS    := $(WARN) -Os -ffunction-sections -fdata-sections $(INC) -I$(SYSROOT)/include
+glibc_CFLAGS   := $(WARN) -O2 -g -pthread $(HOST_INC)
+asan_CFLAGS    := $(WARN) $(SAN) -pthread $(HOST_INC)
+debug_CFLAGS   := $(WARN) -g -O1 -pthread $(HOST_INC)
+glibc_CXXFLAGS := $(CXXWARN) -O2 -g -Ilib/dicom
+asan_CXXFLAGS  := $(CXXWARN) $(SAN) -Ilib/dicom
 
-.PHONY: pin-digests all demo demo-down demo-init deps sysroot test-system mux bench-mux mockpacs test-dicom bench-mockpacs images test-images bench-images init init-asan init-debug unit test test-unit test-behaviour bench-init demo clean
+# What NAME_USES links, per libc.
+musl_USE_curl  := -lcurl -lmbedtls -lmbedx509 -lmbedcrypto
+musl_USE_pq    := -lpq -lpgcommon_shlib -lpgport_shlib
+glibc_USE_curl := -lcurl
+glibc_USE_pq   := -lpq
+DCMTK_LIBS     := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread
 
-all: init
+objs = $(patsubst %.cc,$(BUILD)/obj/$(1)/%.o,$(patsubst %.c,$(BUILD)/obj/$(1)/%.o,$(2)))
+uses = $(foreach u,$(2),$($(1)_USE_$(u)))
+
+$(BUILD)/obj/musl/%.o: %.c $(SYSROOT)/STAMP
+	@mkdir -p $(@D)
+	musl-gcc $(musl_CFLAGS) $(EXTRA_INC) -c -o $@ $<
+
+define host_flavour
+$(BUILD)/obj/$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	gcc $$($(1)_CFLAGS) $$(EXTRA_INC) -c -o $$@ $$<
+$(BUILD)/obj/$(1)/%.o: %.cc
+	@mkdir -p $$(@D)
+	g++ $$($(1)_CXXFLAGS) -c -o $$@ $$<
+endef
+$(foreach f,glibc asan debug,$(eval $(call host_flavour,$(f))))
+
+# libcirr.a: lib/*.c, once per flavour; lib/dicom's objects for glibc and asan.
+define libcirr
+$(BUILD)/obj/$(1)/libcirr.a: $(call objs,$(1),$(LIBCIRR_SRC))
+	@rm -f $$@
+	ar rcsD $$@ $$^
+endef
+$(foreach f,musl glibc asan debug,$(eval $(call libcirr,$(f))))
+LIBDICOM = $(call objs,$(1),$(LIBDICOM_SRC))
+
+# --- Programs, from their build.mk ------------------------------------------
+define musl_program
+$(BUILD)/$(1): $(call objs,musl,$($(1)_SRC)) $(BUILD)/obj/musl/libcirr.a $(SYSROOT)/STAMP
+	musl-gcc -static -s -Wl,--gc-sections -L$(SYSROOT)/lib -o $$@ $$(filter %.o %.a,$$^) $(call uses,musl,$($(1)_USES))
+$(BUILD)/asan/$(1): $(call objs,asan,$($(1)_SRC)) $(BUILD)/obj/asan/libcirr.a
+	@mkdir -p $$(@D)
+	gcc $(SAN) -o $$@ $$^ $(call uses,glibc,$($(1)_USES))
+$(BUILD)/debug/$(1): $(call objs,debug,$($(1)_SRC)) $(BUILD)/obj/debug/libcirr.a
+	@mkdir -p $$(@D)
+	gcc -g -o $$@ $$^ $(call uses,glibc,$($(1)_USES))
+endef
+
+define dicom_program
+$(BUILD)/$(1): $(call objs,glibc,$($(1)_SRC)) $(call LIBDICOM,glibc) $(BUILD)/obj/glibc/libcirr.a
+	g++ -o $$@ $$^ $(DCMTK_LIBS)
+$(BUILD)/asan/$(1): $(call objs,asan,$($(1)_SRC)) $(call LIBDICOM,asan) $(BUILD)/obj/asan/libcirr.a
+	@mkdir -p $$(@D)
+	g++ $(SAN) -o $$@ $$^ $(DCMTK_LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call $($(p)_TOOLCHAIN)_program,$(p))))
+
+define unit_test
+$(BUILD)/obj/asan/tests/unit/$(1).o: EXTRA_INC := $(addprefix -I,$(sort $(dir $($(1)_SRC))))
+$(BUILD)/unit/$(1): $(BUILD)/obj/asan/tests/unit/$(1).o $(call objs,asan,$(or $($(1)_SRC),$(UNIT_DEFAULT_SRC))) $(BUILD)/obj/asan/libcirr.a
+	@mkdir -p $$(@D)
+	gcc $(SAN) -o $$@ $$^ $(call uses,glibc,$(UNIT_DEFAULT_USES)) -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --- Entry points -------------------------------------------------------------
+MUSL_PROGRAMS  := $(foreach p,$(PROGRAMS),$(if $(filter musl,$($(p)_TOOLCHAIN)),$(p)))
+DICOM_PROGRAMS := $(foreach p,$(PROGRAMS),$(if $(filter dicom,$($(p)_TOOLCHAIN)),$(p)))
+IMAGES         := $(patsubst %/image.conf,%,$(sort $(wildcard images/*/image.conf)))
+UNIT_BINS      := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+
+.PHONY: all programs asan deps sysroot init init-asan init-debug mux mockpacs unit \
+        test test-unit test-behaviour test-dicom test-images test-system images \
+        demo demo-down demo-init pin-digests bench-init bench-mux bench-mockpacs bench-images clean
+
+all: programs
+programs: $(addprefix $(BUILD)/,$(PROGRAMS))
+asan: $(addprefix $(BUILD)/asan/,$(PROGRAMS))
 
 deps:
 	@sh ci/bootstrap
@@ -37,135 +122,35 @@ $(SYSROOT)/STAMP: ci/sysroot
 	sh ci/sysroot $(BUILD)
 
 init: $(BUILD)/cirr-init
-$(BUILD)/cirr-init: $(INIT_SRC) $(INIT_HDR) $(SYSROOT)/STAMP
-	musl-gcc $(MUSL_CFLAGS) -o $@ $(INIT_SRC) $(MUSL_LDFLAGS) $(MUSL_LIBS)
-
 init-asan: $(BUILD)/asan/cirr-init
-$(BUILD)/asan/cirr-init: $(INIT_SRC) $(INIT_HDR)
-	@mkdir -p $(@D)
-	gcc $(ASAN_FLAGS) -o $@ $(INIT_SRC) $(ASAN_LIBS)
-
-# Plain glibc debug build, for valgrind (which cannot see a static binary's heap).
 init-debug: $(BUILD)/debug/cirr-init
-$(BUILD)/debug/cirr-init: $(INIT_SRC) $(INIT_HDR)
-	@mkdir -p $(@D)
-	gcc $(WARN) -g -O1 $(INC) -I/usr/include/postgresql -o $@ $(INIT_SRC) $(ASAN_LIBS)
-
-# Each unit test links the init sources it needs but main.c.
-UNIT_DEPS := $(filter-out init/main.c,$(INIT_SRC))
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_DEPS) $(INIT_HDR)
-	@mkdir -p $(@D)
-	gcc $(ASAN_FLAGS) -o $@ $< $(UNIT_DEPS) $(ASAN_LIBS) -lcmocka
-
-$(BUILD)/unit/orthanc_env_test: tests/unit/orthanc_env_test.c $(ORTHANC_ENV_SRC) $(wildcard images/orthanc/*.h)
-	@mkdir -p $(@D)
-	gcc $(ASAN_FLAGS) -Iimages/orthanc -o $@ $< $(ORTHANC_ENV_SRC) -lcmocka
-
-$(BUILD)/unit/pgtune_test: tests/unit/pgtune_test.c $(PGTUNE_SRC) images/postgres/pgtune.h
-	@mkdir -p $(@D)
-	gcc $(ASAN_FLAGS) -Iimages/postgres -o $@ $< $(PGTUNE_SRC) -lcmocka
-
-$(BUILD)/unit/match_test: tests/unit/match_test.c images/mockpacs/match.c images/mockpacs/match.h
-	@mkdir -p $(@D)
-	gcc $(ASAN_FLAGS) -Iimages/mockpacs -o $@ $< images/mockpacs/match.c -lcmocka
-
-unit: $(UNIT_TESTS)
+mux: $(BUILD)/cirr-mux
+mockpacs: $(BUILD)/cirr-mockpacs
+unit: $(UNIT_BINS)
 
 test-unit: unit
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+# Every program's path, for the suites that run them.
+PROGRAM_ENV = CIRR_INIT=$(abspath $(BUILD)/cirr-init) CIRR_INIT_ASAN=$(abspath $(BUILD)/asan/cirr-init) \
+  CIRR_INIT_DEBUG=$(abspath $(BUILD)/debug/cirr-init) CIRR_MUX=$(abspath $(BUILD)/cirr-mux) \
+  CIRR_MOCKPACS=$(abspath $(BUILD)/cirr-mockpacs) CIRR_GET_CLIENT=$(abspath $(BUILD)/get_client) \
+  CIRR_ORTHANC_SETUP=$(abspath $(BUILD)/cirr-orthanc-setup) CIRR_PG_INIT=$(abspath $(BUILD)/cirr-pg-init)
+ASAN_PROGRAM_ENV = CIRR_MUX=$(abspath $(BUILD)/asan/cirr-mux) CIRR_MOCKPACS=$(abspath $(BUILD)/asan/cirr-mockpacs) \
+  CIRR_GET_CLIENT=$(abspath $(BUILD)/asan/get_client)
 
 test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init $(BUILD)/debug/cirr-init
-	CIRR_INIT=$(abspath $(BUILD)/cirr-init) CIRR_INIT_ASAN=$(abspath $(BUILD)/asan/cirr-init) \
-	  CIRR_INIT_DEBUG=$(abspath $(BUILD)/debug/cirr-init) \
-	  $(PYTHON) -m pytest -q tests/behaviour
-
-# lib/dicom: the C API over DCMTK (the only C++), and the programs on it.
-CXX_WARN   := -std=c++17 -Wall -Wextra -Werror
-DICOM_SRC  := $(wildcard lib/dicom/*.cc)
-DICOM_HDR  := $(wildcard lib/dicom/*.h)
-DCMTK_LIBS := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread
-MOCK_SRC   := $(wildcard images/mockpacs/*.c) $(LIB_SRC)
-SVC_CFLAGS := $(WARN) -O2 -g -Ilib -Ilib/dicom -pthread
-
-$(BUILD)/dicom/%.o: lib/dicom/%.cc $(DICOM_HDR)
-	@mkdir -p $(@D)
-	g++ $(CXX_WARN) -O2 -g -Ilib/dicom -c -o $@ $<
-
-DICOM_OBJ := $(patsubst lib/dicom/%.cc,$(BUILD)/dicom/%.o,$(DICOM_SRC))
-
-MOCK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(MOCK_SRC))
-$(BUILD)/obj/%.o: %.c $(wildcard images/mockpacs/*.h lib/*.h) lib/dicom/cirr_dicom.h
-	@mkdir -p $(@D)
-	gcc $(SVC_CFLAGS) -c -o $@ $<
-
-$(BUILD)/cirr-mockpacs: $(MOCK_OBJ) $(DICOM_OBJ)
-	g++ -o $@ $(MOCK_OBJ) $(DICOM_OBJ) $(DCMTK_LIBS)
-
-mockpacs: $(BUILD)/cirr-mockpacs
-
-MUX_SRC := $(wildcard images/mux/*.c) $(LIB_SRC)
-MUX_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(MUX_SRC))
-$(BUILD)/obj/images/mux/%.o: images/mux/%.c $(wildcard images/mux/*.h lib/*.h) lib/dicom/cirr_dicom.h
-	@mkdir -p $(@D)
-	gcc $(SVC_CFLAGS) -c -o $@ $<
-
-$(BUILD)/cirr-mux: $(MUX_OBJ) $(DICOM_OBJ)
-	g++ -o $@ $(MUX_OBJ) $(DICOM_OBJ) $(DCMTK_LIBS)
-
-mux: $(BUILD)/cirr-mux
-
-# Image helpers: static musl programs copied into images.
-$(BUILD)/images-bin/cirr-pg-init: images/postgres/pg_init.c images/postgres/pgtune.c images/postgres/pgtune.h lib/log.c lib/strbuf.c lib/atomicfile.c $(SYSROOT)/STAMP
-	@mkdir -p $(@D)
-	musl-gcc $(MUSL_CFLAGS) -Iimages/postgres -o $@ images/postgres/pg_init.c images/postgres/pgtune.c lib/log.c lib/strbuf.c lib/atomicfile.c -static -s
-
-ORTHANC_SETUP_SRC := images/orthanc/orthanc_setup.c images/orthanc/orthanc_env.c images/orthanc/jsontree.c lib/log.c lib/strbuf.c lib/atomicfile.c
-$(BUILD)/images-bin/cirr-orthanc-setup: $(ORTHANC_SETUP_SRC) $(wildcard images/orthanc/*.h) $(SYSROOT)/STAMP
-	@mkdir -p $(@D)
-	musl-gcc $(MUSL_CFLAGS) -Iimages/orthanc -o $@ $(ORTHANC_SETUP_SRC) $(MUSL_LDFLAGS) -lpq -lpgcommon_shlib -lpgport_shlib
-
-IMAGE_BINS := $(BUILD)/images-bin/cirr-pg-init $(BUILD)/images-bin/cirr-orthanc-setup
-IMAGES     := images/postgres images/orthanc images/mockpacs images/mux
-
-images: $(BUILD)/cirr-init $(IMAGE_BINS) $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux
-	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
+	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/behaviour
 
 # mockpacs and mux against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.
-$(BUILD)/get_client: tests/dicom/get_client.c $(DICOM_OBJ)
-	gcc $(SVC_CFLAGS) -c -o $(BUILD)/obj/get_client.o tests/dicom/get_client.c
-	g++ -o $@ $(BUILD)/obj/get_client.o $(DICOM_OBJ) $(DCMTK_LIBS)
-
-test-dicom: $(BUILD)/cirr-mockpacs $(BUILD)/cirr-mux $(BUILD)/get_client \
-            $(BUILD)/asan/cirr-mockpacs $(BUILD)/asan/cirr-mux $(BUILD)/asan/get_client
-	CIRR_MOCKPACS=$(abspath $(BUILD)/cirr-mockpacs) CIRR_MUX=$(abspath $(BUILD)/cirr-mux) \
-	  CIRR_GET_CLIENT=$(abspath $(BUILD)/get_client) \
-	  $(PYTHON) -m pytest -q tests/dicom
+test-dicom: $(addprefix $(BUILD)/,$(DICOM_PROGRAMS)) $(addprefix $(BUILD)/asan/,$(DICOM_PROGRAMS))
+	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/dicom
 	@echo "test-dicom: again with the ASan/UBSan builds (valgrind sessions ran above: the two do not mix)"
-	CIRR_MOCKPACS=$(abspath $(BUILD)/asan/cirr-mockpacs) CIRR_MUX=$(abspath $(BUILD)/asan/cirr-mux) \
-	  CIRR_GET_CLIENT=$(abspath $(BUILD)/asan/get_client) \
-	  $(PYTHON) -m pytest -q -k "not valgrind" tests/dicom
+	$(PROGRAM_ENV) $(ASAN_PROGRAM_ENV) $(PYTHON) -m pytest -q -k "not valgrind" tests/dicom
 
-# Sanitizer builds of the services and lib/dicom (glibc, Debian's DCMTK).
-SVC_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-
-$(BUILD)/asan/dicom/%.o: lib/dicom/%.cc $(DICOM_HDR)
-	@mkdir -p $(@D)
-	g++ $(CXX_WARN) $(SVC_ASAN) -Ilib/dicom -c -o $@ $<
-
-$(BUILD)/asan/obj/%.o: %.c $(wildcard images/mockpacs/*.h images/mux/*.h lib/*.h) lib/dicom/cirr_dicom.h
-	@mkdir -p $(@D)
-	gcc $(WARN) $(SVC_ASAN) -Ilib -Ilib/dicom -pthread -c -o $@ $<
-
-ASAN_DICOM_OBJ := $(patsubst lib/dicom/%.cc,$(BUILD)/asan/dicom/%.o,$(DICOM_SRC))
-
-$(BUILD)/asan/cirr-mockpacs: $(patsubst %.c,$(BUILD)/asan/obj/%.o,$(MOCK_SRC)) $(ASAN_DICOM_OBJ)
-	g++ $(SVC_ASAN) -o $@ $^ $(DCMTK_LIBS)
-
-$(BUILD)/asan/cirr-mux: $(patsubst %.c,$(BUILD)/asan/obj/%.o,$(MUX_SRC)) $(ASAN_DICOM_OBJ)
-	g++ $(SVC_ASAN) -o $@ $^ $(DCMTK_LIBS)
-
-$(BUILD)/asan/get_client: $(BUILD)/asan/obj/tests/dicom/get_client.o $(ASAN_DICOM_OBJ)
-	g++ $(SVC_ASAN) -o $@ $^ $(DCMTK_LIBS)
+# Images: assembled by rootfs/imagebuild.py from each images/<name>/image.conf.
+images: programs
+	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
 # Docker tests of the images (the bootstrap installs and starts Docker).
 test-images: images
@@ -204,10 +189,6 @@ demo-init: deps
 	$(MAKE) init
 	sh ci/demo-init $(BUILD)/cirr-init
 
-$(BUILD)/find_bench: bench/find_bench.c $(DICOM_OBJ)
-	gcc $(SVC_CFLAGS) -c -o $(BUILD)/obj/find_bench.o bench/find_bench.c
-	g++ -o $@ $(BUILD)/obj/find_bench.o $(DICOM_OBJ) $(DCMTK_LIBS)
-
 bench-mockpacs: deps $(BUILD)/cirr-mockpacs $(BUILD)/find_bench
 	$(PYTHON) bench/mockpacs_bench.py
 
@@ -220,5 +201,6 @@ bench-images: deps images
 bench-init: deps $(BUILD)/cirr-init
 	$(PYTHON) bench/init_bench.py $(abspath $(BUILD)/cirr-init)
 
+# Everything but the sysroot (slow to rebuild) and Docker's images.
 clean:
-	rm -rf $(BUILD)/cirr-init $(BUILD)/asan $(BUILD)/unit
+	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/debug $(BUILD)/unit $(addprefix $(BUILD)/,$(PROGRAMS))

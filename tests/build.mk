@@ -1,0 +1,15 @@
+# Test programs and unit tests.
+
+# get_client: a C-GET SCU on lib/dicom, driven by tests/dicom.
+PROGRAMS += get_client
+get_client_SRC       := tests/dicom/get_client.c
+get_client_TOOLCHAIN := dicom
+
+# Unit tests (cmocka, ASan/UBSan): tests/unit/<name>_test.c links libcirr and
+# the sources below: init's (but main.c) unless the test names others.
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*_test.c))
+UNIT_DEFAULT_SRC       := $(filter-out init/main.c,$(cirr-init_SRC))
+UNIT_DEFAULT_USES      := curl pq
+orthanc_env_test_SRC   := images/orthanc/orthanc_env.c images/orthanc/jsontree.c
+pgtune_test_SRC        := images/postgres/pgtune.c
+match_test_SRC         := images/mockpacs/match.c
