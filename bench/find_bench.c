@@ -72,22 +72,22 @@ int main(int argc, char **argv)
         for (unsigned q = 0; q < n; q++) {
             cirr_dicom_dataset *ds;
             cirr_dicom_dataset_new(&ds);
-            cirr_dicom_set_string(ds, CIRR_TAG(0x0008, 0x0052), "STUDY");
-            cirr_dicom_set_string(ds, CIRR_TAG(0x0020, 0x000D), "");
-            cirr_dicom_set_string(ds, CIRR_TAG(0x0010, 0x0010), "");
-            cirr_dicom_set_string(ds, CIRR_TAG(0x0008, 0x0061), "");
+            cirr_dicom_set_string(ds, CIRR_TAG_QUERY_RETRIEVE_LEVEL, "STUDY");
+            cirr_dicom_set_string(ds, CIRR_TAG_STUDY_INSTANCE_UID, "");
+            cirr_dicom_set_string(ds, CIRR_TAG_PATIENT_NAME, "");
+            cirr_dicom_set_string(ds, CIRR_TAG_MODALITIES_IN_STUDY, "");
             char value[32], from[9], to[9];
             if (kind == 0) {
                 int start = -(rand() % (days - 7));
                 ymd_add(end, start - window + 1, from);
                 ymd_add(end, start, to);
                 snprintf(value, sizeof value, "%s-%s", from, to);
-                cirr_dicom_set_string(ds, CIRR_TAG(0x0008, 0x0020), value);
-                cirr_dicom_set_string(ds, CIRR_TAG(0x0010, 0x0020), "");
+                cirr_dicom_set_string(ds, CIRR_TAG_STUDY_DATE, value);
+                cirr_dicom_set_string(ds, CIRR_TAG_PATIENT_ID, "");
             } else {
                 snprintf(value, sizeof value, "MRN%08u", 1 + (unsigned)rand() % patients);
-                cirr_dicom_set_string(ds, CIRR_TAG(0x0010, 0x0020), value);
-                cirr_dicom_set_string(ds, CIRR_TAG(0x0008, 0x0020), "");
+                cirr_dicom_set_string(ds, CIRR_TAG_PATIENT_ID, value);
+                cirr_dicom_set_string(ds, CIRR_TAG_STUDY_DATE, "");
             }
             uint16_t status;
             double t0 = now();

@@ -227,27 +227,27 @@ static int study_attr(const struct catalog *c, uint32_t k, const struct study *s
     unsigned which = rng_below(rng_hash(c->site->seed, 4, k, 0), kind->nkinds);
     unsigned total = 0;
     switch (tag) {
-    case CIRR_TAG(0x0010, 0x0010): snprintf(buf, cap, "%s", p->name); return 1;
-    case CIRR_TAG(0x0010, 0x0020): snprintf(buf, cap, "%s", p->id); return 1;
-    case CIRR_TAG(0x0010, 0x0030): snprintf(buf, cap, "%08u", p->birth); return 1;
-    case CIRR_TAG(0x0010, 0x0040): snprintf(buf, cap, "%c", p->sex); return 1;
-    case CIRR_TAG(0x0020, 0x000D): catalog_uid(c, k, -1, -1, buf, cap); return 1;
-    case CIRR_TAG(0x0008, 0x0020): snprintf(buf, cap, "%08u", st->date); return 1;
-    case CIRR_TAG(0x0008, 0x0030): snprintf(buf, cap, "%06u", st->time); return 1;
-    case CIRR_TAG(0x0008, 0x0050): snprintf(buf, cap, "A%09u", k + 1); return 1;
-    case CIRR_TAG(0x0020, 0x0010): snprintf(buf, cap, "%u", k + 1); return 1;
-    case CIRR_TAG(0x0008, 0x1030): snprintf(buf, cap, "%s", kind->study_desc[which]); return 1;
-    case CIRR_TAG(0x0008, 0x0090): snprintf(buf, cap, "%s", physicians[rng_below(rng_hash(c->site->seed, 5, k, 0), N(physicians))]); return 1;
-    case CIRR_TAG(0x0008, 0x0061): snprintf(buf, cap, "%s", kind->modality); return 1;
-    case CIRR_TAG(0x0008, 0x0080): snprintf(buf, cap, "%s", c->site->institution); return 1;
-    case CIRR_TAG(0x0020, 0x1206): snprintf(buf, cap, "%u", catalog_series_count(c, st)); return 1;
-    case CIRR_TAG(0x0020, 0x1208):
+    case CIRR_TAG_PATIENT_NAME: snprintf(buf, cap, "%s", p->name); return 1;
+    case CIRR_TAG_PATIENT_ID: snprintf(buf, cap, "%s", p->id); return 1;
+    case CIRR_TAG_PATIENT_BIRTH_DATE: snprintf(buf, cap, "%08u", p->birth); return 1;
+    case CIRR_TAG_PATIENT_SEX: snprintf(buf, cap, "%c", p->sex); return 1;
+    case CIRR_TAG_STUDY_INSTANCE_UID: catalog_uid(c, k, -1, -1, buf, cap); return 1;
+    case CIRR_TAG_STUDY_DATE: snprintf(buf, cap, "%08u", st->date); return 1;
+    case CIRR_TAG_STUDY_TIME: snprintf(buf, cap, "%06u", st->time); return 1;
+    case CIRR_TAG_ACCESSION_NUMBER: snprintf(buf, cap, "A%09u", k + 1); return 1;
+    case CIRR_TAG_STUDY_ID: snprintf(buf, cap, "%u", k + 1); return 1;
+    case CIRR_TAG_STUDY_DESCRIPTION: snprintf(buf, cap, "%s", kind->study_desc[which]); return 1;
+    case CIRR_TAG_REFERRING_PHYSICIAN_NAME: snprintf(buf, cap, "%s", physicians[rng_below(rng_hash(c->site->seed, 5, k, 0), N(physicians))]); return 1;
+    case CIRR_TAG_MODALITIES_IN_STUDY: snprintf(buf, cap, "%s", kind->modality); return 1;
+    case CIRR_TAG_INSTITUTION_NAME: snprintf(buf, cap, "%s", c->site->institution); return 1;
+    case CIRR_TAG_NUMBER_OF_STUDY_RELATED_SERIES: snprintf(buf, cap, "%u", catalog_series_count(c, st)); return 1;
+    case CIRR_TAG_NUMBER_OF_STUDY_RELATED_INSTANCES:
         for (unsigned j = 0; j < catalog_series_count(c, st); j++)
             total += catalog_instance_count(c, st, j);
         snprintf(buf, cap, "%u", total);
         return 1;
-    case CIRR_TAG(0x0018, 0x0015): snprintf(buf, cap, "%s", kind->body_part[which]); return 1;
-    case CIRR_TAG(0x0008, 0x1010): snprintf(buf, cap, "%s%u", kind->modality, st->device + 1); return 1;
+    case CIRR_TAG_BODY_PART_EXAMINED: snprintf(buf, cap, "%s", kind->body_part[which]); return 1;
+    case CIRR_TAG_STATION_NAME: snprintf(buf, cap, "%s%u", kind->modality, st->device + 1); return 1;
     default: return 0;
     }
 }
@@ -257,20 +257,20 @@ int catalog_attr(const struct catalog *c, uint32_t k, const struct study *st, in
 {
     if (j >= 0) {
         switch (tag) {
-        case CIRR_TAG(0x0020, 0x000E): catalog_uid(c, k, j, -1, buf, cap); return 1;
-        case CIRR_TAG(0x0008, 0x0060): snprintf(buf, cap, "%s", catalog_modality(c, st)); return 1;
-        case CIRR_TAG(0x0020, 0x0011): snprintf(buf, cap, "%d", j + 1); return 1;
-        case CIRR_TAG(0x0008, 0x103E): snprintf(buf, cap, "%s", series_description(c, st, j)); return 1;
-        case CIRR_TAG(0x0020, 0x1209): snprintf(buf, cap, "%u", catalog_instance_count(c, st, (unsigned)j)); return 1;
-        case CIRR_TAG(0x0008, 0x0021): snprintf(buf, cap, "%08u", st->date); return 1;
+        case CIRR_TAG_SERIES_INSTANCE_UID: catalog_uid(c, k, j, -1, buf, cap); return 1;
+        case CIRR_TAG_MODALITY: snprintf(buf, cap, "%s", catalog_modality(c, st)); return 1;
+        case CIRR_TAG_SERIES_NUMBER: snprintf(buf, cap, "%d", j + 1); return 1;
+        case CIRR_TAG_SERIES_DESCRIPTION: snprintf(buf, cap, "%s", series_description(c, st, j)); return 1;
+        case CIRR_TAG_NUMBER_OF_SERIES_RELATED_INSTANCES: snprintf(buf, cap, "%u", catalog_instance_count(c, st, (unsigned)j)); return 1;
+        case CIRR_TAG_SERIES_DATE: snprintf(buf, cap, "%08u", st->date); return 1;
         default: break;
         }
     }
     if (j >= 0 && i >= 0) {
         switch (tag) {
-        case CIRR_TAG(0x0008, 0x0018): catalog_uid(c, k, j, i, buf, cap); return 1;
-        case CIRR_TAG(0x0020, 0x0013): snprintf(buf, cap, "%d", i + 1); return 1;
-        case CIRR_TAG(0x0008, 0x0016): snprintf(buf, cap, "%s", catalog_sop_class(c, st)); return 1;
+        case CIRR_TAG_SOP_INSTANCE_UID: catalog_uid(c, k, j, i, buf, cap); return 1;
+        case CIRR_TAG_INSTANCE_NUMBER: snprintf(buf, cap, "%d", i + 1); return 1;
+        case CIRR_TAG_SOP_CLASS_UID: snprintf(buf, cap, "%s", catalog_sop_class(c, st)); return 1;
         default: break;
         }
     }

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T CIRR_TAG
-
 struct setter {
     cirr_dicom_dataset *ds;
     cirr_dicom_status status;
@@ -38,11 +36,14 @@ static void copy_attrs(struct setter *s, const struct catalog *c, uint32_t k, co
                        unsigned j, unsigned i)
 {
     static const uint32_t tags[] = {
-        T(0x0008, 0x0016), T(0x0008, 0x0018), T(0x0010, 0x0010), T(0x0010, 0x0020), T(0x0010, 0x0030),
-        T(0x0010, 0x0040), T(0x0020, 0x000D), T(0x0008, 0x0020), T(0x0008, 0x0030), T(0x0008, 0x0050),
-        T(0x0020, 0x0010), T(0x0008, 0x1030), T(0x0008, 0x0090), T(0x0008, 0x0080), T(0x0020, 0x000E),
-        T(0x0008, 0x0060), T(0x0020, 0x0011), T(0x0008, 0x103E), T(0x0020, 0x0013), T(0x0018, 0x0015),
-        T(0x0008, 0x1010), T(0x0008, 0x0021),
+        CIRR_TAG_SOP_CLASS_UID, CIRR_TAG_SOP_INSTANCE_UID, CIRR_TAG_PATIENT_NAME,
+        CIRR_TAG_PATIENT_ID, CIRR_TAG_PATIENT_BIRTH_DATE, CIRR_TAG_PATIENT_SEX,
+        CIRR_TAG_STUDY_INSTANCE_UID, CIRR_TAG_STUDY_DATE, CIRR_TAG_STUDY_TIME,
+        CIRR_TAG_ACCESSION_NUMBER, CIRR_TAG_STUDY_ID, CIRR_TAG_STUDY_DESCRIPTION,
+        CIRR_TAG_REFERRING_PHYSICIAN_NAME, CIRR_TAG_INSTITUTION_NAME, CIRR_TAG_SERIES_INSTANCE_UID,
+        CIRR_TAG_MODALITY, CIRR_TAG_SERIES_NUMBER, CIRR_TAG_SERIES_DESCRIPTION,
+        CIRR_TAG_INSTANCE_NUMBER, CIRR_TAG_BODY_PART_EXAMINED, CIRR_TAG_STATION_NAME,
+        CIRR_TAG_SERIES_DATE,
     };
     char buf[128];
     for (size_t n = 0; n < sizeof tags / sizeof *tags; n++)
@@ -81,14 +82,14 @@ static struct pixel_cache *thread_cache(void)
 static void pixels(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i,
                    unsigned rows, unsigned cols)
 {
-    put(s, T(0x0028, 0x0002), "1");
-    put(s, T(0x0028, 0x0004), "MONOCHROME2");
-    putf(s, T(0x0028, 0x0010), "%u", rows);
-    putf(s, T(0x0028, 0x0011), "%u", cols);
-    put(s, T(0x0028, 0x0100), "16");
-    put(s, T(0x0028, 0x0101), "12");
-    put(s, T(0x0028, 0x0102), "11");
-    put(s, T(0x0028, 0x0103), "0");
+    put(s, CIRR_TAG_SAMPLES_PER_PIXEL, "1");
+    put(s, CIRR_TAG_PHOTOMETRIC_INTERPRETATION, "MONOCHROME2");
+    putf(s, CIRR_TAG_ROWS, "%u", rows);
+    putf(s, CIRR_TAG_COLUMNS, "%u", cols);
+    put(s, CIRR_TAG_BITS_ALLOCATED, "16");
+    put(s, CIRR_TAG_BITS_STORED, "12");
+    put(s, CIRR_TAG_HIGH_BIT, "11");
+    put(s, CIRR_TAG_PIXEL_REPRESENTATION, "0");
     if (!c->site->pixels || s->status != CIRR_DICOM_OK)
         return;
     size_t n = (size_t)rows * cols;
@@ -130,47 +131,47 @@ static void pixels(struct setter *s, const struct catalog *c, uint32_t k, unsign
 
 static void plane(struct setter *s, unsigned i, double spacing, double thickness)
 {
-    putf(s, T(0x0028, 0x0030), "%.4g\\%.4g", spacing, spacing);
-    put(s, T(0x0020, 0x0037), "1\\0\\0\\0\\1\\0");
-    putf(s, T(0x0020, 0x0032), "-125\\-125\\%.2f", -100.0 + i * thickness);
-    putf(s, T(0x0018, 0x0050), "%.4g", thickness);
-    putf(s, T(0x0020, 0x1041), "%.2f", -100.0 + i * thickness);
+    putf(s, CIRR_TAG_PIXEL_SPACING, "%.4g\\%.4g", spacing, spacing);
+    put(s, CIRR_TAG_IMAGE_ORIENTATION_PATIENT, "1\\0\\0\\0\\1\\0");
+    putf(s, CIRR_TAG_IMAGE_POSITION_PATIENT, "-125\\-125\\%.2f", -100.0 + i * thickness);
+    putf(s, CIRR_TAG_SLICE_THICKNESS, "%.4g", thickness);
+    putf(s, CIRR_TAG_SLICE_LOCATION, "%.2f", -100.0 + i * thickness);
 }
 
 static void ct(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
 {
-    put(s, T(0x0008, 0x0008), j == 0 ? "ORIGINAL\\PRIMARY\\LOCALIZER" : "ORIGINAL\\PRIMARY\\AXIAL");
-    put(s, T(0x0018, 0x0060), "120");
-    putf(s, T(0x0020, 0x0012), "%u", j + 1);
-    put(s, T(0x0028, 0x1052), "-1024");
-    put(s, T(0x0028, 0x1053), "1");
-    put(s, T(0x0028, 0x1050), "40");
-    put(s, T(0x0028, 0x1051), "400");
+    put(s, CIRR_TAG_IMAGE_TYPE, j == 0 ? "ORIGINAL\\PRIMARY\\LOCALIZER" : "ORIGINAL\\PRIMARY\\AXIAL");
+    put(s, CIRR_TAG_KVP, "120");
+    putf(s, CIRR_TAG_ACQUISITION_NUMBER, "%u", j + 1);
+    put(s, CIRR_TAG_RESCALE_INTERCEPT, "-1024");
+    put(s, CIRR_TAG_RESCALE_SLOPE, "1");
+    put(s, CIRR_TAG_WINDOW_CENTER, "40");
+    put(s, CIRR_TAG_WINDOW_WIDTH, "400");
     plane(s, i, 0.7, 5.0);
     pixels(s, c, k, j, i, 512, 512);
 }
 
 static void mr(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
 {
-    put(s, T(0x0008, 0x0008), "ORIGINAL\\PRIMARY\\OTHER");
-    put(s, T(0x0018, 0x0020), "SE");
-    put(s, T(0x0018, 0x0021), "NONE");
-    put(s, T(0x0018, 0x0022), "");
-    put(s, T(0x0018, 0x0023), "2D");
-    put(s, T(0x0018, 0x0080), j == 1 ? "4000" : "500");
-    put(s, T(0x0018, 0x0081), j == 1 ? "90" : "15");
-    put(s, T(0x0018, 0x0091), "1");
-    put(s, T(0x0018, 0x0087), "1.5");
-    putf(s, T(0x0020, 0x0012), "%u", j + 1);
+    put(s, CIRR_TAG_IMAGE_TYPE, "ORIGINAL\\PRIMARY\\OTHER");
+    put(s, CIRR_TAG_SCANNING_SEQUENCE, "SE");
+    put(s, CIRR_TAG_SEQUENCE_VARIANT, "NONE");
+    put(s, CIRR_TAG_SCAN_OPTIONS, "");
+    put(s, CIRR_TAG_MR_ACQUISITION_TYPE, "2D");
+    put(s, CIRR_TAG_REPETITION_TIME, j == 1 ? "4000" : "500");
+    put(s, CIRR_TAG_ECHO_TIME, j == 1 ? "90" : "15");
+    put(s, CIRR_TAG_ECHO_TRAIN_LENGTH, "1");
+    put(s, CIRR_TAG_MAGNETIC_FIELD_STRENGTH, "1.5");
+    putf(s, CIRR_TAG_ACQUISITION_NUMBER, "%u", j + 1);
     plane(s, i, 0.9, 4.0);
     pixels(s, c, k, j, i, 256, 256);
 }
 
 static void cr(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
 {
-    put(s, T(0x0018, 0x5101), j == 0 ? "PA" : "LL");
-    put(s, T(0x0020, 0x0020), j == 0 ? "L\\F" : "A\\F");
-    put(s, T(0x0008, 0x0008), "ORIGINAL\\PRIMARY");
+    put(s, CIRR_TAG_VIEW_POSITION, j == 0 ? "PA" : "LL");
+    put(s, CIRR_TAG_PATIENT_ORIENTATION, j == 0 ? "L\\F" : "A\\F");
+    put(s, CIRR_TAG_IMAGE_TYPE, "ORIGINAL\\PRIMARY");
     pixels(s, c, k, j, i, 2048, 2048);
 }
 
@@ -178,43 +179,46 @@ static void cr(struct setter *s, const struct catalog *c, uint32_t k, unsigned j
 static void dx(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st, unsigned j,
                unsigned i)
 {
-    put(s, T(0x0008, 0x0068), "FOR PRESENTATION");
-    put(s, T(0x0008, 0x0008), "ORIGINAL\\PRIMARY");
-    put(s, T(0x0018, 0x5101), j == 0 ? "PA" : "LL");
-    put(s, T(0x0020, 0x0020), j == 0 ? "L\\F" : "A\\F");
-    put(s, T(0x0028, 0x1040), "LIN");
-    put(s, T(0x0028, 0x1041), "1");
-    put(s, T(0x0028, 0x1052), "0");
-    put(s, T(0x0028, 0x1053), "1");
-    put(s, T(0x0028, 0x1054), "US");
-    put(s, T(0x2050, 0x0020), "IDENTITY");
-    put(s, T(0x0028, 0x2110), "00");
-    put(s, T(0x0028, 0x0301), "NO");
-    put(s, T(0x0028, 0x1050), "2048");
-    put(s, T(0x0028, 0x1051), "4096");
-    put(s, T(0x0018, 0x7004), "SCINTILLATOR");
-    put(s, T(0x0018, 0x1164), "0.15\\0.15");
+    put(s, CIRR_TAG_PRESENTATION_INTENT_TYPE, "FOR PRESENTATION");
+    put(s, CIRR_TAG_IMAGE_TYPE, "ORIGINAL\\PRIMARY");
+    put(s, CIRR_TAG_VIEW_POSITION, j == 0 ? "PA" : "LL");
+    put(s, CIRR_TAG_PATIENT_ORIENTATION, j == 0 ? "L\\F" : "A\\F");
+    put(s, CIRR_TAG_PIXEL_INTENSITY_RELATIONSHIP, "LIN");
+    put(s, CIRR_TAG_PIXEL_INTENSITY_RELATIONSHIP_SIGN, "1");
+    put(s, CIRR_TAG_RESCALE_INTERCEPT, "0");
+    put(s, CIRR_TAG_RESCALE_SLOPE, "1");
+    put(s, CIRR_TAG_RESCALE_TYPE, "US");
+    put(s, CIRR_TAG_PRESENTATION_LUT_SHAPE, "IDENTITY");
+    put(s, CIRR_TAG_LOSSY_IMAGE_COMPRESSION, "00");
+    put(s, CIRR_TAG_BURNED_IN_ANNOTATION, "NO");
+    put(s, CIRR_TAG_WINDOW_CENTER, "2048");
+    put(s, CIRR_TAG_WINDOW_WIDTH, "4096");
+    put(s, CIRR_TAG_DETECTOR_TYPE, "SCINTILLATOR");
+    put(s, CIRR_TAG_IMAGER_PIXEL_SPACING, "0.15\\0.15");
     /* type 2: present, may be empty */
-    static const uint32_t empty[] = {T(0x0040, 0x0555) /* AcquisitionContextSequence */,
-                                     T(0x0018, 0x1508) /* PositionerType */};
+    static const uint32_t empty[] = {CIRR_TAG_ACQUISITION_CONTEXT_SEQUENCE /* AcquisitionContextSequence */,
+                                     CIRR_TAG_POSITIONER_TYPE /* PositionerType */};
     /* Anatomic Region Sequence: the body part, coded (SNOMED CT, DICOM CID 4031) */
     static const struct { const char *part, *code, *meaning; } regions[] = {
         {"CHEST", "51185008", "Chest"}, {"KNEE", "72696002", "Knee"}, {"PELVIS", "12921003", "Pelvis"}};
     char part[32] = "";
-    catalog_attr(c, k, st, -1, -1, T(0x0018, 0x0015), part, sizeof part);
+    catalog_attr(c, k, st, -1, -1, CIRR_TAG_BODY_PART_EXAMINED, part, sizeof part);
     for (size_t n = 0; n < sizeof regions / sizeof *regions; n++)
         if (!strcmp(part, regions[n].part) && s->status == CIRR_DICOM_OK) {
-            s->status = cirr_dicom_set_in_item(s->ds, T(0x0008, 0x2218), 0, T(0x0008, 0x0100), regions[n].code);
+            s->status = cirr_dicom_set_in_item(s->ds, CIRR_TAG_ANATOMIC_REGION_SEQUENCE, 0,
+                                               CIRR_TAG_CODE_VALUE, regions[n].code);
             if (s->status == CIRR_DICOM_OK)
-                s->status = cirr_dicom_set_in_item(s->ds, T(0x0008, 0x2218), 0, T(0x0008, 0x0102), "SCT");
+                s->status = cirr_dicom_set_in_item(s->ds, CIRR_TAG_ANATOMIC_REGION_SEQUENCE, 0,
+                                                   CIRR_TAG_CODING_SCHEME_DESIGNATOR, "SCT");
             if (s->status == CIRR_DICOM_OK)
-                s->status = cirr_dicom_set_in_item(s->ds, T(0x0008, 0x2218), 0, T(0x0008, 0x0104), regions[n].meaning);
+                s->status = cirr_dicom_set_in_item(s->ds, CIRR_TAG_ANATOMIC_REGION_SEQUENCE, 0,
+                                                   CIRR_TAG_CODE_MEANING, regions[n].meaning);
         }
     for (size_t n = 0; n < sizeof empty / sizeof *empty && s->status == CIRR_DICOM_OK; n++)
         s->status = cirr_dicom_set_empty(s->ds, empty[n]);
     char desc[128] = "";
-    catalog_attr(c, k, st, -1, -1, T(0x0008, 0x1030), desc, sizeof desc);
-    put(s, T(0x0020, 0x0062), strstr(desc, "LEFT") ? "L" : strstr(desc, "RIGHT") ? "R" : "U");
+    catalog_attr(c, k, st, -1, -1, CIRR_TAG_STUDY_DESCRIPTION, desc, sizeof desc);
+    put(s, CIRR_TAG_IMAGE_LATERALITY, strstr(desc, "LEFT") ? "L" : strstr(desc, "RIGHT") ? "R" : "U");
     pixels(s, c, k, j, i, 2048, 2048);
 }
 
@@ -225,23 +229,23 @@ cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const s
     if (s.status != CIRR_DICOM_OK)
         return s.status;
     char buf[128];
-    put(&s, T(0x0008, 0x0005), "ISO_IR 100");
+    put(&s, CIRR_TAG_SPECIFIC_CHARACTER_SET, "ISO_IR 100");
     copy_attrs(&s, c, k, st, j, i);
-    putf(&s, T(0x0008, 0x0023), "%08u", st->date);
-    putf(&s, T(0x0008, 0x0033), "%06u", st->time);
-    put(&s, T(0x0008, 0x0070), "CIRR MOCKPACS");
-    put(&s, T(0x0008, 0x1090), "SIMULATED");
-    put(&s, T(0x0018, 0x1000), "0");
+    putf(&s, CIRR_TAG_CONTENT_DATE, "%08u", st->date);
+    putf(&s, CIRR_TAG_CONTENT_TIME, "%06u", st->time);
+    put(&s, CIRR_TAG_MANUFACTURER, "CIRR MOCKPACS");
+    put(&s, CIRR_TAG_MANUFACTURER_MODEL_NAME, "SIMULATED");
+    put(&s, CIRR_TAG_DEVICE_SERIAL_NUMBER, "0");
     /* Paired body parts need Laterality (General Series, type 2C). */
-    if (catalog_attr(c, k, st, (int)j, (int)i, T(0x0008, 0x1030), buf, sizeof buf) &&
+    if (catalog_attr(c, k, st, (int)j, (int)i, CIRR_TAG_STUDY_DESCRIPTION, buf, sizeof buf) &&
         (strstr(buf, "LEFT") || strstr(buf, "RIGHT")))
-        put(&s, T(0x0020, 0x0060), strstr(buf, "LEFT") ? "L" : "R");
+        put(&s, CIRR_TAG_LATERALITY, strstr(buf, "LEFT") ? "L" : "R");
     const char *m = catalog_modality(c, st);
     if (strcmp(m, "CR") != 0) {
         catalog_uid(c, k, -1, -1, buf, sizeof buf);
-        putf(&s, T(0x0020, 0x0052), "%s.0", buf); /* frame of reference: one per study */
-        put(&s, T(0x0020, 0x1040), "");
-        put(&s, T(0x0018, 0x5100), "HFS");
+        putf(&s, CIRR_TAG_FRAME_OF_REFERENCE_UID, "%s.0", buf); /* frame of reference: one per study */
+        put(&s, CIRR_TAG_POSITION_REFERENCE_INDICATOR, "");
+        put(&s, CIRR_TAG_PATIENT_POSITION, "HFS");
     }
     if (strcmp(m, "CT") == 0)
         ct(&s, c, k, j, i);

@@ -139,27 +139,27 @@ uint16_t mock_retrieve(const cirr_dicom_peer *peer, const char *cls, const cirr_
     (void)cls;
     m->last_activity = time(NULL);
     char level[16], uids[4096];
-    field(query, CIRR_TAG(0x0008, 0x0052), level, sizeof level);
+    field(query, CIRR_TAG_QUERY_RETRIEVE_LEVEL, level, sizeof level);
     struct pull *p = calloc(1, sizeof *p);
     if (!p)
         return 0xA702;
     p->m = m;
     int rc = 0;
     if (!strcmp(level, "STUDY") || !strcmp(level, "PATIENT")) {
-        field(query, CIRR_TAG(0x0020, 0x000D), uids, sizeof uids);
+        field(query, CIRR_TAG_STUDY_INSTANCE_UID, uids, sizeof uids);
         rc = add_uids(p, uids, 1);
         if (rc == 0)
-            rc = add_stored(p, CIRR_TAG(0x0020, 0x000D), uids);
+            rc = add_stored(p, CIRR_TAG_STUDY_INSTANCE_UID, uids);
     } else if (!strcmp(level, "SERIES")) {
-        field(query, CIRR_TAG(0x0020, 0x000E), uids, sizeof uids);
+        field(query, CIRR_TAG_SERIES_INSTANCE_UID, uids, sizeof uids);
         rc = add_uids(p, uids, 2);
         if (rc == 0)
-            rc = add_stored(p, CIRR_TAG(0x0020, 0x000E), uids);
+            rc = add_stored(p, CIRR_TAG_SERIES_INSTANCE_UID, uids);
     } else if (!strcmp(level, "IMAGE")) {
-        field(query, CIRR_TAG(0x0008, 0x0018), uids, sizeof uids);
+        field(query, CIRR_TAG_SOP_INSTANCE_UID, uids, sizeof uids);
         rc = add_uids(p, uids, 3);
         if (rc == 0)
-            rc = add_stored(p, CIRR_TAG(0x0008, 0x0018), uids);
+            rc = add_stored(p, CIRR_TAG_SOP_INSTANCE_UID, uids);
     } else {
         release(p);
         return 0xA900; /* no or unknown level */

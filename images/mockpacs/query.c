@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define MAX_KEYS 64
-#define LEVEL_TAG CIRR_TAG(0x0008, 0x0052)
+#define LEVEL_TAG CIRR_TAG_QUERY_RETRIEVE_LEVEL
 
 struct key {
     uint32_t tag;
@@ -44,8 +44,8 @@ static int collect(uint32_t tag, const char *vr, const char *value, void *ud)
         snprintf(q->level, sizeof q->level, "%s", value ? value : "");
         return 0;
     }
-    if ((tag >> 16) == 0x0008 && (tag & 0xffff) == 0x0005)
-        return 0; /* Specific Character Set */
+    if (tag == CIRR_TAG_SPECIFIC_CHARACTER_SET)
+        return 0;
     if (q->n == MAX_KEYS || !value)
         return 0; /* sequences are not matched */
     struct key *k = &q->keys[q->n++];
@@ -97,8 +97,8 @@ static int find_studies(struct mock *m, const struct query *q, cirr_dicom_find_s
 {
     const struct catalog *c = &m->catalog;
     struct candidate x = {c, 0, NULL, -1, -1, NULL};
-    const char *pid = key_value(q, CIRR_TAG(0x0010, 0x0020));
-    const char *uid = key_value(q, CIRR_TAG(0x0020, 0x000D));
+    const char *pid = key_value(q, CIRR_TAG_PATIENT_ID);
+    const char *uid = key_value(q, CIRR_TAG_STUDY_INSTANCE_UID);
     uint32_t k;
     unsigned j, i, p;
     if (*pid && !has_wildcard(pid)) { /* by patient: a few studies */
@@ -125,7 +125,7 @@ static int find_studies(struct mock *m, const struct query *q, cirr_dicom_find_s
     }
     unsigned from = 0, to = 0;
     uint32_t lo = 0, hi = c->nstudies;
-    if (match_date_range(key_value(q, CIRR_TAG(0x0008, 0x0020)), &from, &to) == 0 && (from || to))
+    if (match_date_range(key_value(q, CIRR_TAG_STUDY_DATE), &from, &to) == 0 && (from || to))
         catalog_date_range(c, from, to, &lo, &hi);
     for (x.k = lo; x.k < hi; x.k++) {
         x.st = &c->studies[x.k];
@@ -156,7 +156,7 @@ static int find_below(struct mock *m, const struct query *q, int image, cirr_dic
     const struct catalog *c = &m->catalog;
     uint32_t k;
     unsigned j, i;
-    if (catalog_parse_uid(c, key_value(q, CIRR_TAG(0x0020, 0x000D)), &k, &j, &i) != 1 || k >= c->nstudies)
+    if (catalog_parse_uid(c, key_value(q, CIRR_TAG_STUDY_INSTANCE_UID), &k, &j, &i) != 1 || k >= c->nstudies)
         return 0;
     struct candidate x = {c, k, &c->studies[k], -1, -1, NULL};
     unsigned nseries = catalog_series_count(c, x.st);
@@ -168,7 +168,7 @@ static int find_below(struct mock *m, const struct query *q, int image, cirr_dic
         }
         char uid[96];
         catalog_uid(c, k, x.j, -1, uid, sizeof uid);
-        if (!match_value("UI", key_value(q, CIRR_TAG(0x0020, 0x000E)), uid))
+        if (!match_value("UI", key_value(q, CIRR_TAG_SERIES_INSTANCE_UID), uid))
             continue;
         unsigned n = catalog_instance_count(c, x.st, (unsigned)x.j);
         for (x.i = 0; x.i < (int)n; x.i++)

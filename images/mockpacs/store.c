@@ -18,20 +18,20 @@ static void field(cirr_dicom_dataset *ds, uint32_t tag, char *buf, size_t cap)
 
 static void describe(cirr_dicom_dataset *ds, struct stored *st)
 {
-    field(ds, CIRR_TAG(0x0008, 0x0016), st->sop_class, sizeof st->sop_class);
-    field(ds, CIRR_TAG(0x0008, 0x0018), st->sop_uid, sizeof st->sop_uid);
-    field(ds, CIRR_TAG(0x0020, 0x000D), st->study_uid, sizeof st->study_uid);
-    field(ds, CIRR_TAG(0x0020, 0x000E), st->series_uid, sizeof st->series_uid);
-    field(ds, CIRR_TAG(0x0010, 0x0010), st->patient_name, sizeof st->patient_name);
-    field(ds, CIRR_TAG(0x0010, 0x0020), st->patient_id, sizeof st->patient_id);
-    field(ds, CIRR_TAG(0x0008, 0x0020), st->study_date, sizeof st->study_date);
-    field(ds, CIRR_TAG(0x0008, 0x0030), st->study_time, sizeof st->study_time);
-    field(ds, CIRR_TAG(0x0008, 0x0050), st->accession, sizeof st->accession);
-    field(ds, CIRR_TAG(0x0008, 0x1030), st->study_desc, sizeof st->study_desc);
-    field(ds, CIRR_TAG(0x0008, 0x0060), st->modality, sizeof st->modality);
-    field(ds, CIRR_TAG(0x0020, 0x0011), st->series_number, sizeof st->series_number);
-    field(ds, CIRR_TAG(0x0008, 0x103E), st->series_desc, sizeof st->series_desc);
-    field(ds, CIRR_TAG(0x0020, 0x0013), st->instance_number, sizeof st->instance_number);
+    field(ds, CIRR_TAG_SOP_CLASS_UID, st->sop_class, sizeof st->sop_class);
+    field(ds, CIRR_TAG_SOP_INSTANCE_UID, st->sop_uid, sizeof st->sop_uid);
+    field(ds, CIRR_TAG_STUDY_INSTANCE_UID, st->study_uid, sizeof st->study_uid);
+    field(ds, CIRR_TAG_SERIES_INSTANCE_UID, st->series_uid, sizeof st->series_uid);
+    field(ds, CIRR_TAG_PATIENT_NAME, st->patient_name, sizeof st->patient_name);
+    field(ds, CIRR_TAG_PATIENT_ID, st->patient_id, sizeof st->patient_id);
+    field(ds, CIRR_TAG_STUDY_DATE, st->study_date, sizeof st->study_date);
+    field(ds, CIRR_TAG_STUDY_TIME, st->study_time, sizeof st->study_time);
+    field(ds, CIRR_TAG_ACCESSION_NUMBER, st->accession, sizeof st->accession);
+    field(ds, CIRR_TAG_STUDY_DESCRIPTION, st->study_desc, sizeof st->study_desc);
+    field(ds, CIRR_TAG_MODALITY, st->modality, sizeof st->modality);
+    field(ds, CIRR_TAG_SERIES_NUMBER, st->series_number, sizeof st->series_number);
+    field(ds, CIRR_TAG_SERIES_DESCRIPTION, st->series_desc, sizeof st->series_desc);
+    field(ds, CIRR_TAG_INSTANCE_NUMBER, st->instance_number, sizeof st->instance_number);
 }
 
 /* Add or replace (same SOP Instance UID: stores are idempotent). */
@@ -142,20 +142,20 @@ int store_attr(const struct stored *st, uint32_t tag, char *buf, size_t cap)
 {
     const char *v = NULL;
     switch (tag) {
-    case CIRR_TAG(0x0008, 0x0016): v = st->sop_class; break;
-    case CIRR_TAG(0x0008, 0x0018): v = st->sop_uid; break;
-    case CIRR_TAG(0x0020, 0x000D): v = st->study_uid; break;
-    case CIRR_TAG(0x0020, 0x000E): v = st->series_uid; break;
-    case CIRR_TAG(0x0010, 0x0010): v = st->patient_name; break;
-    case CIRR_TAG(0x0010, 0x0020): v = st->patient_id; break;
-    case CIRR_TAG(0x0008, 0x0020): v = st->study_date; break;
-    case CIRR_TAG(0x0008, 0x0030): v = st->study_time; break;
-    case CIRR_TAG(0x0008, 0x0050): v = st->accession; break;
-    case CIRR_TAG(0x0008, 0x1030): v = st->study_desc; break;
-    case CIRR_TAG(0x0008, 0x0060): case CIRR_TAG(0x0008, 0x0061): v = st->modality; break;
-    case CIRR_TAG(0x0020, 0x0011): v = st->series_number; break;
-    case CIRR_TAG(0x0008, 0x103E): v = st->series_desc; break;
-    case CIRR_TAG(0x0020, 0x0013): v = st->instance_number; break;
+    case CIRR_TAG_SOP_CLASS_UID: v = st->sop_class; break;
+    case CIRR_TAG_SOP_INSTANCE_UID: v = st->sop_uid; break;
+    case CIRR_TAG_STUDY_INSTANCE_UID: v = st->study_uid; break;
+    case CIRR_TAG_SERIES_INSTANCE_UID: v = st->series_uid; break;
+    case CIRR_TAG_PATIENT_NAME: v = st->patient_name; break;
+    case CIRR_TAG_PATIENT_ID: v = st->patient_id; break;
+    case CIRR_TAG_STUDY_DATE: v = st->study_date; break;
+    case CIRR_TAG_STUDY_TIME: v = st->study_time; break;
+    case CIRR_TAG_ACCESSION_NUMBER: v = st->accession; break;
+    case CIRR_TAG_STUDY_DESCRIPTION: v = st->study_desc; break;
+    case CIRR_TAG_MODALITY: case CIRR_TAG_MODALITIES_IN_STUDY: v = st->modality; break;
+    case CIRR_TAG_SERIES_NUMBER: v = st->series_number; break;
+    case CIRR_TAG_SERIES_DESCRIPTION: v = st->series_desc; break;
+    case CIRR_TAG_INSTANCE_NUMBER: v = st->instance_number; break;
     default: return 0;
     }
     snprintf(buf, cap, "%s", v);

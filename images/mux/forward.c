@@ -285,7 +285,7 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
             log_msg(LOG_WARN, q->dest->name, "cannot read %s: %s", path, cirr_dicom_last_error());
             continue; /* gone (requeued, removed): nothing to send */
         }
-        if (cirr_dicom_get_string(ds[i], CIRR_TAG(0x0008, 0x0016), buf, sizeof buf) == CIRR_DICOM_OK)
+        if (cirr_dicom_get_string(ds[i], CIRR_TAG_SOP_CLASS_UID, buf, sizeof buf) == CIRR_DICOM_OK)
             want(need.classes, &need.nclasses, 128, buf);
         if (cirr_dicom_dataset_ts(ds[i], buf, sizeof buf) == CIRR_DICOM_OK)
             want(need.ts, &need.nts, 16, buf);

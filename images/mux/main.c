@@ -71,8 +71,8 @@ static uint16_t store(const cirr_dicom_peer *peer, cirr_dicom_dataset *ds, const
         log_msg(LOG_WARN, NULL, "C-STORE from %s refused (0xA700): spool below MUX_MIN_FREE_MB", peer->calling_aet);
         return 0xA700;
     }
-    cirr_dicom_get_string(ds, CIRR_TAG(0x0008, 0x0060), modality, sizeof modality);
-    cirr_dicom_get_string(ds, CIRR_TAG(0x0008, 0x0016), sop_class, sizeof sop_class);
+    cirr_dicom_get_string(ds, CIRR_TAG_MODALITY, modality, sizeof modality);
+    cirr_dicom_get_string(ds, CIRR_TAG_SOP_CLASS_UID, sop_class, sizeof sop_class);
     int wanted[MUX_MAX_DESTS] = {0}, any = 0;
     for (unsigned i = 0; i < m->conf.ndests; i++)
         any |= wanted[i] = mux_dest_wants(&m->conf.dests[i], modality, peer->calling_aet, sop_class);

@@ -171,7 +171,7 @@ uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_ui
                       char *name, size_t cap, char *why, size_t whycap)
 {
     char sop[72] = "x", tmp[512], link_path[512];
-    cirr_dicom_get_string(ds, CIRR_TAG(0x0008, 0x0018), sop, sizeof sop);
+    cirr_dicom_get_string(ds, CIRR_TAG_SOP_INSTANCE_UID, sop, sizeof sop);
     for (char *p = sop; *p; p++)
         if (*p == '/')
             *p = '_';

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cirr_dicom_tags.h" /* CIRR_TAG and the named tags */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -57,8 +59,6 @@ void cirr_dicom_cleanup(void);
 
 /* The last error message of this thread (static per thread; never NULL). */
 const char *cirr_dicom_last_error(void);
-
-#define CIRR_TAG(group, element) ((uint32_t)(((uint32_t)(group) << 16) | (uint16_t)(element)))
 
 /* ---- datasets -------------------------------------------------------- */
 
