@@ -7,7 +7,9 @@
 
 void *array_grow(void *items, size_t *cap, size_t need, size_t size, size_t first)
 {
-    if (need <= *cap)
+    /* an empty array (NULL) is allocated even for need 0: NULL must only
+     * ever mean failure */
+    if (items && need <= *cap)
         return items;
     size_t n = *cap ? *cap : (first ? first : 16);
     while (n < need) {

@@ -10,7 +10,8 @@
  * Returns the array to use from now on (items itself when it was big
  * enough) and updates *cap; NULL with errno ENOMEM when memory or size_t
  * runs out, items then being untouched and still owned by the caller. The
- * first allocation holds at least `first` elements (0: 16). */
+ * first allocation holds at least `first` elements (0: 16), and is made
+ * even when need is 0, so that NULL only ever means failure. */
 void *array_grow(void *items, size_t *cap, size_t need, size_t size, size_t first);
 
 #endif

@@ -1,6 +1,8 @@
 /* envconf.c: see envconf.h. */
 #include "envconf.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,9 +27,14 @@ int envconf_number(const char *name, const char *fallback, unsigned long long mi
                    unsigned long long max, unsigned long long *out, char *err, size_t cap)
 {
     const char *v = envconf_get(name, fallback);
+    if (!v)
+        return envconf_fail(err, cap, "%s is not set", name);
+    /* digits only: strtoull alone would take " -1" as a huge number, and
+     * saturate what is too big for it */
     char *end;
+    errno = 0;
     unsigned long long n = strtoull(v, &end, 10);
-    if (*end || end == v || *v == '-' || n < min || n > max)
+    if (!isdigit((unsigned char)*v) || *end || errno == ERANGE || n < min || n > max)
         return envconf_fail(err, cap, "%s: expected a number from %llu to %llu, got '%s'", name, min, max, v);
     *out = n;
     return 0;

@@ -49,8 +49,9 @@ void envconf_help(FILE *out, const struct envconf_var *table, size_t n);
 /* The variable's value, or fallback when it is unset or empty. */
 const char *envconf_get(const char *name, const char *fallback);
 
-/* A whole number from min to max (fallback when unset): 0, or -1 with
- * "NAME: expected a number from MIN to MAX, got 'VALUE'" in err. */
+/* A whole number from min to max, in decimal digits only (fallback when
+ * unset): 0, or -1 with "NAME: expected a number from MIN to MAX, got
+ * 'VALUE'" in err ("NAME is not set" when unset without a fallback). */
 int envconf_number(const char *name, const char *fallback, unsigned long long min,
                    unsigned long long max, unsigned long long *out, char *err, size_t cap);
 

@@ -21,7 +21,8 @@ int peer_parse(const char *var, const char *name, const char *value, struct peer
 /* For every variable PREFIX<NAME>=value in the environment, in the
  * environment's order, call fn(var, name, value, ud); names for which
  * skip(name) returns 1 are passed over (skip may be NULL). Stops at the
- * first fn that returns -1 and returns -1; 0 when all were taken. */
+ * first fn that returns -1 and returns -1 (also, errno ENOMEM, when memory
+ * runs out); 0 when all were taken. */
 int peer_each_env(const char *prefix, int (*skip)(const char *name),
                   int (*fn)(const char *var, const char *name, const char *value, void *ud), void *ud);
 

@@ -1,4 +1,5 @@
-/* Unit tests of the restart backoff arithmetic (init/backoff.c). */
+/* Unit tests of the backoff arithmetic (lib/backoff.c): delays that double
+ * up to a cap, the failure count, and jitter within [delay/2, delay]. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,9 @@
 #include <cmocka.h>
 
 #include "backoff.h"
+
+#include <limits.h>
+#include <stdlib.h>
 
 static void test_doubles_until_cap(void **state)
 {
@@ -34,12 +38,61 @@ static void test_reset_after_stable_run(void **state)
     assert_int_equal(backoff_next_failures(7, 3600000, 10000), 0);
 }
 
+/* Draw n jittered delays of delay_ms: all in [delay/2, delay]; *lo and *hi
+ * get the smallest and largest drawn. */
+static void draw(unsigned long long delay_ms, int n, unsigned long long *lo, unsigned long long *hi)
+{
+    *lo = ULLONG_MAX;
+    *hi = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned long long d = backoff_jitter_ms(delay_ms);
+        if (d < delay_ms / 2 || d > delay_ms)
+            fail_msg("jitter of %llu gave %llu, outside [%llu, %llu]", delay_ms, d, delay_ms / 2, delay_ms);
+        *lo = d < *lo ? d : *lo;
+        *hi = d > *hi ? d : *hi;
+    }
+}
+
+static void test_jitter_stays_in_range(void **state)
+{
+    (void)state;
+    unsigned long long lo, hi;
+    srand(12345);
+    draw(0, 100, &lo, &hi);
+    assert_int_equal(hi, 0);
+    /* the small cases reach both ends */
+    draw(1, 200, &lo, &hi);
+    assert_int_equal(lo, 0);
+    assert_int_equal(hi, 1);
+    draw(3, 200, &lo, &hi);
+    assert_int_equal(lo, 1);
+    assert_int_equal(hi, 3);
+    draw(ULLONG_MAX, 1000, &lo, &hi);
+}
+
+/* Spread over the whole range, not bunched at one end, whatever the size:
+ * 4000 draws come within 5% of both ends. */
+static void test_jitter_spreads(void **state)
+{
+    (void)state;
+    const unsigned long long delays[] = {1000, 30000, 1ULL << 40, ULLONG_MAX};
+    srand(777);
+    for (size_t i = 0; i < sizeof delays / sizeof *delays; i++) {
+        unsigned long long d = delays[i], lo, hi;
+        draw(d, 4000, &lo, &hi);
+        if (lo > d / 2 + d / 20 || hi < d - d / 20)
+            fail_msg("jitter of %llu drew only [%llu, %llu]", d, lo, hi);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_doubles_until_cap),
         cmocka_unit_test(test_no_overflow),
         cmocka_unit_test(test_reset_after_stable_run),
+        cmocka_unit_test(test_jitter_stays_in_range),
+        cmocka_unit_test(test_jitter_spreads),
     };
     return cmocka_run_group_tests_name("backoff", tests, NULL, NULL);
 }
