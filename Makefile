@@ -92,7 +92,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call $($(p)_TOOLCHAIN)_program,$(p))))
 
 define unit_test
 $(BUILD)/obj/asan/tests/unit/$(1).o: EXTRA_INC := $(addprefix -I,$(sort $(dir $($(1)_SRC))))
-$(BUILD)/unit/$(1): $(BUILD)/obj/asan/tests/unit/$(1).o $(call objs,asan,$(or $($(1)_SRC),$(UNIT_DEFAULT_SRC))) $(BUILD)/obj/asan/libcirr.a
+$(BUILD)/unit/$(1): $(BUILD)/obj/asan/tests/unit/$(1).o $(call objs,asan,$(if $(filter $(1),$(UNIT_LIB_TESTS)),,$(or $($(1)_SRC),$(UNIT_DEFAULT_SRC)))) $(BUILD)/obj/asan/libcirr.a
 	@mkdir -p $$(@D)
 	gcc $(SAN) -o $$@ $$^ $(call uses,glibc,$(UNIT_DEFAULT_USES)) -lcmocka
 endef

@@ -1,5 +1,7 @@
 /* httpd.h: a very small HTTP/1.1 server for status, health and metrics
- * pages: GET only, one connection at a time, on its own thread. */
+ * pages: GET only, on its own thread, many connections at once, each with
+ * a deadline for the whole exchange (httpd.c says why). The handler runs on
+ * that thread, one request at a time: it must not block. */
 #ifndef CIRR_HTTPD_H
 #define CIRR_HTTPD_H
 

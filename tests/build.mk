@@ -5,9 +5,11 @@ PROGRAMS += get_client
 get_client_SRC       := tests/dicom/get_client.c
 get_client_TOOLCHAIN := dicom
 
-# Unit tests (cmocka, ASan/UBSan): tests/unit/<name>_test.c links libcirr and
-# the sources below: init's (but main.c) unless the test names others.
-UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*_test.c))
+# Unit tests (cmocka, ASan/UBSan): tests/unit/<name>_test.c links libcirr;
+# a test of lib/<name>.c links nothing else, any other test init's sources
+# (but main.c) unless it names its own below.
+UNIT_TESTS      := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*_test.c))
+UNIT_LIB_TESTS  := $(filter $(patsubst lib/%.c,%_test,$(LIBCIRR_SRC)),$(UNIT_TESTS))
 UNIT_DEFAULT_SRC       := $(filter-out init/main.c,$(cirr-init_SRC))
 UNIT_DEFAULT_USES      := curl pq
 orthanc_env_test_SRC   := images/orthanc/orthanc_env.c images/orthanc/jsontree.c
