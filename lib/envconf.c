@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *envconf_get(const char *name, const char *fallback)
 {
@@ -56,6 +57,29 @@ static int load_number(const struct envconf_var *v, char *field, char *err, size
     return 0;
 }
 
+int envconf_bool(const char *text)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (strcasecmp(text, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(text, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static int load_bool(const struct envconf_var *v, const char *value, char *field, char *err, size_t cap)
+{
+    int b = envconf_bool(value);
+    if (b < 0)
+        return envconf_fail(err, cap, "%s: expected true or false, got '%s'", v->name, value);
+    if (v->size != sizeof b)
+        return envconf_fail(err, cap, "%s: internal error: field of %zu bytes", v->name, v->size);
+    memcpy(field, &b, sizeof b);
+    return 0;
+}
+
 static int load_text(const struct envconf_var *v, const char *value, char *field, char *err, size_t cap)
 {
     size_t longest = v->max && v->max < v->size ? (size_t)v->max : v->size - 1;
@@ -65,23 +89,31 @@ static int load_text(const struct envconf_var *v, const char *value, char *field
     return 0;
 }
 
+static int load_one(const struct envconf_var *v, const char *value, char *field, char *err, size_t cap)
+{
+    switch (v->type) {
+    case ENVCONF_NUMBER:
+        return load_number(v, field, err, cap);
+    case ENVCONF_TEXT:
+        return load_text(v, value, field, err, cap);
+    case ENVCONF_BOOLEAN:
+        return load_bool(v, value, field, err, cap);
+    case ENVCONF_STRING:
+        break;
+    }
+    memcpy(field, &value, sizeof value);
+    return 0;
+}
+
 int envconf_load(const struct envconf_var *table, size_t n, void *settings, char *err, size_t cap)
 {
     for (size_t i = 0; i < n; i++) {
         const struct envconf_var *v = &table[i];
         const char *value = envconf_get(v->name, v->fallback);
-        char *field = (char *)settings + v->offset;
         if (!value)
             return envconf_fail(err, cap, "%s is not set: %s", v->name, v->meaning);
-        if (v->type == ENVCONF_NUMBER) {
-            if (load_number(v, field, err, cap) < 0)
-                return -1;
-        } else if (v->type == ENVCONF_TEXT) {
-            if (load_text(v, value, field, err, cap) < 0)
-                return -1;
-        } else {
-            memcpy(field, &value, sizeof value);
-        }
+        if (load_one(v, value, (char *)settings + v->offset, err, cap) < 0)
+            return -1;
     }
     return 0;
 }
@@ -98,6 +130,8 @@ void envconf_help(FILE *out, const struct envconf_var *table, size_t n)
             fprintf(out, " (default %s)", v->fallback);
         if (v->type == ENVCONF_NUMBER)
             fprintf(out, " [%llu-%llu]", v->min, v->max);
+        else if (v->type == ENVCONF_BOOLEAN)
+            fprintf(out, " [true/false]");
         fprintf(out, "\n      %s\n", v->meaning);
     }
 }

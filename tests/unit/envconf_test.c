@@ -21,6 +21,7 @@ struct settings {
     char aet[17];
     char tiny[4];
     const char *host;
+    int verbose;
     unsigned guard2;
 };
 
@@ -30,11 +31,12 @@ static const struct envconf_var table[] = {
     ENVCONF_TXT("ECT_AET", "CIRR", 16, struct settings, aet, "our AE title"),
     ENVCONF_TXT("ECT_TINY", "abc", 0, struct settings, tiny, "what a char[4] holds"),
     ENVCONF_STR("ECT_HOST", "localhost", struct settings, host, "where the peer is"),
+    ENVCONF_BOOL("ECT_VERBOSE", "false", struct settings, verbose, "say more"),
 };
 #define N_TABLE (sizeof table / sizeof *table)
 
 static const char *const names[] = {"ECT_PORT", "ECT_BYTES", "ECT_AET", "ECT_TINY", "ECT_HOST",
-                                    "ECT_REQ", "ECT_SMALL"};
+                                    "ECT_VERBOSE", "ECT_REQ", "ECT_SMALL"};
 
 static int clear_env(void **state)
 {
@@ -63,6 +65,7 @@ static void test_defaults(void **state)
     assert_string_equal(s.aet, "CIRR");
     assert_string_equal(s.tiny, "abc");
     assert_string_equal(s.host, "localhost");
+    assert_int_equal(s.verbose, 0);
     assert_int_equal(s.guard1, 0xfeedu);
     assert_int_equal(s.guard2, 0xfeedu);
     assert_string_equal(err, "");
@@ -130,6 +133,34 @@ static void test_number_ranges(void **state)
                  "ECT_BYTES: expected a number from 0 to 18446744073709551615, got ' -1'");
 }
 
+static void test_booleans(void **state)
+{
+    (void)state;
+    const char *yes[] = {"true", "TRUE", "yes", "Yes", "on", "1"}, *no[] = {"false", "No", "OFF", "0"};
+    struct settings s;
+    char err[256];
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        setenv("ECT_VERBOSE", yes[i], 1);
+        assert_int_equal(load(&s, err, sizeof err), 0);
+        assert_int_equal(s.verbose, 1);
+        assert_int_equal(s.guard2, 0xfeedu);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        s.verbose = 7;
+        setenv("ECT_VERBOSE", no[i], 1);
+        assert_int_equal(envconf_load(table, N_TABLE, &s, err, sizeof err), 0);
+        assert_int_equal(s.verbose, 0);
+    }
+    const char *bad[] = {"maybe", "2", "truee", " true", "y"};
+    char want[128];
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(want, sizeof want, "ECT_VERBOSE: expected true or false, got '%s'", bad[i]);
+        expect_error("ECT_VERBOSE", bad[i], want);
+    }
+    assert_int_equal(envconf_bool("On"), 1);
+    assert_int_equal(envconf_bool(""), -1);
+}
+
 static void test_text_too_long(void **state)
 {
     (void)state;
@@ -181,6 +212,7 @@ static void test_required_missing(void **state)
 struct odd {
     unsigned narrow;
     unsigned short tiny;
+    char flag;
 };
 
 static void test_field_size_mismatch(void **state)
@@ -192,14 +224,20 @@ static void test_field_size_mismatch(void **state)
     const struct envconf_var shorty[] = {
         ENVCONF_NUM("ECT_SMALL", "1", 0, 10, struct odd, tiny, "an unsigned short"),
     };
-    struct odd o = {0, 0};
+    const struct envconf_var small_bool[] = {
+        ENVCONF_BOOL("ECT_SMALL", "yes", struct odd, flag, "a char is not an int"),
+    };
+    struct odd o = {0, 0, 0};
     char err[256];
+    assert_int_equal(envconf_load(small_bool, 1, &o, err, sizeof err), -1);
+    assert_string_equal(err, "ECT_SMALL: internal error: field of 1 bytes");
     assert_int_equal(envconf_load(wide, 1, &o, err, sizeof err), -1);
     assert_string_equal(err, "ECT_SMALL: internal error: field of 4 bytes");
     assert_int_equal(envconf_load(shorty, 1, &o, err, sizeof err), -1);
     assert_string_equal(err, "ECT_SMALL: internal error: field of 2 bytes");
     assert_int_equal(o.narrow, 0);
     assert_int_equal(o.tiny, 0);
+    assert_int_equal(o.flag, 0);
 }
 
 static void test_number_and_get(void **state)
@@ -228,12 +266,13 @@ static void test_help_text(void **state)
     const struct envconf_var help_table[] = {
         table[0], table[2], required_table[1],
         ENVCONF_STR("ECT_OPTIONAL", "", struct settings, host, "empty unless set"),
+        table[5],
     };
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    envconf_help(out, help_table, 4);
+    envconf_help(out, help_table, 5);
     fclose(out);
     assert_string_equal(text, "Environment:\n"
                               "  ECT_PORT (default 104) [1-65535]\n"
@@ -243,7 +282,9 @@ static void test_help_text(void **state)
                               "  ECT_REQ (required)\n"
                               "      the password for the archive\n"
                               "  ECT_OPTIONAL\n"
-                              "      empty unless set\n");
+                              "      empty unless set\n"
+                              "  ECT_VERBOSE (default false) [true/false]\n"
+                              "      say more\n");
     free(text);
 }
 
@@ -254,6 +295,7 @@ int main(void)
         cmocka_unit_test_setup(test_values_from_the_environment, clear_env),
         cmocka_unit_test_setup(test_empty_means_default, clear_env),
         cmocka_unit_test_setup(test_number_ranges, clear_env),
+        cmocka_unit_test_setup(test_booleans, clear_env),
         cmocka_unit_test_setup(test_text_too_long, clear_env),
         cmocka_unit_test_setup(test_first_fault_is_reported, clear_env),
         cmocka_unit_test_setup(test_required_missing, clear_env),
