@@ -1,6 +1,12 @@
 /* forward.h: per-destination queues and the workers that drain them. Each
  * destination has its own threads and association, so a slow or dead
- * destination never delays another. */
+ * destination never delays another.
+ *
+ * Clocks: deadlines and durations (retry times, outages) are on the
+ * monotonic clock, so that setting the wall clock neither stalls nor
+ * rushes a retry; an instance's age comes from the wall-clock time in its
+ * spool name (it must survive a restart) and is measured on the wall
+ * clock. */
 #ifndef MUX_FORWARD_H
 #define MUX_FORWARD_H
 
@@ -12,7 +18,7 @@
 struct entry {
     char name[SPOOL_NAME_MAX];
     unsigned attempts;
-    unsigned long long not_before_ms;
+    unsigned long long not_before_ms; /* monotonic; 0: now */
 };
 
 struct dest_queue {
@@ -20,20 +26,20 @@ struct dest_queue {
     struct spool *spool;
     const struct mux_conf *conf;
     pthread_mutex_t lock;
-    pthread_cond_t ready;
+    pthread_cond_t ready;    /* timed waits on the monotonic clock */
     struct entry *items;     /* waiting, oldest first */
     size_t n, cap;
     size_t in_flight;
-    unsigned long long oldest_in_flight_ms;
+    unsigned long long oldest_in_flight_ms; /* wall clock (a received time) */
     atomic_ullong forwarded, failed, dead;
     /* The destination as a whole: while it cannot be reached, one
      * association attempt per backoff step, and its instances' attempts
-     * do not count (an outage is not the instances' fault). */
+     * do not count (an outage is not the instances' fault). Monotonic. */
     unsigned long long down_since_ms, down_until_ms, down_logged_ms;
     unsigned down_attempts;
     enum { DEST_UP, DEST_UNREACHABLE, DEST_OUT_OF_RESOURCES } down_reason;
     atomic_ullong association_failures, out_of_resources;
-    pthread_t workers[16];
+    pthread_t workers[MUX_MAX_WORKERS];
     unsigned nworkers;
     volatile int stop;
 };

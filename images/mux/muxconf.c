@@ -1,88 +1,127 @@
-/* muxconf.c: settings from the environment (see muxconf.h). */
+/* muxconf.c: settings from the environment (see muxconf.h): one table for
+ * the service's variables, then one destination per MUX_DEST_<NAME> (and
+ * the seed's MOD_WORKSTATION). */
 #include "muxconf.h"
 
 #include "envconf.h"
+#include "list.h"
 
-#include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-extern char **environ;
+/* In the order they are checked; --help and doc/mux.md list them so. */
+static const struct envconf_var mux_vars[] = {
+    ENVCONF_TXT("MUX_AET", "CIRRMUX", 16, struct mux_conf, aet, "AE title mux answers as"),
+    ENVCONF_NUM("MUX_PORT", "5252", 1, 65535, struct mux_conf, port, "DICOM port"),
+    ENVCONF_NUM("MUX_HTTP_PORT", "8081", 0, 65535, struct mux_conf, http_port,
+                "port of GET /metrics and /health (0: none)"),
+    ENVCONF_NUM("MUX_MAX_ASSOCIATIONS", "32", 1, 1000, struct mux_conf, max_associations,
+                "associations at once; more are rejected"),
+    ENVCONF_TXT("MUX_SPOOL", "/var/spool/cirr-mux", 0, struct mux_conf, spool,
+                "the spool folder (a volume in the image)"),
+    ENVCONF_STR("MUX_ALLOW", NULL, struct mux_conf, allow,
+                "list the calling AE titles allowed to send (AET1,AET2), or '*' to accept any"),
+    ENVCONF_NUM("MUX_MIN_FREE_MB", "1024", 0, 1ull << 30, struct mux_conf, min_free_mb,
+                "below this many MiB free on the spool, instances are answered 0xA700"),
+    ENVCONF_NUM("MUX_RETRY_BASE_MS", "1000", 10, 3600000, struct mux_conf, retry_base_ms,
+                "first retry delay, doubling on each failure"),
+    ENVCONF_NUM("MUX_RETRY_MAX_MS", "300000", 10, 86400000, struct mux_conf, retry_max_ms,
+                "longest retry delay (and the least time between two warnings of an outage)"),
+    ENVCONF_NUM("MUX_MAX_ATTEMPTS", "50", 1, 1000000, struct mux_conf, max_attempts,
+                "failed attempts of an instance before it becomes a dead letter"),
+    ENVCONF_NUM("MUX_MAX_AGE_HOURS", "168", 1, 87600, struct mux_conf, max_age_hours,
+                "an instance that fails when older than this becomes a dead letter"),
+    ENVCONF_NUM("MUX_BATCH", "64", 1, 10000, struct mux_conf, batch, "instances per batch on an association"),
+    ENVCONF_NUM("MUX_FORWARD_NICE", "10", 0, 19, struct mux_conf, forward_nice,
+                "nice value of the forwarding threads, so that receiving gets the CPU first (0: the same)"),
+};
+#define NVARS (sizeof mux_vars / sizeof mux_vars[0])
 
-/* "A,B,C" into a NULL-terminated list of at most max-1 strdup'd items. */
-static int list(const char *text, char **out, size_t max)
+/* Variables named after each destination: not in the table. */
+static const char per_destination_help[] =
+    "Per destination (NAME: letters, digits, '_' and '-'):\n"
+    "  MUX_DEST_<NAME> (at least one, or MOD_WORKSTATION)\n"
+    "      a destination: AET,host,port\n"
+    "  MOD_WORKSTATION\n"
+    "      the seed's form of MUX_DEST_WORKSTATION\n"
+    "  MUX_DEST_<NAME>_WORKERS (default 1) [1-16]\n"
+    "      parallel associations to the destination\n"
+    "  MUX_DEST_<NAME>_MODALITY (default any)\n"
+    "      only instances of these modalities (CT,MR)\n"
+    "  MUX_DEST_<NAME>_CALLING (default any)\n"
+    "      only instances from these calling AE titles\n"
+    "  MUX_DEST_<NAME>_SOP_CLASS (default any)\n"
+    "      only instances of these SOP Class UIDs\n";
+
+void mux_conf_help(FILE *out)
 {
-    size_t n = 0;
-    while (*text && n + 1 < max) {
-        size_t len = strcspn(text, ",");
-        while (len && text[len - 1] == ' ')
-            len--;
-        if (len)
-            out[n++] = strndup(text, len);
-        text += strcspn(text, ",");
-        while (*text == ',' || *text == ' ')
-            text++;
-    }
-    out[n] = NULL;
-    return (int)n;
+    envconf_help(out, mux_vars, NVARS);
+    fputs(per_destination_help, out);
 }
 
-/* MUX_DEST_<NAME>=AET,host,port (and the seed's MOD_WORKSTATION). */
+/* MUX_DEST_<NAME>_<SUFFIX> as a list (empty: any). */
+static char **filter(const char *name, const char *suffix)
+{
+    char key[128];
+    snprintf(key, sizeof key, "MUX_DEST_%s_%s", name, suffix);
+    return list_split(envconf_get(key, ""), ',');
+}
+
+static int workers(const char *name, unsigned *out, char *err, size_t cap)
+{
+    char key[128];
+    unsigned long long n;
+    snprintf(key, sizeof key, "MUX_DEST_%s_WORKERS", name);
+    if (envconf_number(key, "1", 1, MUX_MAX_WORKERS, &n, err, cap) < 0)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+/* The destination var=value names (MUX_DEST_<name>, or MOD_WORKSTATION). */
 static int add_dest(struct mux_conf *c, const char *var, const char *name, const char *value, char *err, size_t cap)
 {
     if (c->ndests == MUX_MAX_DESTS)
         return envconf_fail(err, cap, "%s: at most %d destinations", var, MUX_MAX_DESTS);
     struct mux_dest *d = &c->dests[c->ndests];
-    memset(d, 0, sizeof *d);
-    char aet[64];
-    if (sscanf(value, "%63[^,],%127[^,],%u", aet, d->host, &d->port) != 3 || !d->port || d->port > 65535 ||
-        strlen(aet) > 16 || !*aet)
-        return envconf_fail(err, cap, "%s: expected 'AET,host,port'", var);
-    for (const char *p = name; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-            return envconf_fail(err, cap, "%s: destination names are letters, digits, '_' and '-'", var);
-    snprintf(d->name, sizeof d->name, "%.31s", name);
-    snprintf(d->aet, sizeof d->aet, "%.16s", aet); /* length checked above */
-    char key[128];
-    unsigned long long workers;
-    snprintf(key, sizeof key, "MUX_DEST_%s_WORKERS", name);
-    if (envconf_number(key, "1", 1, 16, &workers, err, cap) < 0)
+    if (peer_parse(var, name, value, &d->peer, err, cap) < 0 || workers(name, &d->workers, err, cap) < 0)
         return -1;
-    d->workers = (unsigned)workers;
-    snprintf(key, sizeof key, "MUX_DEST_%s_MODALITY", name);
-    list(envconf_get(key, ""), d->modalities, MUX_MAX_FILTER);
-    snprintf(key, sizeof key, "MUX_DEST_%s_CALLING", name);
-    list(envconf_get(key, ""), d->callers, MUX_MAX_FILTER);
-    snprintf(key, sizeof key, "MUX_DEST_%s_SOP_CLASS", name);
-    list(envconf_get(key, ""), d->sop_classes, MUX_MAX_FILTER);
     for (unsigned i = 0; i < c->ndests; i++)
-        if (!strcmp(c->dests[i].name, d->name))
-            return envconf_fail(err, cap, "%s: destination %s is declared twice", var, d->name);
+        if (!strcmp(c->dests[i].peer.name, d->peer.name))
+            return envconf_fail(err, cap, "%s: destination %s is declared twice", var, d->peer.name);
+    d->modalities = filter(name, "MODALITY");
+    d->callers = filter(name, "CALLING");
+    d->sop_classes = filter(name, "SOP_CLASS");
     c->ndests++;
     return 0;
 }
 
+/* add_dest for peer_each_env, which passes one pointer through. */
+struct dest_env { struct mux_conf *c; char *err; size_t cap; };
+
+static int add_dest_env(const char *var, const char *name, const char *value, void *ud)
+{
+    struct dest_env *e = ud;
+    return add_dest(e->c, var, name, value, e->err, e->cap);
+}
+
+/* MUX_DEST_<NAME>_WORKERS and the filters are settings of a destination,
+ * not destinations. */
+static int is_dest_setting(const char *name)
+{
+    return strstr(name, "_WORKERS") || strstr(name, "_MODALITY") || strstr(name, "_CALLING") ||
+           strstr(name, "_SOP_CLASS");
+}
+
 static int destinations(struct mux_conf *c, char *err, size_t cap)
 {
-    for (char **e = environ; *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq)
-            continue;
-        char var[128];
-        snprintf(var, sizeof var, "%.*s", (int)(eq - *e), *e);
-        if (!strncmp(var, "MUX_DEST_", 9)) {
-            const char *name = var + 9;
-            if (strstr(name, "_WORKERS") || strstr(name, "_MODALITY") || strstr(name, "_CALLING") ||
-                strstr(name, "_SOP_CLASS"))
-                continue;
-            if (add_dest(c, var, name, eq + 1, err, cap) < 0)
-                return -1;
-        } else if (!strcmp(var, "MOD_WORKSTATION") && eq[1]) {
-            if (add_dest(c, var, "WORKSTATION", eq + 1, err, cap) < 0)
-                return -1;
-        }
-    }
+    struct dest_env e = {c, err, cap};
+    err[0] = '\0';
+    if (peer_each_env("MUX_DEST_", is_dest_setting, add_dest_env, &e) < 0)
+        return *err ? -1 : envconf_fail(err, cap, "MUX_DEST_<NAME>: out of memory");
+    const char *ws = envconf_get("MOD_WORKSTATION", NULL);
+    if (ws && add_dest(c, "MOD_WORKSTATION", "WORKSTATION", ws, err, cap) < 0)
+        return -1;
     if (!c->ndests)
         return envconf_fail(err, cap, "no destination: set MUX_DEST_<NAME>=AET,host,port (or MOD_WORKSTATION)");
     return 0;
@@ -90,63 +129,24 @@ static int destinations(struct mux_conf *c, char *err, size_t cap)
 
 int mux_conf_load(struct mux_conf *c, char *err, size_t cap)
 {
-    unsigned long long n;
     memset(c, 0, sizeof *c);
-    if (strlen(envconf_get("MUX_AET", "CIRRMUX")) > 16)
-        return envconf_fail(err, cap, "MUX_AET: at most 16 characters");
-    snprintf(c->aet, sizeof c->aet, "%s", envconf_get("MUX_AET", "CIRRMUX"));
-    if (envconf_number("MUX_PORT", "5252", 1, 65535, &n, err, cap) < 0)
+    if (envconf_load(mux_vars, NVARS, c, err, cap) < 0)
         return -1;
-    c->port = (unsigned)n;
-    if (envconf_number("MUX_HTTP_PORT", "8081", 0, 65535, &n, err, cap) < 0)
-        return -1;
-    c->http_port = (unsigned)n;
-    if (envconf_number("MUX_MAX_ASSOCIATIONS", "32", 1, 1000, &n, err, cap) < 0)
-        return -1;
-    c->max_associations = (unsigned)n;
-    snprintf(c->spool, sizeof c->spool, "%s", envconf_get("MUX_SPOOL", "/var/spool/cirr-mux"));
-    const char *allow = getenv("MUX_ALLOW");
-    if (!allow || !*allow)
-        return envconf_fail(err, cap, "MUX_ALLOW is not set: list the calling AE titles allowed to send "
-                              "(AET1,AET2), or '*' to accept any");
-    c->allow_any = !strcmp(allow, "*");
-    if (!c->allow_any)
-        list(allow, c->allowed, 64);
-    if (envconf_number("MUX_MIN_FREE_MB", "1024", 0, 1ull << 30, &n, err, cap) < 0)
-        return -1;
-    c->min_free_bytes = n * 1024 * 1024;
-    if (envconf_number("MUX_RETRY_BASE_MS", "1000", 10, 3600000, &n, err, cap) < 0)
-        return -1;
-    c->retry_base_ms = (unsigned)n;
-    if (envconf_number("MUX_RETRY_MAX_MS", "300000", 10, 86400000, &n, err, cap) < 0)
-        return -1;
-    c->retry_max_ms = (unsigned)n;
-    if (envconf_number("MUX_MAX_ATTEMPTS", "50", 1, 1000000, &n, err, cap) < 0)
-        return -1;
-    c->max_attempts = (unsigned)n;
-    if (envconf_number("MUX_MAX_AGE_HOURS", "168", 1, 87600, &n, err, cap) < 0)
-        return -1;
-    c->max_age_s = n * 3600;
-    if (envconf_number("MUX_BATCH", "64", 1, 10000, &n, err, cap) < 0)
-        return -1;
-    c->batch = (unsigned)n;
-    if (envconf_number("MUX_FORWARD_NICE", "10", 0, 19, &n, err, cap) < 0)
-        return -1;
-    c->forward_nice = (unsigned)n;
+    c->allow_any = !strcmp(c->allow, "*");
+    c->allowed = c->allow_any ? NULL : list_split(c->allow, ',');
+    c->min_free_bytes = c->min_free_mb * 1024 * 1024;
+    c->max_age_s = (unsigned long long)c->max_age_hours * 3600;
     return destinations(c, err, cap);
 }
 
-static int in(char *const *list, const char *value)
+void mux_conf_free(struct mux_conf *c)
 {
-    if (!list[0])
-        return 1;
-    for (; *list; list++)
-        if (!strcmp(*list, value))
-            return 1;
-    return 0;
-}
-
-int mux_dest_wants(const struct mux_dest *d, const char *modality, const char *caller, const char *sop_class)
-{
-    return in(d->modalities, modality) && in(d->callers, caller) && in(d->sop_classes, sop_class);
+    list_free(c->allowed);
+    for (unsigned i = 0; i < c->ndests; i++) {
+        list_free(c->dests[i].modalities);
+        list_free(c->dests[i].callers);
+        list_free(c->dests[i].sop_classes);
+    }
+    c->allowed = NULL;
+    c->ndests = 0;
 }

@@ -2,42 +2,50 @@
 #ifndef MUX_CONF_H
 #define MUX_CONF_H
 
+#include "peer.h"
+
 #include <stddef.h>
+#include <stdio.h>
 
 #define MUX_MAX_DESTS 16
-#define MUX_MAX_FILTER 16
+#define MUX_MAX_WORKERS 16
 
+/* MUX_DEST_<NAME>=AET,host,port and its _WORKERS and filters. */
 struct mux_dest {
-    char name[32];
-    char aet[17];
-    char host[128];
-    unsigned port;
+    struct peer peer;   /* name, AE title, host, port */
     unsigned workers;
-    char *modalities[MUX_MAX_FILTER];   /* NULL-terminated; empty = any */
-    char *callers[MUX_MAX_FILTER];
-    char *sop_classes[MUX_MAX_FILTER];
+    char **modalities;  /* filters, from list_split: empty ({NULL}) = any */
+    char **callers;
+    char **sop_classes;
 };
 
 struct mux_conf {
+    /* from the table (muxconf.c), as given */
     char aet[17];
     unsigned port, http_port, max_associations;
     char spool[256];
-    char *allowed[64];          /* calling AE titles; allow_any when "*" */
-    int allow_any;
-    unsigned long long min_free_bytes;
+    const char *allow;          /* MUX_ALLOW */
+    unsigned long long min_free_mb;
     unsigned retry_base_ms, retry_max_ms, max_attempts;
-    unsigned long long max_age_s;
+    unsigned max_age_hours;
     unsigned batch;
     unsigned forward_nice; /* workers' nice value: receiving goes first */
+    /* derived from them after loading */
+    char **allowed;             /* calling AE titles; NULL when allow_any */
+    int allow_any;              /* MUX_ALLOW=* */
+    unsigned long long min_free_bytes, max_age_s;
+    /* the destinations */
     struct mux_dest dests[MUX_MAX_DESTS];
     unsigned ndests;
 };
 
 /* Read and check everything; 0, or -1 with one line in err naming the
- * variable at fault. */
+ * variable at fault. Free with mux_conf_free (also after a failure). */
 int mux_conf_load(struct mux_conf *c, char *err, size_t cap);
+void mux_conf_free(struct mux_conf *c);
 
-/* Does an instance pass dest's filters? */
-int mux_dest_wants(const struct mux_dest *d, const char *modality, const char *caller, const char *sop_class);
+/* The "Environment" part of --help: the table, then the per-destination
+ * variables. */
+void mux_conf_help(FILE *out);
 
 #endif

@@ -1,7 +1,9 @@
 /* spool.c: the durable spool (see spool.h). */
 #include "spool.h"
 
+#include "array.h"
 #include "atomicfile.h"
+#include "clock.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -12,12 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 static int mkdirs(const char *path)
 {
-    char buf[512];
+    char buf[SPOOL_PATH_MAX];
     snprintf(buf, sizeof buf, "%s", path);
     for (char *p = buf + 1; *p; p++)
         if (*p == '/') {
@@ -63,6 +64,19 @@ static void commit(struct spool *s, int *files, size_t n)
     s->syncs++;
 }
 
+/* Add fd to the next commit. Lock held. */
+static void add_pending(struct spool *s, int fd)
+{
+    int *grown = array_grow(s->pending, &s->cappending, s->npending + 1, sizeof *grown, 64);
+    if (grown) {
+        s->pending = grown;
+        s->pending[s->npending++] = fd;
+    } else { /* out of memory: this file alone, here */
+        fsync(fd);
+        close(fd);
+    }
+}
+
 /* The group commit, leader and followers: a receiving thread that finds
  * no commit running commits everything pending (its own file and any
  * that arrived meanwhile on other associations); the others wait for a
@@ -70,20 +84,7 @@ static void commit(struct spool *s, int *files, size_t n)
 static void commit_wait(struct spool *s, int fd)
 {
     pthread_mutex_lock(&s->lock);
-    if (s->npending == s->cappending) {
-        size_t cap = s->cappending ? s->cappending * 2 : 64;
-        int *grown = realloc(s->pending, cap * sizeof *grown);
-        if (grown) {
-            s->pending = grown;
-            s->cappending = cap;
-        }
-    }
-    if (s->npending < s->cappending) {
-        s->pending[s->npending++] = fd;
-    } else { /* out of memory: this file alone, here */
-        fsync(fd);
-        close(fd);
-    }
+    add_pending(s, fd);
     unsigned long long mine = ++s->requested;
     while (s->committed < mine) {
         if (s->committing) {
@@ -107,37 +108,52 @@ static void commit_wait(struct spool *s, int fd)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* Create one folder of the spool. */
+static int make_dir(const struct mux_conf *c, enum spool_area area, const char *dest, char *err, size_t cap)
+{
+    char path[SPOOL_PATH_MAX];
+    if (spool_dir_path(path, sizeof path, c->spool, area, dest) < 0 || mkdirs(path) < 0) {
+        snprintf(err, cap, "MUX_SPOOL=%s: cannot create %s: %s", c->spool, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Every folder: tmp/, and queue/ and dead/ of each destination. */
+static int make_dirs(const struct mux_conf *c, char *err, size_t cap)
+{
+    for (unsigned i = 0; i < c->ndests; i++)
+        if (make_dir(c, SPOOL_QUEUE, c->dests[i].peer.name, err, cap) < 0 ||
+            make_dir(c, SPOOL_DEAD, c->dests[i].peer.name, err, cap) < 0)
+            return -1;
+    return make_dir(c, SPOOL_TMP, NULL, err, cap);
+}
+
+static int open_dir(const char *root, const char *path, int *fd, char *err, size_t cap)
+{
+    if ((*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        snprintf(err, cap, "MUX_SPOOL=%s: cannot open %s: %s", root, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int spool_open(struct spool *s, const struct mux_conf *c, char *err, size_t cap)
 {
     memset(s, 0, sizeof *s);
     s->conf = c;
-    char path[512];
-    for (unsigned i = 0; i <= c->ndests; i++) {
-        for (int dead = 0; dead < 2; dead++) {
-            if (i == c->ndests)
-                snprintf(path, sizeof path, "%s/tmp", c->spool);
-            else
-                snprintf(path, sizeof path, "%s/%s/%s", c->spool, dead ? "dead" : "queue", c->dests[i].name);
-            if (mkdirs(path) < 0) {
-                snprintf(err, cap, "MUX_SPOOL=%s: cannot create %s: %s", c->spool, path, strerror(errno));
-                return -1;
-            }
-        }
-    }
-    snprintf(path, sizeof path, "%s/tmp", c->spool);
+    char path[SPOOL_PATH_MAX];
+    if (make_dirs(c, err, cap) < 0)
+        return -1;
+    spool_dir_path(path, sizeof path, c->spool, SPOOL_TMP, NULL); /* fits: made above */
     clean_tmp(path);
     for (unsigned i = 0; i < c->ndests; i++) {
-        snprintf(path, sizeof path, "%s/queue/%s", c->spool, c->dests[i].name);
-        if ((s->queue_fds[i] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-            snprintf(err, cap, "MUX_SPOOL=%s: cannot open %s: %s", c->spool, path, strerror(errno));
+        spool_dir_path(path, sizeof path, c->spool, SPOOL_QUEUE, c->dests[i].peer.name);
+        if (open_dir(c->spool, path, &s->queue_fds[i], err, cap) < 0)
             return -1;
-        }
     }
-    s->fd = open(c->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (s->fd < 0) {
-        snprintf(err, cap, "MUX_SPOOL=%s: %s", c->spool, strerror(errno));
+    if (open_dir(c->spool, c->spool, &s->fd, err, cap) < 0)
         return -1;
-    }
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->done, NULL);
     return 0;
@@ -153,63 +169,70 @@ void spool_close(struct spool *s)
     pthread_mutex_destroy(&s->lock);
 }
 
-static unsigned long long now_ms(void)
+int spool_path(const struct spool *s, const char *dest, const char *name, char *buf, size_t cap)
 {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (unsigned long long)tv.tv_sec * 1000 + (unsigned long long)tv.tv_usec / 1000;
+    return spool_entry_path(buf, cap, s->conf->spool, SPOOL_QUEUE, dest, name);
 }
 
-unsigned long long spool_received_ms(const char *name) { return strtoull(name, NULL, 10); }
-
-void spool_path(const struct spool *s, const char *dest, const char *name, char *buf, size_t cap)
+/* Write ds into the file tmp: 0x0000, or a failure status with why. */
+static uint16_t write_tmp(cirr_dicom_dataset *ds, const char *ts_uid, const char *tmp, char *why, size_t whycap)
 {
-    snprintf(buf, cap, "%s/queue/%s/%s", s->conf->spool, dest, name);
+    /* The instance keeps the transfer syntax it arrived in. */
+    cirr_dicom_status st = cirr_dicom_dataset_write(ds, tmp, ts_uid);
+    if (st == CIRR_DICOM_OK)
+        return 0x0000;
+    unlink(tmp);
+    if (st == CIRR_DICOM_ERROR_TRANSCODE) {
+        snprintf(why, whycap, "%s", cirr_dicom_last_error());
+        return 0xA900;
+    }
+    snprintf(why, whycap, "cannot write the spool: %s", cirr_dicom_last_error());
+    return 0xA700;
+}
+
+/* Link tmp into the queue of every wanted destination, or into none. */
+static int link_queues(struct spool *s, const char *tmp, const char *name, const int *wanted, char *why,
+                       size_t whycap)
+{
+    char link_path[SPOOL_PATH_MAX];
+    for (unsigned i = 0; i < s->conf->ndests; i++) {
+        if (!wanted[i])
+            continue;
+        const char *dest = s->conf->dests[i].peer.name;
+        if (spool_path(s, dest, name, link_path, sizeof link_path) < 0 || link(tmp, link_path) < 0) {
+            snprintf(why, whycap, "cannot queue for %s: %s", dest, strerror(errno));
+            for (unsigned j = 0; j < i; j++) /* undo: nothing half-queued */
+                if (wanted[j] && spool_path(s, s->conf->dests[j].peer.name, name, link_path, sizeof link_path) == 0)
+                    unlink(link_path);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_uid, const int *wanted,
                       char *name, size_t cap, char *why, size_t whycap)
 {
-    char sop[72] = "x", tmp[512], link_path[512];
+    char sop[72] = "x", tmp[SPOOL_PATH_MAX];
     cirr_dicom_get_string(ds, CIRR_TAG_SOP_INSTANCE_UID, sop, sizeof sop);
-    for (char *p = sop; *p; p++)
-        if (*p == '/')
-            *p = '_';
-    snprintf(name, cap, "%013llu-%06llu-%.64s.dcm", now_ms(), (unsigned long long)(++s->seq % 1000000), sop);
-    snprintf(tmp, sizeof tmp, "%s/tmp/%s", s->conf->spool, name);
-    /* The instance keeps the transfer syntax it arrived in. */
-    cirr_dicom_status st = cirr_dicom_dataset_write(ds, tmp, ts_uid);
-    if (st == CIRR_DICOM_ERROR_TRANSCODE) {
-        unlink(tmp);
-        snprintf(why, whycap, "%s", cirr_dicom_last_error());
-        return 0xA900;
-    }
-    if (st != CIRR_DICOM_OK) {
-        unlink(tmp);
-        snprintf(why, whycap, "cannot write the spool: %s", cirr_dicom_last_error());
+    spool_entry_name(name, cap, clock_wall_ms(), ++s->seq, sop);
+    if (spool_entry_path(tmp, sizeof tmp, s->conf->spool, SPOOL_TMP, NULL, name) < 0) {
+        snprintf(why, whycap, "spool path too long for %s", name);
         return 0xA700;
     }
+    uint16_t status = write_tmp(ds, ts_uid, tmp, why, whycap);
+    if (status != 0x0000)
+        return status;
     int fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(why, whycap, "cannot reopen %s: %s", tmp, strerror(errno));
         unlink(tmp);
         return 0xA700;
     }
-    for (unsigned i = 0; i < s->conf->ndests; i++) {
-        if (!wanted[i])
-            continue;
-        spool_path(s, s->conf->dests[i].name, name, link_path, sizeof link_path);
-        if (link(tmp, link_path) < 0) {
-            snprintf(why, whycap, "cannot queue for %s: %s", s->conf->dests[i].name, strerror(errno));
-            for (unsigned j = 0; j < i; j++) /* undo: nothing half-queued */
-                if (wanted[j]) {
-                    spool_path(s, s->conf->dests[j].name, name, link_path, sizeof link_path);
-                    unlink(link_path);
-                }
-            unlink(tmp);
-            close(fd);
-            return 0xA700;
-        }
+    if (link_queues(s, tmp, name, wanted, why, whycap) < 0) {
+        unlink(tmp);
+        close(fd);
+        return 0xA700;
     }
     commit_wait(s, fd); /* file data and every queue link are on disk now */
     unlink(tmp);
@@ -226,19 +249,22 @@ unsigned long long spool_free_bytes(const struct spool *s)
 
 void spool_done(struct spool *s, const char *dest, const char *name)
 {
-    char path[512];
-    spool_path(s, dest, name, path, sizeof path);
-    unlink(path); /* a repeat after a crash only re-sends: delivery is at-least-once */
+    char path[SPOOL_PATH_MAX];
+    if (spool_path(s, dest, name, path, sizeof path) == 0)
+        unlink(path); /* a repeat after a crash only re-sends: delivery is at-least-once */
 }
 
 int spool_dead(struct spool *s, const char *dest, const char *name, const char *reason)
 {
-    char from[512], to[512], why[560];
-    spool_path(s, dest, name, from, sizeof from);
-    snprintf(to, sizeof to, "%s/dead/%s/%s", s->conf->spool, dest, name);
-    snprintf(why, sizeof why, "%s/dead/%s/%s.reason", s->conf->spool, dest, name);
-    char text[600];
+    const char *root = s->conf->spool;
+    char from[SPOOL_PATH_MAX], to[SPOOL_PATH_MAX], why[SPOOL_PATH_MAX], text[600];
+    if (spool_path(s, dest, name, from, sizeof from) < 0 ||
+        spool_entry_path(to, sizeof to, root, SPOOL_DEAD, dest, name) < 0 ||
+        spool_reason_path(why, sizeof why, root, dest, name) < 0)
+        return -1;
     int n = snprintf(text, sizeof text, "%s\n", reason);
+    if (n >= (int)sizeof text)
+        n = (int)sizeof text - 1;
     if (atomicfile_write(why, text, (size_t)n, 0640, (uid_t)-1, (gid_t)-1) < 0 || rename(from, to) < 0)
         return -1;
     return 0;
@@ -246,28 +272,25 @@ int spool_dead(struct spool *s, const char *dest, const char *name, const char *
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-size_t spool_list(const struct spool *s, const char *where, const char *dest, char ***names)
+size_t spool_list(const char *root, enum spool_area area, const char *dest, char ***names)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s/%s", s->conf->spool, where, dest);
+    char path[SPOOL_PATH_MAX];
     *names = NULL;
-    DIR *d = opendir(path);
+    DIR *d = spool_dir_path(path, sizeof path, root, area, dest) == 0 ? opendir(path) : NULL;
     if (!d)
         return 0;
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".dcm"))
+        if (!spool_is_entry(de->d_name))
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            char **grown = realloc(*names, cap * sizeof *grown);
-            if (!grown)
-                break;
+        char **grown = array_grow(*names, &cap, n + 1, sizeof *grown, 256);
+        char *copy = grown ? strdup(de->d_name) : NULL;
+        if (grown)
             *names = grown;
-        }
-        (*names)[n++] = strdup(de->d_name);
+        if (!copy)
+            break;
+        (*names)[n++] = copy;
     }
     closedir(d);
     if (n)
@@ -279,45 +302,18 @@ unsigned long long spool_bytes(const struct spool *s)
 {
     unsigned long long total = 0;
     for (unsigned i = 0; i < s->conf->ndests; i++) {
+        const char *dest = s->conf->dests[i].peer.name;
         char **names;
-        size_t n = spool_list(s, "queue", s->conf->dests[i].name, &names);
+        size_t n = spool_list(s->conf->spool, SPOOL_QUEUE, dest, &names);
         for (size_t k = 0; k < n; k++) {
-            char path[512];
+            char path[SPOOL_PATH_MAX];
             struct stat st;
-            spool_path(s, s->conf->dests[i].name, names[k], path, sizeof path);
             /* a file linked into several queues counts once: by its share */
-            if (stat(path, &st) == 0 && st.st_nlink > 0)
+            if (spool_path(s, dest, names[k], path, sizeof path) == 0 && stat(path, &st) == 0 && st.st_nlink > 0)
                 total += (unsigned long long)st.st_size / st.st_nlink;
             free(names[k]);
         }
         free(names);
     }
     return total;
-}
-
-long spool_requeue(const char *spool_dir, const char *dest)
-{
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/dead/%s", spool_dir, dest);
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    long n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        size_t len = strlen(de->d_name);
-        char from[1024], to[1024];
-        snprintf(from, sizeof from, "%s/%s", dir, de->d_name);
-        if (len > 7 && !strcmp(de->d_name + len - 7, ".reason")) {
-            unlink(from);
-            continue;
-        }
-        if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".dcm"))
-            continue;
-        snprintf(to, sizeof to, "%s/queue/%s/%s", spool_dir, dest, de->d_name);
-        if (rename(from, to) == 0)
-            n++;
-    }
-    closedir(d);
-    return n;
 }

@@ -1,0 +1,83 @@
+/* spool_layout.c: see spool_layout.h. */
+#include "spool_layout.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENTRY_SUFFIX ".dcm"
+#define REASON_SUFFIX ".reason"
+
+static const char *const area_names[] = {
+    [SPOOL_TMP] = "tmp",
+    [SPOOL_QUEUE] = "queue",
+    [SPOOL_DEAD] = "dead",
+};
+
+static int path(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int path(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+int spool_dir_path(char *buf, size_t cap, const char *root, enum spool_area area, const char *dest)
+{
+    if (area == SPOOL_TMP)
+        return path(buf, cap, "%s/%s", root, area_names[area]);
+    return path(buf, cap, "%s/%s/%s", root, area_names[area], dest);
+}
+
+int spool_entry_path(char *buf, size_t cap, const char *root, enum spool_area area, const char *dest,
+                     const char *name)
+{
+    if (area == SPOOL_TMP)
+        return path(buf, cap, "%s/%s/%s", root, area_names[area], name);
+    return path(buf, cap, "%s/%s/%s/%s", root, area_names[area], dest, name);
+}
+
+int spool_reason_path(char *buf, size_t cap, const char *root, const char *dest, const char *name)
+{
+    return path(buf, cap, "%s/%s/%s/%s" REASON_SUFFIX, root, area_names[SPOOL_DEAD], dest, name);
+}
+
+void spool_entry_name(char *buf, size_t cap, uint64_t wall_ms, unsigned long long seq, const char *sop_uid)
+{
+    char uid[65];
+    snprintf(uid, sizeof uid, "%s", sop_uid);
+    for (char *p = uid; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    snprintf(buf, cap, "%013llu-%06llu-%s" ENTRY_SUFFIX, (unsigned long long)wall_ms, seq % 1000000, uid);
+}
+
+uint64_t spool_received_ms(const char *name)
+{
+    return strtoull(name, NULL, 10);
+}
+
+static int ends_with(const char *name, const char *suffix)
+{
+    size_t len = strlen(name), n = strlen(suffix);
+    return len > n && !strcmp(name + len - n, suffix);
+}
+
+int spool_is_entry(const char *name)
+{
+    return name[0] != '.' && ends_with(name, ENTRY_SUFFIX);
+}
+
+int spool_is_reason(const char *name)
+{
+    return ends_with(name, REASON_SUFFIX);
+}
