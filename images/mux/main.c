@@ -42,9 +42,10 @@ static int help(void)
 /* The lib/dicom linked in must speak the API this program was built for. */
 static void check_dicom_api(void)
 {
-    if (!cirr_dicom_check_version())
-        die(111, "lib/dicom API version %u linked in, but cirr-mux was built for version %u: rebuild it",
-            cirr_dicom_api_version(), (unsigned)CIRR_DICOM_API_VERSION);
+    unsigned linked = cirr_dicom_api_version();
+    if (linked != CIRR_DICOM_API_VERSION)
+        die(111, "lib/dicom API version %u linked in, but cirr-mux was built for version %u: rebuild it", linked,
+            (unsigned)CIRR_DICOM_API_VERSION);
 }
 
 /* cirr-mux dead | requeue DEST, beside a running mux; the exit code. */
