@@ -8,7 +8,10 @@
  * out-parameters; DIMSE status codes (0x0000 success, 0xFF00 pending,
  * 0xA700 out of resources, 0xA801 unknown move destination, 0xC000 cannot
  * process, ...) travel as uint16_t. Strings passed in are copied; strings
- * and datasets passed to callbacks live only for the call. */
+ * and datasets passed to callbacks live only for the call. No C++
+ * exception leaves a cirr_dicom_ function: it becomes a status
+ * (ERROR_MEMORY for out of memory, ERROR_INTERNAL otherwise) with its text
+ * in cirr_dicom_last_error(). Tag names: cirr_dicom_tags.h. */
 #ifndef CIRR_DICOM_H
 #define CIRR_DICOM_H
 
@@ -50,6 +53,15 @@ const char *cirr_dicom_status_text(cirr_dicom_status status);
 
 /* The API version the library was built with (compare with the macro). */
 unsigned cirr_dicom_api_version(void);
+
+/* 1 when the library linked in was built with the API version this
+ * program was compiled against, 0 when not. Programs call it at start:
+ *   if (!cirr_dicom_check_version()) -> refuse to run, naming both
+ *   versions (cirr_dicom_api_version() and CIRR_DICOM_API_VERSION). */
+static inline int cirr_dicom_check_version(void)
+{
+    return cirr_dicom_api_version() == CIRR_DICOM_API_VERSION;
+}
 
 /* Load the data dictionary and settings; call once, before any thread. */
 cirr_dicom_status cirr_dicom_init(void);

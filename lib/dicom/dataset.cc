@@ -19,15 +19,18 @@ static E_TransferSyntax ts_of(const char *ts_uid)
 
 extern "C" cirr_dicom_status cirr_dicom_dataset_new(cirr_dicom_dataset **out)
 {
-    DcmDataset *d = new (std::nothrow) DcmDataset;
-    *out = d ? new (std::nothrow) cirr_dicom_dataset{d, true} : nullptr;
-    if (!*out) {
-        delete d;
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
-    }
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        DcmDataset *d = new (std::nothrow) DcmDataset;
+        *out = d ? new (std::nothrow) cirr_dicom_dataset{d, true} : nullptr;
+        if (!*out) {
+            delete d;
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+        }
+        return CIRR_DICOM_OK;
+    });
 }
 
+// No cirr_dicom_guard: destructors do not throw.
 extern "C" void cirr_dicom_dataset_free(cirr_dicom_dataset *ds)
 {
     if (!ds)
@@ -39,27 +42,31 @@ extern "C" void cirr_dicom_dataset_free(cirr_dicom_dataset *ds)
 
 extern "C" cirr_dicom_status cirr_dicom_dataset_read(const char *path, cirr_dicom_dataset **out)
 {
-    DcmFileFormat file;
-    OFCondition cond = file.loadFile(path);
-    if (cond.bad())
-        return cirr_dicom_fail(cond == EC_InvalidStream || cond == EC_StreamNotifyClient
-                                   ? CIRR_DICOM_ERROR_PARSE : CIRR_DICOM_ERROR_IO,
-                               "%s: %s", path, cond.text());
-    cirr_dicom_status s = cirr_dicom_dataset_new(out);
-    if (s != CIRR_DICOM_OK)
-        return s;
-    *(*out)->ds = *file.getDataset();
-    // The dataset remembers the transfer syntax it was read in.
-    (*out)->ds->updateOriginalXfer();
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        DcmFileFormat file;
+        OFCondition cond = file.loadFile(path);
+        if (cond.bad())
+            return cirr_dicom_fail(cond == EC_InvalidStream || cond == EC_StreamNotifyClient
+                                       ? CIRR_DICOM_ERROR_PARSE : CIRR_DICOM_ERROR_IO,
+                                   "%s: %s", path, cond.text());
+        cirr_dicom_status s = cirr_dicom_dataset_new(out);
+        if (s != CIRR_DICOM_OK)
+            return s;
+        *(*out)->ds = *file.getDataset();
+        // The dataset remembers the transfer syntax it was read in.
+        (*out)->ds->updateOriginalXfer();
+        return CIRR_DICOM_OK;
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_dataset_copy(const cirr_dicom_dataset *ds, cirr_dicom_dataset **out)
 {
-    cirr_dicom_status s = cirr_dicom_dataset_new(out);
-    if (s == CIRR_DICOM_OK)
-        *(*out)->ds = *ds->ds;
-    return s;
+    return cirr_dicom_guard([&] {
+        cirr_dicom_status s = cirr_dicom_dataset_new(out);
+        if (s == CIRR_DICOM_OK)
+            *(*out)->ds = *ds->ds;
+        return s;
+    });
 }
 
 cirr_dicom_status cirr_dicom_prepare_ts(DcmDataset *ds, E_TransferSyntax ts)
@@ -77,160 +84,189 @@ cirr_dicom_status cirr_dicom_prepare_ts(DcmDataset *ds, E_TransferSyntax ts)
 extern "C" cirr_dicom_status cirr_dicom_dataset_write(cirr_dicom_dataset *ds, const char *path,
                                                       const char *ts_uid)
 {
-    E_TransferSyntax ts = ts_of(ts_uid);
-    cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
-    if (s != CIRR_DICOM_OK)
-        return s;
-    // Borrow the dataset (no deep copy of the pixels), give it back after.
-    DcmFileFormat file(ds->ds, OFFalse);
-    OFCondition cond = file.saveFile(path, ts, EET_ExplicitLength, EGL_recalcGL, EPD_noChange);
-    file.getAndRemoveDataset();
-    if (cond.bad())
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_IO, "%s: %s", path, cond.text());
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        E_TransferSyntax ts = ts_of(ts_uid);
+        cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
+        if (s != CIRR_DICOM_OK)
+            return s;
+        // Borrow the dataset (no deep copy of the pixels), give it back after.
+        DcmFileFormat file(ds->ds, OFFalse);
+        OFCondition cond = file.saveFile(path, ts, EET_ExplicitLength, EGL_recalcGL, EPD_noChange);
+        file.getAndRemoveDataset();
+        if (cond.bad())
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_IO, "%s: %s", path, cond.text());
+        return CIRR_DICOM_OK;
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_dataset_encode(cirr_dicom_dataset *ds, const char *ts_uid,
                                                        void **buf, size_t *len)
 {
-    E_TransferSyntax ts = ts_of(ts_uid);
-    cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
-    if (s != CIRR_DICOM_OK)
-        return s;
-    DcmFileFormat file(ds->ds);
-    file.validateMetaInfo(ts);
-    file.removeInvalidGroups();
-    file.transferInit();
-    Uint32 size = file.calcElementLength(ts, EET_ExplicitLength) + 256;
-    char *out = static_cast<char *>(malloc(size));
-    if (!out)
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
-    DcmOutputBufferStream stream(out, size);
-    OFCondition cond = file.write(stream, ts, EET_ExplicitLength, nullptr);
-    file.transferEnd();
-    if (cond.bad()) {
-        free(out);
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL, "encode: %s", cond.text());
-    }
-    void *data;
-    offile_off_t n;
-    stream.flushBuffer(data, n);
-    *buf = out;
-    *len = (size_t)n;
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        E_TransferSyntax ts = ts_of(ts_uid);
+        cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
+        if (s != CIRR_DICOM_OK)
+            return s;
+        DcmFileFormat file(ds->ds);
+        file.validateMetaInfo(ts);
+        file.removeInvalidGroups();
+        file.transferInit();
+        Uint32 size = file.calcElementLength(ts, EET_ExplicitLength) + 256;
+        char *out = static_cast<char *>(malloc(size));
+        if (!out)
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+        DcmOutputBufferStream stream(out, size);
+        OFCondition cond = file.write(stream, ts, EET_ExplicitLength, nullptr);
+        file.transferEnd();
+        if (cond.bad()) {
+            free(out);
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL, "encode: %s", cond.text());
+        }
+        void *data;
+        offile_off_t n;
+        stream.flushBuffer(data, n);
+        *buf = out;
+        *len = (size_t)n;
+        return CIRR_DICOM_OK;
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_dataset_ts(const cirr_dicom_dataset *ds, char *buf, size_t cap)
 {
-    const char *uid = DcmXfer(ds->ds->getOriginalXfer()).getXferID();
-    if (!uid || !*uid || strlen(uid) >= cap)
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_NOT_FOUND, "unknown transfer syntax");
-    strcpy(buf, uid);
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        const char *uid = DcmXfer(ds->ds->getOriginalXfer()).getXferID();
+        if (!uid || !*uid || strlen(uid) >= cap)
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_NOT_FOUND, "unknown transfer syntax");
+        strcpy(buf, uid);
+        return CIRR_DICOM_OK;
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_get_string(const cirr_dicom_dataset *ds, uint32_t tag,
                                                    char *buf, size_t cap)
 {
-    OFString value;
-    OFCondition cond = (*ds->ds).findAndGetOFStringArray(key(tag), value);
-    if (cond.bad())
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_NOT_FOUND, "(%04x,%04x) not present",
-                               tag >> 16, tag & 0xffff);
-    if (value.length() >= cap)
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_ARGUMENT, "(%04x,%04x): value longer than %zu",
-                               tag >> 16, tag & 0xffff, cap);
-    memcpy(buf, value.c_str(), value.length() + 1);
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        OFString value;
+        OFCondition cond = (*ds->ds).findAndGetOFStringArray(key(tag), value);
+        if (cond.bad())
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_NOT_FOUND, "(%04x,%04x) not present",
+                                   tag >> 16, tag & 0xffff);
+        if (value.length() >= cap)
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_ARGUMENT, "(%04x,%04x): value longer than %zu",
+                                   tag >> 16, tag & 0xffff, cap);
+        memcpy(buf, value.c_str(), value.length() + 1);
+        return CIRR_DICOM_OK;
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_set_string(cirr_dicom_dataset *ds, uint32_t tag,
                                                    const char *value)
 {
-    return cirr_dicom_from_condition(ds->ds->putAndInsertString(key(tag), value), "set value");
+    return cirr_dicom_guard([&] {
+        return cirr_dicom_from_condition(ds->ds->putAndInsertString(key(tag), value), "set value");
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_set_bytes(cirr_dicom_dataset *ds, uint32_t tag,
                                                   const void *data, size_t len)
 {
-    DcmTagKey k = key(tag);
-    OFCondition cond;
-    if (k == DCM_PixelData)
-        cond = ds->ds->putAndInsertUint16Array(k, static_cast<const Uint16 *>(data),
-                                              (unsigned long)(len / 2));
-    else
-        cond = ds->ds->putAndInsertUint8Array(k, static_cast<const Uint8 *>(data), (unsigned long)len);
-    return cirr_dicom_from_condition(cond, "set bytes");
+    return cirr_dicom_guard([&] {
+        DcmTagKey k = key(tag);
+        OFCondition cond;
+        if (k == DCM_PixelData)
+            cond = ds->ds->putAndInsertUint16Array(k, static_cast<const Uint16 *>(data),
+                                                  (unsigned long)(len / 2));
+        else
+            cond = ds->ds->putAndInsertUint8Array(k, static_cast<const Uint8 *>(data), (unsigned long)len);
+        return cirr_dicom_from_condition(cond, "set bytes");
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_pixel_buffer(cirr_dicom_dataset *ds, size_t len, void **buf)
 {
-    auto *px = new (std::nothrow) DcmPixelData(DCM_PixelData);
-    if (!px)
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
-    px->setVR(EVR_OW);
-    Uint16 *words = nullptr;
-    OFCondition cond = px->createUint16Array((Uint32)(len / 2), words);
-    if (cond.good())
-        cond = ds->ds->insert(px, OFTrue);
-    else
-        delete px;
-    if (cond.bad())
-        return cirr_dicom_from_condition(cond, "pixel data");
-    *buf = words;
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        auto *px = new (std::nothrow) DcmPixelData(DCM_PixelData);
+        if (!px)
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+        px->setVR(EVR_OW);
+        Uint16 *words = nullptr;
+        OFCondition cond = px->createUint16Array((Uint32)(len / 2), words);
+        if (cond.good())
+            cond = ds->ds->insert(px, OFTrue);
+        else
+            delete px;
+        if (cond.bad())
+            return cirr_dicom_from_condition(cond, "pixel data");
+        *buf = words;
+        return CIRR_DICOM_OK;
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_set_empty(cirr_dicom_dataset *ds, uint32_t tag)
 {
-    return cirr_dicom_from_condition(ds->ds->insertEmptyElement(key(tag)), "empty element");
+    return cirr_dicom_guard([&] {
+        return cirr_dicom_from_condition(ds->ds->insertEmptyElement(key(tag)), "empty element");
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_set_in_item(cirr_dicom_dataset *ds, uint32_t seq_tag, unsigned item,
                                                     uint32_t value_tag, const char *value)
 {
-    DcmItem *it = nullptr;
-    OFCondition cond = ds->ds->findOrCreateSequenceItem(key(seq_tag), it, (signed long)item);
-    if (cond.good() && it)
-        cond = it->putAndInsertString(key(value_tag), value);
-    return cirr_dicom_from_condition(cond, "sequence item");
+    return cirr_dicom_guard([&] {
+        DcmItem *it = nullptr;
+        OFCondition cond = ds->ds->findOrCreateSequenceItem(key(seq_tag), it, (signed long)item);
+        if (cond.good() && it)
+            cond = it->putAndInsertString(key(value_tag), value);
+        return cirr_dicom_from_condition(cond, "sequence item");
+    });
 }
 
 extern "C" int cirr_dicom_has(const cirr_dicom_dataset *ds, uint32_t tag)
 {
-    return (*ds->ds).tagExists(key(tag)) ? 1 : 0;
+    int found = 0; // also the answer when the lookup throws
+    cirr_dicom_guard([&] {
+        found = (*ds->ds).tagExists(key(tag)) ? 1 : 0;
+        return CIRR_DICOM_OK;
+    });
+    return found;
 }
 
 extern "C" cirr_dicom_status cirr_dicom_delete(cirr_dicom_dataset *ds, uint32_t tag)
 {
-    return cirr_dicom_from_condition(ds->ds->findAndDeleteElement(key(tag)), "delete");
+    return cirr_dicom_guard([&] {
+        return cirr_dicom_from_condition(ds->ds->findAndDeleteElement(key(tag)), "delete");
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_iterate(const cirr_dicom_dataset *ds,
                                                 cirr_dicom_element_fn fn, void *ud)
 {
-    DcmDataset &d = *ds->ds;
-    for (unsigned long i = 0; i < d.card(); i++) {
-        DcmElement *e = d.getElement(i);
-        DcmTag tag = e->getTag();
-        OFString value;
-        const char *text = nullptr;
-        DcmEVR vr = e->ident();
-        if (vr != EVR_SQ && vr != EVR_OB && vr != EVR_OW && vr != EVR_UN &&
-            e->getOFStringArray(value).good())
-            text = value.c_str();
-        if (fn(CIRR_TAG(tag.getGTag(), tag.getETag()), tag.getVRName(), text, ud))
-            break;
-    }
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        DcmDataset &d = *ds->ds;
+        for (unsigned long i = 0; i < d.card(); i++) {
+            DcmElement *e = d.getElement(i);
+            DcmTag tag = e->getTag();
+            OFString value;
+            const char *text = nullptr;
+            DcmEVR vr = e->ident();
+            if (vr != EVR_SQ && vr != EVR_OB && vr != EVR_OW && vr != EVR_UN &&
+                e->getOFStringArray(value).good())
+                text = value.c_str();
+            if (fn(CIRR_TAG(tag.getGTag(), tag.getETag()), tag.getVRName(), text, ud))
+                break;
+        }
+        return CIRR_DICOM_OK;
+    });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_uid_generate(const char *root, char *buf, size_t cap)
 {
-    char uid[100];
-    dcmGenerateUniqueIdentifier(uid, root ? root : SITE_INSTANCE_UID_ROOT);
-    if (strlen(uid) >= cap)
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_ARGUMENT, "UID buffer too small");
-    strcpy(buf, uid);
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        char uid[100];
+        dcmGenerateUniqueIdentifier(uid, root ? root : SITE_INSTANCE_UID_ROOT);
+        if (strlen(uid) >= cap)
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_ARGUMENT, "UID buffer too small");
+        strcpy(buf, uid);
+        return CIRR_DICOM_OK;
+    });
 }

@@ -33,11 +33,8 @@ void send_one(cirr_dicom_instances *inst, size_t i, T_ASC_Association *sub, cons
     T_DIMSE_C_StoreRSP rsp = {};
     if (ok) {
         T_DIMSE_C_StoreRQ req = {};
-        req.MessageID = sub->nextMsgID++;
-        OFStandard::strlcpy(req.AffectedSOPClassUID, sop_class.c_str(), sizeof req.AffectedSOPClassUID);
+        cirr_dicom_init_request(sub, &req, sop_class.c_str());
         OFStandard::strlcpy(req.AffectedSOPInstanceUID, sop_instance.c_str(), sizeof req.AffectedSOPInstanceUID);
-        req.DataSetType = DIMSE_DATASET_PRESENT;
-        req.Priority = DIMSE_PRIORITY_MEDIUM;
         if (move) {
             req.opts = O_STORE_MOVEORIGINATORAETITLE | O_STORE_MOVEORIGINATORID;
             OFStandard::strlcpy(req.MoveOriginatorApplicationEntityTitle, origin_aet,
@@ -80,57 +77,112 @@ uint16_t final_status(const Counts &c, bool cancelled)
     return STATUS_Success;
 }
 
-// C-MOVE and C-GET responses have the same fields; opts flags differ by name.
-template <typename Rq, typename Rsp>
-DcmDataset *fill_response(Rsp &rsp, const Rq *req, uint16_t status, const Counts &c, bool final,
-                          unsigned short opts, unsigned short remaining_opt)
+// The C-MOVE and C-GET responses have the same fields, and DCMTK gives
+// their flags (and "SOP class not supported") the same values under two
+// names: one set serves both.
+static_assert(O_MOVE_AFFECTEDSOPCLASSUID == O_GET_AFFECTEDSOPCLASSUID &&
+                  O_MOVE_NUMBEROFREMAININGSUBOPERATIONS == O_GET_NUMBEROFREMAININGSUBOPERATIONS &&
+                  O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS == O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS &&
+                  O_MOVE_NUMBEROFFAILEDSUBOPERATIONS == O_GET_NUMBEROFFAILEDSUBOPERATIONS &&
+                  O_MOVE_NUMBEROFWARNINGSUBOPERATIONS == O_GET_NUMBEROFWARNINGSUBOPERATIONS &&
+                  STATUS_MOVE_Failed_SOPClassNotSupported == STATUS_GET_Failed_SOPClassNotSupported,
+              "C-MOVE and C-GET response flags or statuses differ");
+
+template <typename Request> struct ResponseTo;
+template <> struct ResponseTo<T_DIMSE_C_MoveRQ> { using type = T_DIMSE_C_MoveRSP; };
+template <> struct ResponseTo<T_DIMSE_C_GetRQ> { using type = T_DIMSE_C_GetRSP; };
+
+// One C-MOVE or C-GET being served: where its answers go, and its counts.
+template <typename Request>
+struct Retrieve {
+    T_ASC_Association *assoc;
+    T_ASC_PresentationContextID pres;
+    Request *req;
+    Counts c;
+};
+
+OFCondition send_response(Retrieve<T_DIMSE_C_MoveRQ> &r, T_DIMSE_C_MoveRSP *rsp, DcmDataset *ids)
 {
-    rsp.MessageIDBeingRespondedTo = req->MessageID;
-    OFStandard::strlcpy(rsp.AffectedSOPClassUID, req->AffectedSOPClassUID, sizeof rsp.AffectedSOPClassUID);
+    return DIMSE_sendMoveResponse(r.assoc, r.pres, r.req, rsp, ids, nullptr);
+}
+
+OFCondition send_response(Retrieve<T_DIMSE_C_GetRQ> &r, T_DIMSE_C_GetRSP *rsp, DcmDataset *ids)
+{
+    return DIMSE_sendGetResponse(r.assoc, r.pres, r.req, rsp, ids, nullptr);
+}
+
+// Answer with status and the counts so far; the final answer also lists
+// the instances that failed.
+template <typename Request>
+OFCondition respond(Retrieve<Request> &r, uint16_t status, bool final)
+{
+    typename ResponseTo<Request>::type rsp = {};
+    rsp.MessageIDBeingRespondedTo = r.req->MessageID;
+    OFStandard::strlcpy(rsp.AffectedSOPClassUID, r.req->AffectedSOPClassUID, sizeof rsp.AffectedSOPClassUID);
     rsp.DimseStatus = status;
     rsp.DataSetType = DIMSE_DATASET_NULL;
-    rsp.opts = opts | (final ? 0 : remaining_opt);
-    rsp.NumberOfRemainingSubOperations = (DIC_US)c.remaining;
-    rsp.NumberOfCompletedSubOperations = (DIC_US)c.completed;
-    rsp.NumberOfFailedSubOperations = (DIC_US)c.failed;
-    rsp.NumberOfWarningSubOperations = (DIC_US)c.warning;
-    DcmDataset *ids = final ? failed_list(c) : nullptr;
+    rsp.opts = O_MOVE_AFFECTEDSOPCLASSUID | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
+               O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS |
+               (final ? 0 : O_MOVE_NUMBEROFREMAININGSUBOPERATIONS);
+    rsp.NumberOfRemainingSubOperations = (DIC_US)r.c.remaining;
+    rsp.NumberOfCompletedSubOperations = (DIC_US)r.c.completed;
+    rsp.NumberOfFailedSubOperations = (DIC_US)r.c.failed;
+    rsp.NumberOfWarningSubOperations = (DIC_US)r.c.warning;
+    DcmDataset *ids = final ? failed_list(r.c) : nullptr;
     if (ids)
         rsp.DataSetType = DIMSE_DATASET_PRESENT;
-    return ids;
-}
-
-OFCondition move_response(T_ASC_Association *assoc, T_ASC_PresentationContextID pres,
-                          T_DIMSE_C_MoveRQ *req, uint16_t status, const Counts &c, bool final)
-{
-    T_DIMSE_C_MoveRSP rsp = {};
-    DcmDataset *ids = fill_response(rsp, req, status, c, final,
-                                    O_MOVE_AFFECTEDSOPCLASSUID | O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS |
-                                        O_MOVE_NUMBEROFFAILEDSUBOPERATIONS | O_MOVE_NUMBEROFWARNINGSUBOPERATIONS,
-                                    O_MOVE_NUMBEROFREMAININGSUBOPERATIONS);
-    OFCondition cond = DIMSE_sendMoveResponse(assoc, pres, req, &rsp, ids, nullptr);
+    OFCondition cond = send_response(r, &rsp, ids);
     delete ids;
     return cond;
 }
 
-OFCondition get_response(T_ASC_Association *assoc, T_ASC_PresentationContextID pres,
-                         T_DIMSE_C_GetRQ *req, uint16_t status, const Counts &c, bool final)
-{
-    T_DIMSE_C_GetRSP rsp = {};
-    DcmDataset *ids = fill_response(rsp, req, status, c, final,
-                                    O_GET_AFFECTEDSOPCLASSUID | O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS |
-                                        O_GET_NUMBEROFFAILEDSUBOPERATIONS | O_GET_NUMBEROFWARNINGSUBOPERATIONS,
-                                    O_GET_NUMBEROFREMAININGSUBOPERATIONS);
-    OFCondition cond = DIMSE_sendGetResponse(assoc, pres, req, &rsp, ids, nullptr);
-    delete ids;
-    return cond;
-}
-
-OFCondition receive_query(T_ASC_Association *assoc, unsigned timeout, DcmDataset **query)
+// Receive the identifier (the query) that follows the request.
+OFCondition receive_query(T_ASC_Association *assoc, unsigned timeout, DcmDataset **query, unsigned *retrieves)
 {
     T_ASC_PresentationContextID data_pres;
-    return DIMSE_receiveDataSetInMemory(assoc, timeout ? DIMSE_NONBLOCKING : DIMSE_BLOCKING,
-                                        (int)timeout, &data_pres, query, nullptr, nullptr);
+    OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, timeout ? DIMSE_NONBLOCKING : DIMSE_BLOCKING,
+                                                    (int)timeout, &data_pres, query, nullptr, nullptr);
+    if (cond.good())
+        (*retrieves)++;
+    return cond;
+}
+
+// Ask the handler which instances the query names (the query is deleted
+// here): STATUS_Success with *inst filled and counted as remaining, or the
+// failure status to answer with.
+uint16_t ask_handler(const cirr_dicom_handlers &h, const cirr_dicom_peer *peer, const char *sop_class,
+                     DcmDataset *query, cirr_dicom_instances *inst, Counts *c)
+{
+    cirr_dicom_dataset q = cirr_dicom_wrap(query);
+    uint16_t status = h.retrieve ? h.retrieve(peer, sop_class, &q, inst, h.ud)
+                                 : STATUS_MOVE_Failed_SOPClassNotSupported;
+    delete query;
+    if (status == STATUS_Success)
+        c->remaining = (unsigned)inst->count;
+    return status;
+}
+
+// Send every instance over sub (the destination's association for C-MOVE,
+// the requestor's own for C-GET; origin_aet NULL for C-GET), with a pending
+// answer after each, until done or cancelled. *status is then the final
+// status; a failed answer's condition is returned.
+template <typename Request>
+OFCondition send_all(Retrieve<Request> &r, cirr_dicom_instances *inst, T_ASC_Association *sub,
+                     const char *origin_aet, unsigned *sent, uint16_t *status)
+{
+    OFCondition cond = EC_Normal;
+    bool cancelled = false;
+    for (size_t i = 0; i < inst->count && cond.good(); i++) {
+        if (DIMSE_checkForCancelRQ(r.assoc, r.pres, r.req->MessageID).good()) {
+            cancelled = true;
+            break;
+        }
+        send_one(inst, i, sub, origin_aet, r.req->MessageID, origin_aet != nullptr, &r.c);
+        (*sent)++;
+        cond = respond(r, STATUS_Pending, false);
+    }
+    *status = final_status(r.c, cancelled);
+    return cond;
 }
 
 std::vector<std::string> classes_of(const cirr_dicom_instances &inst)
@@ -142,14 +194,11 @@ std::vector<std::string> classes_of(const cirr_dicom_instances &inst)
     return std::vector<std::string>(set.begin(), set.end());
 }
 
-} // namespace
-
-cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char *called,
-                                     const char *calling, unsigned acse_timeout, unsigned max_pdu,
-                                     const std::vector<std::string> &sop_classes,
-                                     const char *const *ts, T_ASC_Network **net,
-                                     T_ASC_Association **assoc,
-                                     const std::vector<std::string> &scp_role_classes)
+// Propose Verification, then each SOP class with the transfer syntaxes ts
+// (NULL: Explicit then Implicit VR Little Endian), then each of
+// scp_role_classes with the SCP role for us (C-GET: the peer stores to us).
+void propose(T_ASC_Parameters *params, const std::vector<std::string> &sop_classes, const char *const *ts,
+             const std::vector<std::string> &scp_role_classes)
 {
     static const char *const defaults[] = {UID_LittleEndianExplicitTransferSyntax,
                                            UID_LittleEndianImplicitTransferSyntax, nullptr};
@@ -158,15 +207,6 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
     int nts = 0;
     while (ts[nts])
         nts++;
-    OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, (int)(acse_timeout ? acse_timeout : 30), net);
-    if (cond.bad())
-        return cirr_dicom_from_condition(cond, "network");
-    T_ASC_Parameters *params = nullptr;
-    ASC_createAssociationParameters(&params, (long)(max_pdu ? max_pdu : ASC_DEFAULTMAXPDU));
-    ASC_setAPTitles(params, calling, called, nullptr);
-    char peer[300];
-    snprintf(peer, sizeof peer, "%s:%u", host, port);
-    ASC_setPresentationAddresses(params, "localhost", peer);
     const char *echo_ts[] = {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax};
     ASC_addPresentationContext(params, 1, UID_VerificationSOPClass, echo_ts, 2);
     T_ASC_PresentationContextID id = 3;
@@ -176,12 +216,33 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
         ASC_addPresentationContext(params, id, c.c_str(), const_cast<const char **>(ts), nts);
         id += 2;
     }
-    for (const auto &c : scp_role_classes) { // C-GET: the peer stores to us
+    for (const auto &c : scp_role_classes) {
         if (id > 253)
             break;
         ASC_addPresentationContext(params, id, c.c_str(), const_cast<const char **>(ts), nts, ASC_SC_ROLE_SCP);
         id += 2;
     }
+}
+
+} // namespace
+
+cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char *called,
+                                     const char *calling, unsigned acse_timeout, unsigned max_pdu,
+                                     const std::vector<std::string> &sop_classes,
+                                     const char *const *ts, T_ASC_Network **net,
+                                     T_ASC_Association **assoc,
+                                     const std::vector<std::string> &scp_role_classes)
+{
+    OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, (int)(acse_timeout ? acse_timeout : 30), net);
+    if (cond.bad())
+        return cirr_dicom_from_condition(cond, "network");
+    T_ASC_Parameters *params = nullptr;
+    ASC_createAssociationParameters(&params, (long)(max_pdu ? max_pdu : ASC_DEFAULTMAXPDU));
+    ASC_setAPTitles(params, calling, called, nullptr);
+    char peer[300];
+    snprintf(peer, sizeof peer, "%s:%u", host, port);
+    ASC_setPresentationAddresses(params, "localhost", peer);
+    propose(params, sop_classes, ts, scp_role_classes);
     cond = ASC_requestAssociation(*net, params, assoc);
     if (cond.bad()) {
         cirr_dicom_status s = cirr_dicom_from_condition(cond, "association");
@@ -209,44 +270,29 @@ OFCondition cirr_dicom_handle_move(const cirr_dicom_handlers &h, const char *our
                                    T_DIMSE_C_MoveRQ *req, unsigned *retrieves, unsigned *sent)
 {
     DcmDataset *query = nullptr;
-    OFCondition cond = receive_query(assoc, dimse_timeout, &query);
+    OFCondition cond = receive_query(assoc, dimse_timeout, &query, retrieves);
     if (cond.bad())
         return cond;
-    (*retrieves)++;
-    Counts c;
+    Retrieve<T_DIMSE_C_MoveRQ> r = {assoc, pres, req, {}};
     char host[256];
     unsigned port = 0;
     if (!h.destination || h.destination(req->MoveDestination, host, sizeof host, &port, h.ud) != 0) {
         delete query;
-        return move_response(assoc, pres, req, STATUS_MOVE_Failed_MoveDestinationUnknown, c, true);
+        return respond(r, STATUS_MOVE_Failed_MoveDestinationUnknown, true);
     }
     cirr_dicom_instances inst = {};
-    cirr_dicom_dataset q = cirr_dicom_wrap(query);
-    uint16_t status = h.retrieve ? h.retrieve(peer, req->AffectedSOPClassUID, &q, &inst, h.ud)
-                                 : STATUS_MOVE_Failed_SOPClassNotSupported;
-    delete query;
+    uint16_t status = ask_handler(h, peer, req->AffectedSOPClassUID, query, &inst, &r.c);
     if (status != STATUS_Success)
-        return move_response(assoc, pres, req, status, c, true);
-    c.remaining = (unsigned)inst.count;
+        return respond(r, status, true);
     T_ASC_Network *net = nullptr;
     T_ASC_Association *sub = nullptr;
-    bool cancelled = false;
     if (inst.count && cirr_dicom_request(host, port, req->MoveDestination, our_aet, 30, 0,
                                          classes_of(inst), nullptr, &net, &sub) != CIRR_DICOM_OK) {
-        c.failed = c.remaining;
-        c.remaining = 0;
+        r.c.failed = r.c.remaining;
+        r.c.remaining = 0;
         status = STATUS_MOVE_Refused_OutOfResourcesSubOperations;
     } else {
-        for (size_t i = 0; i < inst.count && cond.good(); i++) {
-            if (DIMSE_checkForCancelRQ(assoc, pres, req->MessageID).good()) {
-                cancelled = true;
-                break;
-            }
-            send_one(&inst, i, sub, peer->calling_aet, req->MessageID, true, &c);
-            (*sent)++;
-            cond = move_response(assoc, pres, req, STATUS_Pending, c, false);
-        }
-        status = final_status(c, cancelled);
+        cond = send_all(r, &inst, sub, peer->calling_aet, sent, &status);
     }
     if (sub) {
         ASC_releaseAssociation(sub);
@@ -256,9 +302,7 @@ OFCondition cirr_dicom_handle_move(const cirr_dicom_handlers &h, const char *our
         ASC_dropNetwork(&net);
     if (inst.release)
         inst.release(inst.ctx);
-    if (cond.bad())
-        return cond;
-    return move_response(assoc, pres, req, status, c, true);
+    return cond.bad() ? cond : respond(r, status, true);
 }
 
 OFCondition cirr_dicom_handle_get(const cirr_dicom_handlers &h, unsigned dimse_timeout,
@@ -267,32 +311,16 @@ OFCondition cirr_dicom_handle_get(const cirr_dicom_handlers &h, unsigned dimse_t
                                   unsigned *retrieves, unsigned *sent)
 {
     DcmDataset *query = nullptr;
-    OFCondition cond = receive_query(assoc, dimse_timeout, &query);
+    OFCondition cond = receive_query(assoc, dimse_timeout, &query, retrieves);
     if (cond.bad())
         return cond;
-    (*retrieves)++;
-    Counts c;
+    Retrieve<T_DIMSE_C_GetRQ> r = {assoc, pres, req, {}};
     cirr_dicom_instances inst = {};
-    cirr_dicom_dataset q = cirr_dicom_wrap(query);
-    uint16_t status = h.retrieve ? h.retrieve(peer, req->AffectedSOPClassUID, &q, &inst, h.ud)
-                                 : STATUS_GET_Failed_SOPClassNotSupported;
-    delete query;
+    uint16_t status = ask_handler(h, peer, req->AffectedSOPClassUID, query, &inst, &r.c);
     if (status != STATUS_Success)
-        return get_response(assoc, pres, req, status, c, true);
-    c.remaining = (unsigned)inst.count;
-    bool cancelled = false;
-    for (size_t i = 0; i < inst.count && cond.good(); i++) {
-        if (DIMSE_checkForCancelRQ(assoc, pres, req->MessageID).good()) {
-            cancelled = true;
-            break;
-        }
-        send_one(&inst, i, assoc, nullptr, 0, false, &c);
-        (*sent)++;
-        cond = get_response(assoc, pres, req, STATUS_Pending, c, false);
-    }
+        return respond(r, status, true);
+    cond = send_all(r, &inst, assoc, nullptr, sent, &status);
     if (inst.release)
         inst.release(inst.ctx);
-    if (cond.bad())
-        return cond;
-    return get_response(assoc, pres, req, final_status(c, cancelled), c, true);
+    return cond.bad() ? cond : respond(r, status, true);
 }

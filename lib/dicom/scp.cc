@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -69,6 +70,26 @@ void reject(T_ASC_Association *assoc, T_ASC_RejectParametersResult result,
     ASC_rejectAssociation(assoc, &rej);
 }
 
+// Accept a proposed storage context with the peer's first transfer syntax
+// that we accept: a sender proposes its files' own syntax first, and
+// taking it spares a conversion. For C-GET the peer proposes the SCP role
+// for itself, and we accept that role.
+void accept_storage(cirr_dicom_scp *scp, T_ASC_Association *assoc, const T_ASC_PresentationContext &pc)
+{
+    for (int k = 0; k < (int)pc.transferSyntaxCount; k++) {
+        const char *ts = pc.proposedTransferSyntaxes[k];
+        bool ours = false;
+        for (const char *t : scp->ts_ptrs)
+            ours = ours || strcmp(t, ts) == 0;
+        if (!ours)
+            continue;
+        T_ASC_SC_ROLE role = pc.proposedRole == ASC_SC_ROLE_SCP || pc.proposedRole == ASC_SC_ROLE_SCUSCP
+                                 ? pc.proposedRole : ASC_SC_ROLE_DEFAULT;
+        ASC_acceptPresentationContext(assoc->params, pc.presentationContextID, ts, role);
+        return;
+    }
+}
+
 OFCondition negotiate(cirr_dicom_scp *scp, T_ASC_Association *assoc)
 {
     const char *echo[] = {UID_VerificationSOPClass};
@@ -80,8 +101,7 @@ OFCondition negotiate(cirr_dicom_scp *scp, T_ASC_Association *assoc)
             uncompressed, 3);
     if (cond.bad())
         return cond;
-    // Storage: for C-STORE (we are SCP) and for C-GET, where the peer
-    // proposes the SCP role for itself and we accept that role.
+    // Storage: for C-STORE (we are SCP) and for C-GET (the peer is).
     std::vector<const char *> classes;
     if (scp->cfg.sop_classes)
         for (const char *const *c = scp->cfg.sop_classes; *c; c++)
@@ -95,22 +115,8 @@ OFCondition negotiate(cirr_dicom_scp *scp, T_ASC_Association *assoc)
         bool known = false;
         for (const char *c : classes)
             known = known || strcmp(c, pc.abstractSyntax) == 0;
-        if (!known || pc.resultReason == ASC_P_ACCEPTANCE)
-            continue;
-        // The peer's first choice that we accept: a sender proposes its
-        // files' own syntax first, and taking it spares a conversion.
-        for (int k = 0; k < (int)pc.transferSyntaxCount; k++) {
-            const char *ts = pc.proposedTransferSyntaxes[k];
-            bool ours = false;
-            for (const char *t : scp->ts_ptrs)
-                ours = ours || strcmp(t, ts) == 0;
-            if (!ours)
-                continue;
-            T_ASC_SC_ROLE role = pc.proposedRole == ASC_SC_ROLE_SCP || pc.proposedRole == ASC_SC_ROLE_SCUSCP
-                                     ? pc.proposedRole : ASC_SC_ROLE_DEFAULT;
-            ASC_acceptPresentationContext(assoc->params, pc.presentationContextID, ts, role);
-            break;
-        }
+        if (known && pc.resultReason != ASC_P_ACCEPTANCE)
+            accept_storage(scp, assoc, pc);
     }
     return EC_Normal;
 }
@@ -208,27 +214,31 @@ OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cir
 
 extern "C" cirr_dicom_status cirr_dicom_find_send(cirr_dicom_find_sink *sink, const cirr_dicom_dataset *match)
 {
-    if (sink->cancelled || sink->failed)
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "the peer cancelled the query");
-    T_DIMSE_C_FindRSP rsp = {};
-    rsp.MessageIDBeingRespondedTo = sink->req->MessageID;
-    OFStandard::strlcpy(rsp.AffectedSOPClassUID, sink->req->AffectedSOPClassUID, sizeof rsp.AffectedSOPClassUID);
-    rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
-    rsp.DimseStatus = STATUS_Pending;
-    rsp.DataSetType = DIMSE_DATASET_PRESENT;
-    OFCondition cond = DIMSE_sendFindResponse(sink->assoc, sink->pres, sink->req, &rsp, match->ds, nullptr);
-    if (cond.bad()) {
-        sink->failed = true;
-        return cirr_dicom_from_condition(cond, "C-FIND response");
-    }
-    sink->sent++;
-    // A C-CANCEL is looked for every 16 matches: each look is a system call.
-    if (sink->sent % 16 == 0 &&
-        DIMSE_checkForCancelRQ(sink->assoc, sink->pres, sink->req->MessageID).good()) {
-        sink->cancelled = true;
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "the peer cancelled the query");
-    }
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([&] {
+        if (sink->cancelled || sink->failed)
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "the peer cancelled the query");
+        T_DIMSE_C_FindRSP rsp = {};
+        rsp.MessageIDBeingRespondedTo = sink->req->MessageID;
+        OFStandard::strlcpy(rsp.AffectedSOPClassUID, sink->req->AffectedSOPClassUID,
+                            sizeof rsp.AffectedSOPClassUID);
+        rsp.opts = O_FIND_AFFECTEDSOPCLASSUID;
+        rsp.DimseStatus = STATUS_Pending;
+        rsp.DataSetType = DIMSE_DATASET_PRESENT;
+        OFCondition cond = DIMSE_sendFindResponse(sink->assoc, sink->pres, sink->req, &rsp, match->ds,
+                                                  nullptr);
+        if (cond.bad()) {
+            sink->failed = true;
+            return cirr_dicom_from_condition(cond, "C-FIND response");
+        }
+        sink->sent++;
+        // A C-CANCEL is looked for every 16 matches: each look is a system call.
+        if (sink->sent % 16 == 0 &&
+            DIMSE_checkForCancelRQ(sink->assoc, sink->pres, sink->req->MessageID).good()) {
+            sink->cancelled = true;
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "the peer cancelled the query");
+        }
+        return CIRR_DICOM_OK;
+    });
 }
 
 namespace {
@@ -293,40 +303,51 @@ void serve(cirr_dicom_scp *scp, T_ASC_Association *assoc, cirr_dicom_peer peer)
     }
 }
 
-void association_thread(cirr_dicom_scp *scp, T_ASC_Association *assoc)
+// Accept or reject the association, then serve it until it ends.
+void answer(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer &peer)
 {
-    char calling[64] = "", called[64] = "";
-    ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, nullptr, 0);
-    std::string host = assoc->params->DULparams.callingPresentationAddress;
-    cirr_dicom_peer peer = {calling, called, host.c_str(), scp->next_id++};
-    if (!allowed_caller(scp, calling)) {
+    if (!allowed_caller(scp, peer.calling_aet)) {
         reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
                ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
         if (scp->h.association_done)
             scp->h.association_done(&peer, "rejected: calling AE title not allowed", scp->h.ud);
     } else if (negotiate(scp, assoc).bad() || ASC_acknowledgeAssociation(assoc).bad()) {
+        const char *why = peer.calling_aet[0] ? "negotiation failed"
+                                              : "no valid association request (a port probe?)";
         if (scp->h.association_done)
-            scp->h.association_done(&peer, calling[0] ? "negotiation failed"
-                                                      : "no valid association request (a port probe?)",
-                                    scp->h.ud);
+            scp->h.association_done(&peer, why, scp->h.ud);
     } else {
         cirr_dicom_nodelay(assoc);
         serve(scp, assoc, peer);
+    }
+}
+
+void association_thread(cirr_dicom_scp *scp, T_ASC_Association *assoc)
+{
+    char calling[64] = "", called[64] = "";
+    ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, nullptr, 0);
+    const char *host = assoc->params->DULparams.callingPresentationAddress;
+    cirr_dicom_peer peer = {calling, called, host, scp->next_id++};
+    // An exception (out of memory, a DCMTK throw) ends this association
+    // only: it must not leave the thread, which would stop the process.
+    if (cirr_dicom_guard([&] { answer(scp, assoc, peer); return CIRR_DICOM_OK; }) != CIRR_DICOM_OK) {
+        ASC_abortAssociation(assoc);
+        if (scp->h.association_done) {
+            char summary[600];
+            snprintf(summary, sizeof summary, "ended: %s", cirr_dicom_last_error());
+            scp->h.association_done(&peer, summary, scp->h.ud);
+        }
     }
     ASC_dropSCPAssociation(assoc);
     ASC_destroyAssociation(&assoc);
     scp->active--;
 }
 
-} // namespace
-
-extern "C" cirr_dicom_status cirr_dicom_scp_new(const cirr_dicom_scp_config *cfg,
-                                                const cirr_dicom_handlers *handlers,
-                                                cirr_dicom_scp **out)
+// A handle for cfg, listening (cfg checked by the caller).
+cirr_dicom_status scp_new(const cirr_dicom_scp_config *cfg, const cirr_dicom_handlers *handlers,
+                          cirr_dicom_scp **out)
 {
-    if (!cfg->aet || !*cfg->aet || strlen(cfg->aet) > 16 || !cfg->port || cfg->port > 65535)
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_ARGUMENT, "invalid AE title or port");
-    auto *scp = new (std::nothrow) cirr_dicom_scp;
+    std::unique_ptr<cirr_dicom_scp> scp(new (std::nothrow) cirr_dicom_scp);
     if (!scp)
         return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
     scp->cfg = *cfg;
@@ -345,57 +366,72 @@ extern "C" cirr_dicom_status cirr_dicom_scp_new(const cirr_dicom_scp_config *cfg
     if (!scp->cfg.max_pdu)
         scp->cfg.max_pdu = ASC_DEFAULTMAXPDU;
     OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, (int)cfg->port, (int)scp->cfg.acse_timeout, &scp->net);
-    if (cond.bad()) {
-        delete scp;
+    if (cond.bad())
         return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "cannot listen on port %u: %s", cfg->port, cond.text());
-    }
-    *out = scp;
+    *out = scp.release();
     return CIRR_DICOM_OK;
+}
+
+} // namespace
+
+extern "C" cirr_dicom_status cirr_dicom_scp_new(const cirr_dicom_scp_config *cfg,
+                                                const cirr_dicom_handlers *handlers,
+                                                cirr_dicom_scp **out)
+{
+    if (!cfg->aet || !*cfg->aet || strlen(cfg->aet) > 16 || !cfg->port || cfg->port > 65535)
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_ARGUMENT, "invalid AE title or port");
+    return cirr_dicom_guard([&] { return scp_new(cfg, handlers, out); });
 }
 
 extern "C" cirr_dicom_status cirr_dicom_scp_run(cirr_dicom_scp *scp)
 {
-    while (!scp->stop) {
-        T_ASC_Association *assoc = nullptr;
-        OFCondition cond = ASC_receiveAssociation(scp->net, &assoc, (long)scp->cfg.max_pdu, nullptr,
-                                                  nullptr, OFFalse, DUL_NOBLOCK, 1);
-        if (cond.bad()) {
-            if (assoc) {
+    return cirr_dicom_guard([&] {
+        while (!scp->stop) {
+            T_ASC_Association *assoc = nullptr;
+            OFCondition cond = ASC_receiveAssociation(scp->net, &assoc, (long)scp->cfg.max_pdu, nullptr,
+                                                      nullptr, OFFalse, DUL_NOBLOCK, 1);
+            if (cond.bad()) {
+                if (assoc) {
+                    ASC_dropSCPAssociation(assoc);
+                    ASC_destroyAssociation(&assoc);
+                }
+                continue; // a timeout (nothing arrived) or a peer that gave up early
+            }
+            if (scp->active >= scp->cfg.max_associations) {
+                reject(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                       ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
                 ASC_dropSCPAssociation(assoc);
                 ASC_destroyAssociation(&assoc);
+                continue;
             }
-            continue; // a timeout (nothing arrived) or a peer that gave up early
+            scp->active++;
+            try {
+                std::thread(association_thread, scp, assoc).detach();
+            } catch (...) {
+                scp->active--;
+                ASC_abortAssociation(assoc);
+                ASC_destroyAssociation(&assoc);
+            }
         }
-        if (scp->active >= scp->cfg.max_associations) {
-            reject(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                   ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
-            ASC_dropSCPAssociation(assoc);
-            ASC_destroyAssociation(&assoc);
-            continue;
-        }
-        scp->active++;
-        try {
-            std::thread(association_thread, scp, assoc).detach();
-        } catch (...) {
-            scp->active--;
-            ASC_abortAssociation(assoc);
-            ASC_destroyAssociation(&assoc);
-        }
-    }
-    // Let running associations finish (bounded: a stuck peer must not hold
-    // shutdown forever; their threads are detached).
-    for (int i = 0; i < 300 && scp->active > 0; i++)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return CIRR_DICOM_OK;
+        // Let running associations finish (bounded: a stuck peer must not hold
+        // shutdown forever; their threads are detached).
+        for (int i = 0; i < 300 && scp->active > 0; i++)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        return CIRR_DICOM_OK;
+    });
 }
 
+// No cirr_dicom_guard: an atomic store does not throw.
 extern "C" void cirr_dicom_scp_stop(cirr_dicom_scp *scp) { scp->stop = true; }
 
 extern "C" void cirr_dicom_scp_free(cirr_dicom_scp *scp)
 {
     if (!scp)
         return;
-    if (scp->net)
-        ASC_dropNetwork(&scp->net);
-    delete scp;
+    cirr_dicom_guard([&] {
+        if (scp->net)
+            ASC_dropNetwork(&scp->net);
+        delete scp;
+        return CIRR_DICOM_OK;
+    });
 }

@@ -11,11 +11,16 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <new>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
 static thread_local char last_error[512] = "";
+
+// The three functions below cannot throw (a switch over literals, a
+// constant, a static buffer), so they need no cirr_dicom_guard.
 
 extern "C" const char *cirr_dicom_status_text(cirr_dicom_status status)
 {
@@ -58,6 +63,19 @@ cirr_dicom_status cirr_dicom_from_condition(const OFCondition &cond, const char 
     return cirr_dicom_fail(s, "%s: %s", what, cond.text());
 }
 
+cirr_dicom_status cirr_dicom_from_exception() noexcept
+{
+    try {
+        throw;
+    } catch (const std::bad_alloc &) {
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+    } catch (const std::exception &e) {
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL, "exception: %s", e.what());
+    } catch (...) {
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL, "exception of an unknown type");
+    }
+}
+
 const char *const cirr_dicom_default_ts[] = {
     UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax,
     UID_JPEGProcess14SV1TransferSyntax,    UID_JPEGLSLosslessTransferSyntax,
@@ -98,25 +116,30 @@ void cirr_dicom_nodelay(T_ASC_Association *assoc)
 
 extern "C" cirr_dicom_status cirr_dicom_init(void)
 {
-    // DCMTK logs to stderr by default; services log themselves.
-    OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
-    if (!dcmDataDict.isDictionaryLoaded())
-        return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL,
-                               "no DICOM data dictionary (set DCMDICTPATH)");
-    DJDecoderRegistration::registerCodecs();
-    DJLSDecoderRegistration::registerCodecs();
-    DcmRLEDecoderRegistration::registerCodecs();
-    // DCMTK disables Nagle on its sockets when TCP_NODELAY is set; without
-    // it, DICOM over loopback drops from hundreds of instances/s to ~20.
-    setenv("TCP_NODELAY", "1", 0);
-    // Reverse DNS lookups of peers cost seconds when DNS is slow.
-    dcmDisableGethostbyaddr.set(OFTrue);
-    return CIRR_DICOM_OK;
+    return cirr_dicom_guard([] {
+        // DCMTK logs to stderr by default; services log themselves.
+        OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
+        if (!dcmDataDict.isDictionaryLoaded())
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL,
+                                   "no DICOM data dictionary (set DCMDICTPATH)");
+        DJDecoderRegistration::registerCodecs();
+        DJLSDecoderRegistration::registerCodecs();
+        DcmRLEDecoderRegistration::registerCodecs();
+        // DCMTK disables Nagle on its sockets when TCP_NODELAY is set; without
+        // it, DICOM over loopback drops from hundreds of instances/s to ~20.
+        setenv("TCP_NODELAY", "1", 0);
+        // Reverse DNS lookups of peers cost seconds when DNS is slow.
+        dcmDisableGethostbyaddr.set(OFTrue);
+        return CIRR_DICOM_OK;
+    });
 }
 
 extern "C" void cirr_dicom_cleanup(void)
 {
-    DJDecoderRegistration::cleanup();
-    DJLSDecoderRegistration::cleanup();
-    DcmRLEDecoderRegistration::cleanup();
+    cirr_dicom_guard([] {
+        DJDecoderRegistration::cleanup();
+        DJLSDecoderRegistration::cleanup();
+        DcmRLEDecoderRegistration::cleanup();
+        return CIRR_DICOM_OK;
+    });
 }
