@@ -103,6 +103,22 @@ static void log_start(const struct mux_conf *c)
     log_msg(LOG_INFO, NULL, "listening as %s on port %u; spool %s", c->aet, c->port, c->spool);
 }
 
+/* In the reverse order of the start: the port first, so that nothing new
+ * arrives while the workers stop. */
+static void shut_down(struct mux *m, cirr_dicom_scp *scp, pthread_t scp_runner)
+{
+    cirr_dicom_scp_stop(scp);
+    pthread_join(scp_runner, NULL);
+    log_msg(LOG_INFO, NULL, "stopping");
+    if (m->conf.http_port)
+        httpd_stop(&m->httpd);
+    cirr_dicom_scp_free(scp);
+    forward_stop(m->queues, m->conf.ndests);
+    spool_close(&m->spool);
+    mux_conf_free(&m->conf);
+    cirr_dicom_cleanup();
+}
+
 int main(int argc, char **argv)
 {
     static struct mux m;
@@ -143,15 +159,6 @@ int main(int argc, char **argv)
     /* 6. Serve until SIGTERM or SIGINT. */
     wait_for_stop(&m, &signals);
     /* 7. Stop taking instances (running associations finish), then the rest. */
-    cirr_dicom_scp_stop(scp);
-    pthread_join(scp_runner, NULL);
-    log_msg(LOG_INFO, NULL, "stopping");
-    if (m.conf.http_port)
-        httpd_stop(&m.httpd);
-    cirr_dicom_scp_free(scp);
-    forward_stop(m.queues, m.conf.ndests);
-    spool_close(&m.spool);
-    mux_conf_free(&m.conf);
-    cirr_dicom_cleanup();
+    shut_down(&m, scp, scp_runner);
     return 0;
 }
