@@ -6,12 +6,68 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define PLUGINS "/usr/share/orthanc/plugins/"
 
+#define S struct orthanc_settings
+const struct envconf_var orthanc_table[] = {
+    ENVCONF_STR("CIRR_ORTHANC_CONFIG", "/etc/orthanc/orthanc.json", S, config_path,
+                "the configuration file prepare writes and run gives Orthanc"),
+    ENVCONF_NUM("ORTHANC_PG_WAIT", "120", 1, 86400, S, pg_wait,
+                "seconds prepare waits for PostgreSQL to accept a login"),
+    ENVCONF_STR("CIRR_ORTHANC_STORAGE", "/var/lib/orthanc/db", S, storage,
+                "the storage folder prepare gives to the orthanc user"),
+    ENVCONF_STR("ORTHANC_VERBOSE", "false", S, verbose,
+                "Orthanc's log: true (--verbose), trace (--trace), false"),
+    ENVCONF_STR("ORTHANC_NAME", "cirr", S, name, "this Orthanc's name (Name)"),
+    ENVCONF_TXT("ORTHANC_AET", "ORTHANC", 16, S, aet, "its DICOM AE title (DicomAet)"),
+    ENVCONF_STR("ORTHANC_PASSWORD", "", S, password,
+                "password of the user admin; required unless ORTHANC_AUTH_DISABLED"),
+    ENVCONF_STR("ORTHANC_AUTH_DISABLED", "", S, auth_disabled,
+                "tests only: '" ORTHANC_NO_AUTH_CONSENT "' turns authentication off"),
+    ENVCONF_NUM("ORTHANC_MAX_PATIENTS", "0", 0, 1ULL << 30, S, max_patients,
+                "patients kept at most, 0: no limit (MaximumPatientCount)"),
+    ENVCONF_BOOL("ORTHANC_STORE_COMPRESSED", "false", S, store_compressed,
+                 "compress the stored files (StorageCompression)"),
+    ENVCONF_NUM("ORTHANC_MAX_SIZE", "0", 0, 1ULL << 40, S, max_size,
+                "MB stored at most, 0: no limit (MaximumStorageSize)"),
+    ENVCONF_NUM("ORTHANC_JOBS", "2", 0, 1024, S, jobs, "jobs run at once (ConcurrentJobs)"),
+    ENVCONF_BOOL("ORTHANC_SYNC_CMOVE", "true", S, sync_cmove,
+                 "answer a C-MOVE once it is done (SynchronousCMove)"),
+    ENVCONF_NUM("ORTHANC_STABLE_AGE", "60", 1, 86400, S, stable_age,
+                "seconds without news before a series is stable (StableAge)"),
+    ENVCONF_NUM("ORTHANC_DICOM_SCU_TIMEOUT", "10", 1, 3600, S, scu_timeout,
+                "seconds to wait for a DICOM peer (DicomScuTimeout)"),
+    ENVCONF_BOOL("ORTHANC_WBV_ENABLED", "false", S, wbv_enabled, "load the web viewer plugin"),
+    ENVCONF_BOOL("ORTHANC_PG_ENABLED", "false", S, pg_enabled,
+                 "keep the index in PostgreSQL (PostgreSQL.EnableIndex, and its plugins)"),
+    ENVCONF_BOOL("ORTHANC_PG_STORE_DICOM", "false", S, pg_store_dicom,
+                 "keep the files in PostgreSQL too (PostgreSQL.EnableStorage)"),
+    ENVCONF_STR("ORTHANC_PG_HOST", "postgres", S, pg_host, "PostgreSQL server (PostgreSQL.Host)"),
+    ENVCONF_NUM("ORTHANC_PG_PORT", "5432", 1, 65535, S, pg_port, "its port (PostgreSQL.Port)"),
+    ENVCONF_STR("ORTHANC_PG_USER", "postgres", S, pg_user, "PostgreSQL user (PostgreSQL.Username)"),
+    ENVCONF_STR("ORTHANC_PG_PASSWORD", "", S, pg_password,
+                "its password, required with ORTHANC_PG_ENABLED (PostgreSQL.Password)"),
+    ENVCONF_STR("ORTHANC_PG_DATABASE", "orthanc", S, pg_database,
+                "the database, created when missing (PostgreSQL.Database)"),
+};
+#undef S
+const size_t orthanc_table_len = sizeof orthanc_table / sizeof *orthanc_table;
+
+int orthanc_settings_load(struct orthanc_settings *s, char *err, size_t cap)
+{
+    memset(s, 0, sizeof *s);
+    if (envconf_load(orthanc_table, orthanc_table_len, s, err, cap) < 0)
+        return -1;
+    if (strcmp(s->verbose, "trace") != 0 && envconf_bool(s->verbose) < 0)
+        return envconf_fail(err, cap, "ORTHANC_VERBOSE: expected true, false or trace, got '%s'",
+                            s->verbose);
+    return 0;
+}
+
 struct ctx {
-    const struct orthanc_env *env;
+    const struct orthanc_settings *s;
+    char *const *vars;
     struct jnode *root;
     char *err;
     size_t cap;
@@ -30,68 +86,16 @@ static void fail(struct ctx *c, const char *fmt, ...)
     c->failed = 1;
 }
 
-const char *orthanc_getenv(const struct orthanc_env *env, const char *name)
-{
-    size_t n = strlen(name);
-    for (char **v = env->vars; *v; v++)
-        if (strncmp(*v, name, n) == 0 && (*v)[n] == '=')
-            return *v + n + 1;
-    return NULL;
-}
-
-static const char *get(struct ctx *c, const char *name)
-{
-    const char *v = orthanc_getenv(c->env, name);
-    return v && *v ? v : NULL;
-}
-
-int orthanc_bool(const char *s)
-{
-    static const char *const yes[] = {"true", "yes", "1", "on"}, *const no[] = {"false", "no", "0", "off"};
-    for (int i = 0; i < 4; i++) {
-        if (strcasecmp(s, yes[i]) == 0)
-            return 1;
-        if (strcasecmp(s, no[i]) == 0)
-            return 0;
-    }
-    return -1;
-}
-
-static int flag(struct ctx *c, const char *name, int fallback)
-{
-    const char *v = get(c, name);
-    if (!v)
-        return fallback;
-    int b = orthanc_bool(v);
-    if (b < 0)
-        fail(c, "%s: expected true or false, got '%s'", name, v);
-    return b < 0 ? fallback : b;
-}
-
-static long number(struct ctx *c, const char *name, long fallback, long min, long max)
-{
-    const char *v = get(c, name);
-    if (!v)
-        return fallback;
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*end || end == v || n < min || n > max) {
-        fail(c, "%s: expected a number from %ld to %ld, got '%s'", name, min, max, v);
-        return fallback;
-    }
-    return n;
-}
-
-static void set_number(struct ctx *c, const char *key, long value)
+static void set_number(struct jnode *obj, const char *key, unsigned long long value)
 {
     char buf[32];
-    snprintf(buf, sizeof buf, "%ld", value);
-    jnode_set_raw(c->root, key, buf);
+    snprintf(buf, sizeof buf, "%llu", value);
+    jnode_set_raw(obj, key, buf);
 }
 
-static void set_bool(struct ctx *c, const char *key, int value)
+static void set_bool(struct jnode *obj, const char *key, int value)
 {
-    jnode_set_raw(c->root, key, value ? "true" : "false");
+    jnode_set_raw(obj, key, value ? "true" : "false");
 }
 
 /* Split "a,b,c" into at most max fields; the last takes the rest. */
@@ -193,7 +197,7 @@ static void metadata(struct ctx *c, const char *var, const char *value, struct j
     if (!end || *end || n < 1024 || n > 65535)
         fail(c, "%s: expected 'name,number' with a number from 1024 to 65535", var);
     else
-        set_number(&(struct ctx){.root = meta}, f[0], n);
+        set_number(meta, f[0], (unsigned long long)n);
     free(copy);
 }
 
@@ -203,7 +207,7 @@ static void indexed(struct ctx *c, const char *prefix, struct jnode *into,
 {
     size_t plen = strlen(prefix);
     for (int want = 0; want <= 99; want++)
-        for (char **v = c->env->vars; *v; v++) {
+        for (char *const *v = c->vars; *v; v++) {
             const char *eq = strchr(*v, '=');
             if (!eq || strncmp(*v, prefix, plen) || eq == *v + plen)
                 continue;
@@ -219,22 +223,19 @@ static void indexed(struct ctx *c, const char *prefix, struct jnode *into,
 
 static void postgresql(struct ctx *c)
 {
-    if (!flag(c, "ORTHANC_PG_ENABLED", 0))
+    const struct orthanc_settings *s = c->s;
+    if (!s->pg_enabled)
         return;
     struct jnode *pg = jnode_object(c->root, "PostgreSQL");
-    jnode_set_raw(pg, "EnableIndex", "true");
-    jnode_set_raw(pg, "EnableStorage", flag(c, "ORTHANC_PG_STORE_DICOM", 0) ? "true" : "false");
-    const char *host = get(c, "ORTHANC_PG_HOST");
-    jnode_set_string(pg, "Host", host ? host : "postgres");
-    set_number(&(struct ctx){.root = pg}, "Port", number(c, "ORTHANC_PG_PORT", 5432, 1, 65535));
-    const char *db = get(c, "ORTHANC_PG_DATABASE");
-    jnode_set_string(pg, "Database", db ? db : "orthanc");
-    const char *u = get(c, "ORTHANC_PG_USER");
-    jnode_set_string(pg, "Username", u ? u : "postgres");
-    const char *pw = get(c, "ORTHANC_PG_PASSWORD");
-    if (!pw)
+    set_bool(pg, "EnableIndex", 1);
+    set_bool(pg, "EnableStorage", s->pg_store_dicom);
+    jnode_set_string(pg, "Host", s->pg_host);
+    set_number(pg, "Port", s->pg_port);
+    jnode_set_string(pg, "Database", s->pg_database);
+    jnode_set_string(pg, "Username", s->pg_user);
+    if (!*s->pg_password)
         fail(c, "ORTHANC_PG_PASSWORD is not set (needed with ORTHANC_PG_ENABLED)");
-    jnode_set_string(pg, "Password", pw ? pw : "");
+    jnode_set_string(pg, "Password", s->pg_password);
     /* several replicas share one database: no exclusive lock */
     jnode_set_raw(pg, "Lock", "false");
 }
@@ -243,10 +244,10 @@ static void plugins(struct ctx *c)
 {
     struct strbuf sb = {0};
     strbuf_adds(&sb, "[\"" PLUGINS "libOrthancDicomWeb.so\"");
-    if (flag(c, "ORTHANC_PG_ENABLED", 0))
+    if (c->s->pg_enabled)
         strbuf_adds(&sb, ", \"" PLUGINS "libOrthancPostgreSQLIndex.so\", \"" PLUGINS
                          "libOrthancPostgreSQLStorage.so\"");
-    if (flag(c, "ORTHANC_WBV_ENABLED", 0))
+    if (c->s->wbv_enabled)
         strbuf_adds(&sb, ", \"" PLUGINS "libOrthancWebViewer.so\"");
     strbuf_adds(&sb, "]");
     jnode_set_raw(c->root, "Plugins", sb.data);
@@ -255,20 +256,19 @@ static void plugins(struct ctx *c)
 
 static void security(struct ctx *c)
 {
-    const char *pw = get(c, "ORTHANC_PASSWORD");
-    const char *opt_out = get(c, "ORTHANC_AUTH_DISABLED");
+    const char *pw = c->s->password, *opt_out = c->s->auth_disabled;
     struct jnode *users = jnode_object(c->root, "RegisteredUsers");
-    if (opt_out && strcmp(opt_out, ORTHANC_NO_AUTH_CONSENT) != 0)
+    if (*opt_out && strcmp(opt_out, ORTHANC_NO_AUTH_CONSENT) != 0)
         fail(c, "ORTHANC_AUTH_DISABLED: only for tests; set it to '%s' to confirm",
              ORTHANC_NO_AUTH_CONSENT);
-    if (!pw && !opt_out)
+    if (!*pw && !*opt_out)
         fail(c, "ORTHANC_PASSWORD is not set (or ORTHANC_PASSWORD_FILE, or "
                 "/run/secrets/ORTHANC_PASSWORD): refusing to start without authentication");
-    if (pw)
+    if (*pw)
         jnode_set_string(users, "admin", pw);
     indexed(c, "ORTHANC_USER_", users, user);
-    set_bool(c, "AuthenticationEnabled", !opt_out);
-    set_bool(c, "RemoteAccessAllowed", 1);
+    set_bool(c->root, "AuthenticationEnabled", !*opt_out);
+    set_bool(c->root, "RemoteAccessAllowed", 1);
 }
 
 void orthanc_camel(const char *upper, char *out, size_t cap)
@@ -319,7 +319,7 @@ static void typed_value(const char *v, struct strbuf *sb)
 /* ORTHANC__SECTION__KEY=value, for everything the seed variables lack. */
 static void json_paths(struct ctx *c)
 {
-    for (char **v = c->env->vars; *v; v++) {
+    for (char *const *v = c->vars; *v; v++) {
         if (strncmp(*v, "ORTHANC__", 9) != 0)
             continue;
         const char *eq = strchr(*v, '=');
@@ -350,25 +350,29 @@ static void json_paths(struct ctx *c)
     }
 }
 
-struct jnode *orthanc_config(const struct orthanc_env *env, char *err, size_t cap)
+/* The single settings, in orthanc.json's order. */
+static void scalars(struct ctx *c)
 {
-    struct ctx c = {env, jnode_new_object(), err, cap, 0};
-    const char *name = get(&c, "ORTHANC_NAME"), *aet = get(&c, "ORTHANC_AET");
-    jnode_set_string(c.root, "Name", name ? name : "cirr");
-    jnode_set_string(c.root, "DicomAet", aet ? aet : "ORTHANC");
-    if (aet && strlen(aet) > 16)
-        fail(&c, "ORTHANC_AET: an AE title has at most 16 characters");
-    set_number(&c, "DicomPort", 4242);
-    set_number(&c, "HttpPort", 8042);
-    jnode_set_string(c.root, "StorageDirectory", "/var/lib/orthanc/db");
-    jnode_set_string(c.root, "IndexDirectory", "/var/lib/orthanc/db");
-    set_bool(&c, "StorageCompression", flag(&c, "ORTHANC_STORE_COMPRESSED", 0));
-    set_number(&c, "MaximumPatientCount", number(&c, "ORTHANC_MAX_PATIENTS", 0, 0, 1L << 30));
-    set_number(&c, "MaximumStorageSize", number(&c, "ORTHANC_MAX_SIZE", 0, 0, 1L << 40));
-    set_number(&c, "ConcurrentJobs", number(&c, "ORTHANC_JOBS", 2, 0, 1024));
-    set_bool(&c, "SynchronousCMove", flag(&c, "ORTHANC_SYNC_CMOVE", 1));
-    set_number(&c, "StableAge", number(&c, "ORTHANC_STABLE_AGE", 60, 1, 86400));
-    set_number(&c, "DicomScuTimeout", number(&c, "ORTHANC_DICOM_SCU_TIMEOUT", 10, 1, 3600));
+    const struct orthanc_settings *s = c->s;
+    jnode_set_string(c->root, "Name", s->name);
+    jnode_set_string(c->root, "DicomAet", s->aet);
+    set_number(c->root, "DicomPort", 4242);
+    set_number(c->root, "HttpPort", 8042);
+    jnode_set_string(c->root, "StorageDirectory", "/var/lib/orthanc/db");
+    jnode_set_string(c->root, "IndexDirectory", "/var/lib/orthanc/db");
+    set_bool(c->root, "StorageCompression", s->store_compressed);
+    set_number(c->root, "MaximumPatientCount", s->max_patients);
+    set_number(c->root, "MaximumStorageSize", s->max_size);
+    set_number(c->root, "ConcurrentJobs", s->jobs);
+    set_bool(c->root, "SynchronousCMove", s->sync_cmove);
+    set_number(c->root, "StableAge", s->stable_age);
+    set_number(c->root, "DicomScuTimeout", s->scu_timeout);
+}
+
+struct jnode *orthanc_config(const struct orthanc_settings *s, char *const *vars, char *err, size_t cap)
+{
+    struct ctx c = {s, vars, jnode_new_object(), err, cap, 0};
+    scalars(&c);
     security(&c);
     plugins(&c);
     struct jnode *web = jnode_object(c.root, "DicomWeb");

@@ -7,10 +7,16 @@
  *       default 120 s) and create ORTHANC_PG_DATABASE when it is missing.
  *   cirr-orthanc-setup run       (the service, as orthanc)
  *       exec Orthanc, with --verbose or --trace from ORTHANC_VERBOSE.
+ *   cirr-orthanc-setup --help
+ *       the subcommands and the environment (orthanc_table), then exit 0.
+ *
+ * Both subcommands check the whole environment table first.
  *
  * Exit codes: 0 ok; 100 bad configuration (one line names the variable);
  * 111 a system call failed or PostgreSQL did not answer in time. */
 #include "atomicfile.h"
+#include "clock.h"
+#include "envconf.h"
 #include "jsontree.h"
 #include "log.h"
 #include "orthanc_env.h"
@@ -23,43 +29,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
-static const char *env_or(const char *name, const char *fallback)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : fallback;
-}
-
-static void write_config(uid_t uid, gid_t gid)
+static void write_config(const struct orthanc_settings *s, uid_t uid, gid_t gid)
 {
     char err[512];
-    struct orthanc_env env = {environ};
-    struct jnode *root = orthanc_config(&env, err, sizeof err);
+    struct jnode *root = orthanc_config(s, environ, err, sizeof err);
     if (!root)
         die(100, "%s", err);
     struct strbuf sb = {0};
     jnode_write(root, &sb, 0);
     strbuf_adds(&sb, "\n");
-    const char *path = env_or("CIRR_ORTHANC_CONFIG", "/etc/orthanc/orthanc.json");
-    if (atomicfile_write(path, sb.data, sb.len, 0600, uid, gid) < 0)
-        die_sys(111, "write %s", path);
+    if (atomicfile_write(s->config_path, sb.data, sb.len, 0600, uid, gid) < 0)
+        die_sys(111, "write %s", s->config_path);
     memset(sb.data, 0, sb.len);
     strbuf_free(&sb);
     jnode_free(root);
-    log_msg(LOG_INFO, NULL, "wrote %s", path);
+    log_msg(LOG_INFO, NULL, "wrote %s", s->config_path);
 }
 
 /* Connect to the maintenance database; NULL (after logging why) on failure. */
-static PGconn *pg_connect(int quiet)
+static PGconn *pg_connect(const struct orthanc_settings *s, int quiet)
 {
+    char port[8];
+    snprintf(port, sizeof port, "%u", s->pg_port);
     const char *keys[] = {"host", "port", "user", "password", "dbname", "connect_timeout", NULL};
-    const char *vals[] = {env_or("ORTHANC_PG_HOST", "postgres"), env_or("ORTHANC_PG_PORT", "5432"),
-                          env_or("ORTHANC_PG_USER", "postgres"), env_or("ORTHANC_PG_PASSWORD", ""),
-                          "postgres", "5", NULL};
+    const char *vals[] = {s->pg_host, port, s->pg_user, s->pg_password, "postgres", "5", NULL};
     PGconn *conn = PQconnectdbParams(keys, vals, 0);
     if (conn && PQstatus(conn) == CONNECTION_OK)
         return conn;
@@ -96,63 +93,78 @@ static void create_database(PGconn *conn, const char *db)
     log_msg(LOG_INFO, NULL, "created database %s", db);
 }
 
-static void prepare_postgres(void)
+static void prepare_postgres(const struct orthanc_settings *s)
 {
-    int enabled = orthanc_bool(env_or("ORTHANC_PG_ENABLED", "false"));
-    if (enabled != 1)
+    if (!s->pg_enabled)
         return;
-    long wait = strtol(env_or("ORTHANC_PG_WAIT", "120"), NULL, 10);
-    time_t deadline = time(NULL) + (wait > 0 ? wait : 120);
+    uint64_t deadline = clock_mono_ms() + (uint64_t)s->pg_wait * 1000;
     PGconn *conn;
     int tries = 0;
-    while (!(conn = pg_connect(tries++ % 5 != 0))) {
-        if (time(NULL) >= deadline)
-            die(111, "PostgreSQL at %s did not accept us within %lds (ORTHANC_PG_WAIT)",
-                env_or("ORTHANC_PG_HOST", "postgres"), wait);
+    while (!(conn = pg_connect(s, tries++ % 5 != 0))) {
+        if (clock_mono_ms() >= deadline)
+            die(111, "PostgreSQL at %s did not accept us within %us (ORTHANC_PG_WAIT)", s->pg_host,
+                s->pg_wait);
         sleep(1);
     }
-    create_database(conn, env_or("ORTHANC_PG_DATABASE", "orthanc"));
+    create_database(conn, s->pg_database);
     PQfinish(conn);
 }
 
-static int prepare(void)
+static int prepare(const struct orthanc_settings *s)
 {
     struct passwd *pw = getpwnam("orthanc");
     uid_t uid = pw ? pw->pw_uid : (uid_t)-1;
     gid_t gid = pw ? pw->pw_gid : (gid_t)-1;
-    write_config(uid, gid);
-    const char *storage = env_or("CIRR_ORTHANC_STORAGE", "/var/lib/orthanc/db");
-    if (pw && getuid() == 0 && (mkdir(storage, 0750) == 0 || errno == EEXIST) &&
-        chown(storage, uid, gid) < 0)
-        die_sys(111, "chown %s to orthanc", storage);
-    prepare_postgres();
+    write_config(s, uid, gid);
+    if (pw && getuid() == 0 && (mkdir(s->storage, 0750) == 0 || errno == EEXIST) &&
+        chown(s->storage, uid, gid) < 0)
+        die_sys(111, "chown %s to orthanc", s->storage);
+    prepare_postgres(s);
     return 0;
 }
 
-static int run(void)
+static int run(const struct orthanc_settings *s)
 {
-    const char *v = env_or("ORTHANC_VERBOSE", "false");
-    const char *config = env_or("CIRR_ORTHANC_CONFIG", "/etc/orthanc/orthanc.json");
     char *argv[4] = {"/usr/sbin/Orthanc", NULL, NULL, NULL};
-    int b = orthanc_bool(v);
-    if (strcmp(v, "trace") == 0)
+    if (strcmp(s->verbose, "trace") == 0)
         argv[1] = "--trace";
-    else if (b == 1)
+    else if (envconf_bool(s->verbose) == 1)
         argv[1] = "--verbose";
-    else if (b < 0)
-        die(100, "ORTHANC_VERBOSE: expected true, false or trace, got '%s'", v);
-    argv[argv[1] ? 2 : 1] = (char *)config;
+    argv[argv[1] ? 2 : 1] = (char *)s->config_path;
     execv(argv[0], argv);
     die_sys(111, "exec %s", argv[0]);
+}
+
+static int help(void)
+{
+    printf("usage: cirr-orthanc-setup prepare|run|--help\n"
+           "  prepare  as root: write the configuration, give the storage folder to\n"
+           "           orthanc, and with ORTHANC_PG_ENABLED wait for PostgreSQL and\n"
+           "           create the database when it is missing\n"
+           "  run      as orthanc: exec Orthanc on that configuration\n"
+           "Numbered variables (N from 0 to 99, taken in that order):\n"
+           "  ORTHANC_USER_N=user,password   ORTHANC_MOD_N=[name,]AET,host,port\n"
+           "  ORTHANC_PEER_N=name,url[,user,password]   ORTHANC_METADATA_N=name,number\n"
+           "ORTHANC__SECTION__KEY=value sets any orthanc.json key, over all the rest.\n");
+    envconf_help(stdout, orthanc_table, orthanc_table_len);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     log_prog = "cirr-orthanc-setup";
-    if (argc == 2 && strcmp(argv[1], "prepare") == 0)
-        return prepare();
-    if (argc == 2 && strcmp(argv[1], "run") == 0)
-        return run();
-    fprintf(stderr, "usage: cirr-orthanc-setup prepare|run\n");
-    return 100;
+    /* 1. The subcommand. */
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return help();
+    if (argc != 2 || (strcmp(argv[1], "prepare") != 0 && strcmp(argv[1], "run") != 0)) {
+        fprintf(stderr, "usage: cirr-orthanc-setup prepare|run\n");
+        return 100;
+    }
+    /* 2. The whole environment table, checked before anything is done. */
+    struct orthanc_settings s;
+    char err[512];
+    if (orthanc_settings_load(&s, err, sizeof err) < 0)
+        die(100, "%s", err);
+    /* 3. The work. */
+    return strcmp(argv[1], "prepare") == 0 ? prepare(&s) : run(&s);
 }

@@ -7,10 +7,14 @@
  * PGDATA/cirr.conf (listen address, connections, and with POSTGRES_AUTOTUNE
  * memory settings from the container's limit by pgtune's rules).
  *
+ * `cirr-pg-init --help` prints the environment it reads (pg_table).
+ *
  * Exit codes: 0 ready; 100 bad configuration (names the variable);
  * 111 a system call or a PostgreSQL tool failed. */
 #include "atomicfile.h"
+#include "list.h"
 #include "log.h"
+#include "pg_settings.h"
 #include "pgtune.h"
 #include "strbuf.h"
 
@@ -26,51 +30,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct settings {
-    const char *pgdata, *bindir, *user, *password, *db, *databases;
-    unsigned max_connections;
-    int autotune;
-    uid_t uid;
-    gid_t gid;
-};
-
-static const char *env_or(const char *name, const char *fallback)
+static void read_settings(struct pg_settings *s)
 {
-    const char *v = getenv(name);
-    return v && *v ? v : fallback;
-}
-
-static void check_name(const char *var, const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > 63)
-        die(100, "%s: database and user names are 1 to 63 characters", var);
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-'))
-            die(100, "%s: '%s' has a character other than letters, digits, '_' and '-'", var, name);
-}
-
-static void read_settings(struct settings *s)
-{
-    s->pgdata = env_or("PGDATA", "/var/lib/postgresql/data");
-    s->bindir = env_or("PG_BINDIR", "/usr/lib/postgresql/15/bin");
-    s->user = env_or("POSTGRES_USER", "postgres");
-    s->password = getenv("POSTGRES_PASSWORD");
-    s->db = env_or("POSTGRES_DB", s->user);
-    s->databases = env_or("POSTGRES_DATABASES", "");
-    const char *tune = env_or("POSTGRES_AUTOTUNE", "");
-    s->autotune = *tune && strcmp(tune, "0") && strcmp(tune, "false") && strcmp(tune, "no");
-    char *end;
-    unsigned long mc = strtoul(env_or("POSTGRES_MAX_CONNECTIONS", "100"), &end, 10);
-    if (*end || mc < 5 || mc > 10000)
-        die(100, "POSTGRES_MAX_CONNECTIONS: expected a number from 5 to 10000");
-    s->max_connections = (unsigned)mc;
-    if (!s->password || !*s->password)
-        die(100, "POSTGRES_PASSWORD is not set (or POSTGRES_PASSWORD_FILE, or "
-                 "/run/secrets/POSTGRES_PASSWORD): refusing to start without a password");
-    check_name("POSTGRES_USER", s->user);
-    check_name("POSTGRES_DB", s->db);
+    char err[512];
+    if (pg_settings_load(s, err, sizeof err) < 0)
+        die(100, "%s", err);
     struct passwd *pw = getpwnam("postgres");
     if (!pw)
         die(100, "no user 'postgres' in /etc/passwd");
@@ -79,7 +43,7 @@ static void read_settings(struct settings *s)
 }
 
 /* Run argv as the postgres user with stdin from `input` (may be NULL). */
-static int run_as_postgres(const struct settings *s, char *const argv[], const char *input)
+static int run_as_postgres(const struct pg_settings *s, char *const argv[], const char *input)
 {
     int in[2] = {-1, -1};
     if (input && pipe(in) < 0)
@@ -126,7 +90,7 @@ static int folder_is_empty(const char *path)
     return empty;
 }
 
-static void prepare_folder(const struct settings *s)
+static void prepare_folder(const struct pg_settings *s)
 {
     if (mkdir(s->pgdata, 0700) < 0 && errno != EEXIST)
         die_sys(111, "create %s", s->pgdata);
@@ -136,7 +100,7 @@ static void prepare_folder(const struct settings *s)
         die_sys(111, "chmod %s", s->pgdata);
 }
 
-static void write_file(const char *dir, const char *name, const char *text, const struct settings *s)
+static void write_file(const char *dir, const char *name, const char *text, const struct pg_settings *s)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -152,7 +116,7 @@ static void append_line(const char *path, const char *line)
     close(fd);
 }
 
-static void initdb(const struct settings *s)
+static void initdb(const struct pg_settings *s)
 {
     char pwfile[] = "/tmp/cirr-pg-pw.XXXXXX";
     int fd = mkstemp(pwfile);
@@ -180,24 +144,21 @@ static void initdb(const struct settings *s)
                "host  all all ::/0 scram-sha-256\n", s);
 }
 
-static void create_databases(const struct settings *s)
+static void create_databases(const struct pg_settings *s)
 {
     struct strbuf sql = {0}, names = {0};
-    char *list = xstrdup(s->databases);
+    char **list = list_split(s->databases, ',');
     if (strcmp(s->db, "postgres") != 0) {
         strbuf_addf(&sql, "CREATE DATABASE \"%s\" OWNER \"%s\"\n", s->db, s->user);
         strbuf_addf(&names, " %s", s->db);
     }
-    for (char *save = NULL, *db = strtok_r(list, ",", &save); db; db = strtok_r(NULL, ",", &save)) {
-        while (*db == ' ')
-            db++;
-        if (!*db || strcmp(db, s->db) == 0 || strcmp(db, "postgres") == 0)
+    for (char **db = list; *db; db++) {
+        if (strcmp(*db, s->db) == 0 || strcmp(*db, "postgres") == 0)
             continue;
-        check_name("POSTGRES_DATABASES", db);
-        strbuf_addf(&sql, "CREATE DATABASE \"%s\" OWNER \"%s\"\n", db, s->user);
-        strbuf_addf(&names, " %s", db);
+        strbuf_addf(&sql, "CREATE DATABASE \"%s\" OWNER \"%s\"\n", *db, s->user);
+        strbuf_addf(&names, " %s", *db);
     }
-    free(list);
+    list_free(list);
     if (sql.len) {
         char exe[512];
         snprintf(exe, sizeof exe, "%s/postgres", s->bindir);
@@ -211,7 +172,7 @@ static void create_databases(const struct settings *s)
     strbuf_free(&names);
 }
 
-static void write_settings(const struct settings *s)
+static void write_settings(const struct pg_settings *s)
 {
     struct strbuf c = {0};
     strbuf_addf(&c, "# written by cirr-pg-init at every start; edits are lost\n"
@@ -235,13 +196,29 @@ static void write_settings(const struct settings *s)
     strbuf_free(&c);
 }
 
-int main(void)
+static int help(void)
 {
-    struct settings s;
+    printf("usage: cirr-pg-init [--help]\n"
+           "  as root, before the server starts: on an empty data folder initdb and\n"
+           "  the databases; on every start PGDATA/cirr.conf from the environment\n");
+    envconf_help(stdout, pg_table, pg_table_len);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct pg_settings s;
     log_prog = "cirr-pg-init";
-    /* 1. Configuration, all checked before anything is written. */
+    /* 1. Arguments: none but --help. */
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return help();
+    if (argc != 1) {
+        fprintf(stderr, "usage: cirr-pg-init [--help]\n");
+        return 100;
+    }
+    /* 2. Configuration, all checked before anything is written. */
     read_settings(&s);
-    /* 2. The folder, then the cluster when there is none yet. */
+    /* 3. The folder, then the cluster when there is none yet. */
     prepare_folder(&s);
     char version[4096];
     snprintf(version, sizeof version, "%s/PG_VERSION", s.pgdata);
@@ -253,7 +230,7 @@ int main(void)
     } else {
         log_msg(LOG_INFO, NULL, "existing cluster in %s", s.pgdata);
     }
-    /* 3. Settings that follow the environment on every start. */
+    /* 4. Settings that follow the environment on every start. */
     write_settings(&s);
     return 0;
 }

@@ -20,39 +20,26 @@ const char *__asan_default_options(void)
     return "allocator_may_return_null=1";
 }
 
-static void test_first_allocation(void **state)
+/* An empty array asked for need elements gets want_cap of them. */
+static void expect_first(size_t need, size_t first, size_t want_cap)
 {
-    (void)state;
     size_t cap = 0;
-    int *a = array_grow(NULL, &cap, 1, sizeof *a, 0);
+    int *a = array_grow(NULL, &cap, need, sizeof *a, first);
     assert_non_null(a);
-    assert_int_equal(cap, 16);
-    free(a);
-
-    cap = 0;
-    a = array_grow(NULL, &cap, 3, sizeof *a, 4);
-    assert_non_null(a);
-    assert_int_equal(cap, 4);
-    free(a);
-
-    /* a first size too small for the need doubles until it fits */
-    cap = 0;
-    a = array_grow(NULL, &cap, 9, sizeof *a, 4);
-    assert_non_null(a);
-    assert_int_equal(cap, 16);
+    assert_int_equal(cap, want_cap);
     free(a);
 }
 
-/* An empty array asked for nothing still gets a usable (non-NULL) array:
- * NULL means failure. */
-static void test_empty_need_is_not_a_failure(void **state)
+static void test_first_allocation(void **state)
 {
     (void)state;
-    size_t cap = 0;
-    int *a = array_grow(NULL, &cap, 0, sizeof *a, 2);
-    assert_non_null(a);
-    assert_int_equal(cap, 2);
-    free(a);
+    expect_first(1, 0, 16);
+    expect_first(3, 4, 4);
+    /* a first size too small for the need doubles until it fits */
+    expect_first(9, 4, 16);
+    /* asked for nothing, an empty array still gets a usable (non-NULL)
+     * array: NULL means failure */
+    expect_first(0, 2, 2);
 }
 
 static void test_growth_doubles_and_keeps_items(void **state)
@@ -137,7 +124,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_allocation),
-        cmocka_unit_test(test_empty_need_is_not_a_failure),
         cmocka_unit_test(test_growth_doubles_and_keeps_items),
         cmocka_unit_test(test_enough_room_returns_the_same_array),
         cmocka_unit_test(test_count_overflow),

@@ -1,5 +1,6 @@
 /* Unit tests of orthanc.json rendering (images/orthanc/orthanc_env.c):
- * each seed variable lands on the right key. */
+ * each seed variable lands on the right key, and every setting of the
+ * table is checked with one line naming it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern char **environ;
+
+/* orthanc.json for the environment vars, as cirr-orthanc-setup renders it:
+ * the table's settings, then the tree. */
 static char *render(char **vars, char *err, size_t cap)
 {
-    struct orthanc_env env = {vars};
-    struct jnode *root = orthanc_config(&env, err, cap);
+    char **saved = environ;
+    environ = vars;
+    struct orthanc_settings s;
+    struct jnode *root = NULL;
+    if (orthanc_settings_load(&s, err, cap) == 0)
+        root = orthanc_config(&s, vars, err, cap);
+    environ = saved;
     if (!root)
         return NULL;
     struct strbuf sb = {0};
@@ -105,24 +115,72 @@ static void expect_error(char **vars, const char *want)
     assert_string_equal(err, want);
 }
 
+/* With ORTHANC_PASSWORD set, var alone makes the configuration fail with want. */
+static const struct {
+    char *var;
+    const char *want;
+} bad_values[] = {
+    {"ORTHANC_MOD_0=PACS,host", "ORTHANC_MOD_0: expected 'name,AET,host,port' or 'AET,host,port'"},
+    {"ORTHANC_MOD_3=PACS,host,99999", "ORTHANC_MOD_3: invalid port '99999'"},
+    {"ORTHANC_JOBS=many", "ORTHANC_JOBS: expected a number from 0 to 1024, got 'many'"},
+    {"ORTHANC_PG_ENABLED=maybe", "ORTHANC_PG_ENABLED: expected true or false, got 'maybe'"},
+    {"ORTHANC_PG_ENABLED=1", "ORTHANC_PG_PASSWORD is not set (needed with ORTHANC_PG_ENABLED)"},
+    /* every setting of the table is checked at start, used or not: before,
+     * ORTHANC_PG_PORT was read only with PostgreSQL on, and ORTHANC_PG_WAIT=0
+     * or garbage quietly meant 120 s */
+    {"ORTHANC_PG_PORT=x", "ORTHANC_PG_PORT: expected a number from 1 to 65535, got 'x'"},
+    {"ORTHANC_PG_WAIT=0", "ORTHANC_PG_WAIT: expected a number from 1 to 86400, got '0'"},
+    {"ORTHANC_VERBOSE=loud", "ORTHANC_VERBOSE: expected true, false or trace, got 'loud'"},
+    {"ORTHANC_AET=AET456789ABCDEF67", "ORTHANC_AET: at most 16 characters"},
+    {"ORTHANC_MAX_SIZE=1099511627777",
+     "ORTHANC_MAX_SIZE: expected a number from 0 to 1099511627776, got '1099511627777'"},
+};
+
 static void test_errors_name_the_variable(void **state)
 {
     (void)state;
     expect_error((char *[]){"ORTHANC_NAME=x", NULL},
                  "ORTHANC_PASSWORD is not set (or ORTHANC_PASSWORD_FILE, or "
                  "/run/secrets/ORTHANC_PASSWORD): refusing to start without authentication");
-    expect_error((char *[]){"ORTHANC_PASSWORD=p", "ORTHANC_MOD_0=PACS,host", NULL},
-                 "ORTHANC_MOD_0: expected 'name,AET,host,port' or 'AET,host,port'");
-    expect_error((char *[]){"ORTHANC_PASSWORD=p", "ORTHANC_MOD_3=PACS,host,99999", NULL},
-                 "ORTHANC_MOD_3: invalid port '99999'");
-    expect_error((char *[]){"ORTHANC_PASSWORD=p", "ORTHANC_JOBS=many", NULL},
-                 "ORTHANC_JOBS: expected a number from 0 to 1024, got 'many'");
-    expect_error((char *[]){"ORTHANC_PASSWORD=p", "ORTHANC_PG_ENABLED=maybe", NULL},
-                 "ORTHANC_PG_ENABLED: expected true or false, got 'maybe'");
-    expect_error((char *[]){"ORTHANC_PASSWORD=p", "ORTHANC_PG_ENABLED=1", NULL},
-                 "ORTHANC_PG_PASSWORD is not set (needed with ORTHANC_PG_ENABLED)");
     expect_error((char *[]){"ORTHANC_AUTH_DISABLED=yes", NULL},
                  "ORTHANC_AUTH_DISABLED: only for tests; set it to 'tests-only-i-understand' to confirm");
+    for (size_t i = 0; i < sizeof bad_values / sizeof *bad_values; i++)
+        expect_error((char *[]){"ORTHANC_PASSWORD=p", bad_values[i].var, NULL}, bad_values[i].want);
+}
+
+/* The limits themselves are accepted, and switches in any case. */
+static void test_limits_and_switches(void **state)
+{
+    (void)state;
+    char err[256];
+    char *json = render((char *[]){"ORTHANC_PASSWORD=p", "ORTHANC_VERBOSE=trace", "ORTHANC_SYNC_CMOVE=OFF",
+                                   "ORTHANC_MAX_SIZE=1099511627776", NULL},
+                        err, sizeof err);
+    if (!json)
+        fail_msg("%s", err);
+    contains(json, "\"SynchronousCMove\": false");
+    contains(json, "\"MaximumStorageSize\": 1099511627776");
+    free(json);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    char err[256];
+    char *json = render((char *[]){"ORTHANC_PASSWORD=p", NULL}, err, sizeof err);
+    if (!json)
+        fail_msg("%s", err);
+    contains(json, "\"Name\": \"cirr\"");
+    contains(json, "\"DicomAet\": \"ORTHANC\"");
+    contains(json, "\"StorageCompression\": false");
+    contains(json, "\"MaximumPatientCount\": 0");
+    contains(json, "\"ConcurrentJobs\": 2");
+    contains(json, "\"SynchronousCMove\": true");
+    contains(json, "\"StableAge\": 60");
+    contains(json, "\"DicomScuTimeout\": 10");
+    assert_null(strstr(json, "PostgreSQL"));
+    assert_null(strstr(json, "WebViewer"));
+    free(json);
 }
 
 static void test_auth_opt_out_for_tests(void **state)
@@ -153,6 +211,8 @@ int main(void)
         cmocka_unit_test(test_seed_variables),
         cmocka_unit_test(test_json_paths_and_escaping),
         cmocka_unit_test(test_errors_name_the_variable),
+        cmocka_unit_test(test_limits_and_switches),
+        cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_auth_opt_out_for_tests),
         cmocka_unit_test(test_camel_case),
     };
