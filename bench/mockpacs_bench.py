@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make bench-mockpacs: one run, one machine.
+"""make bench-mockpacs (python3 -m bench.mockpacs_bench): one run, one machine.
 
 1. C-FIND latency on a 100,000-study index (study level), over one
    association (bench/find_bench.c): by a 1-day and a 7-day date range and
@@ -15,20 +15,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MOCK = os.path.join(REPO, "build", "cirr-mockpacs")
-FIND = os.path.join(REPO, "build", "find_bench")
-sys.path.insert(0, os.path.join(REPO, "tests", "dicom"))
-from conftest import free_port, wait_port  # noqa: E402  (the tests' helpers)
+from tests.support.mockpacs import MOCKPACS as MOCK
+from tests.support.paths import built
+from tests.support.ports import free_port, wait_port
 
+FIND = built("CIRR_FIND_BENCH", "find_bench")
 ENV = dict(os.environ, TCP_NODELAY="1")
-
-
 
 
 def move_seconds(port, aec, uid, dest_aet, dest_dir=None, null_log=None):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make bench-mux: one run, one machine. 1,000 CT instances (512x512x16,
+"""make bench-mux (python3 -m bench.mux_bench): one run, one machine. 1,000 CT instances (512x512x16,
 from mockpacs) and 1,000 small ones (64x64), sent by DCMTK storescu on one
 association, fanned out to two DCMTK storescp destinations that write
 files. Side by side:
@@ -26,17 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "dicom"))
-from conftest import free_port, make_instances, wait_port  # noqa: E402
+from tests.support.dicomgen import make_instances
+from tests.support.mockpacs import MOCKPACS as MOCK
+from tests.support.mux import MUX, read_metrics
+from tests.support.ports import free_port, wait_port
 
 ENV = dict(os.environ, TCP_NODELAY="1")
-MUX = os.path.join(REPO, "build", "cirr-mux")
-MOCK = os.path.join(REPO, "build", "cirr-mockpacs")
-
-
 
 
 class Procs:
@@ -106,20 +102,29 @@ def make_ct(tmp, procs):
     return sorted(glob.glob(os.path.join(out, "*")))
 
 
+def start_mux(procs, spool, dest_ports):
+    """cirr-mux on free ports, forwarding to A and B on dest_ports; returns
+    its DICOM and HTTP ports once it listens."""
+    port, http = free_port(), free_port()
+    procs.start([MUX], env=dict(ENV, MUX_PORT=str(port), MUX_HTTP_PORT=str(http), MUX_ALLOW="*",
+                                MUX_SPOOL=spool, MUX_MIN_FREE_MB="100",
+                                MUX_DEST_A=f"A,127.0.0.1,{dest_ports[0]}", MUX_DEST_B=f"B,127.0.0.1,{dest_ports[1]}"))
+    wait_port(port)
+    return port, http
+
+
+def commits_per_instance(http):
+    metrics = read_metrics(http)
+    return metrics["mux_group_commits_total"] / metrics["mux_received_total"]
+
+
 def run_mux(tmp, files, tag):
     procs = Procs()
     try:
         dirs, ports = destinations(procs, tmp, f"mux-{tag}")
-        port, http = free_port(), free_port()
-        procs.start([MUX], env=dict(ENV, MUX_PORT=str(port), MUX_HTTP_PORT=str(http), MUX_ALLOW="*",
-                                    MUX_SPOOL=os.path.join(tmp, f"spool-{tag}"), MUX_MIN_FREE_MB="100",
-                                    MUX_DEST_A=f"A,127.0.0.1,{ports[0]}", MUX_DEST_B=f"B,127.0.0.1,{ports[1]}"))
-        wait_port(port)
+        port, http = start_mux(procs, os.path.join(tmp, f"spool-{tag}"), ports)
         ingest, total = send_and_wait(files, port, "CIRRMUX", dirs)
-        with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics") as r:
-            metrics = dict(l.rsplit(" ", 1) for l in r.read().decode().splitlines() if l and l[0] != "#")
-        commits = float(metrics["mux_group_commits_total"]) / float(metrics["mux_received_total"])
-        return ingest, total, commits
+        return ingest, total, commits_per_instance(http)
     finally:
         procs.stop()
 
@@ -130,19 +135,9 @@ def run_mux_alone(tmp, files, tag):
     writing on the same two cores and disk."""
     procs = Procs()
     try:
-        port, http = free_port(), free_port()
-        procs.start([MUX], env=dict(ENV, MUX_PORT=str(port), MUX_HTTP_PORT=str(http), MUX_ALLOW="*",
-                                    MUX_SPOOL=os.path.join(tmp, f"spool-alone-{tag}"), MUX_MIN_FREE_MB="100",
-                                    MUX_DEST_A=f"A,127.0.0.1,{free_port()}", MUX_DEST_B=f"B,127.0.0.1,{free_port()}"))
-        wait_port(port)
-        t0 = time.monotonic()
-        subprocess.run(["storescu", "-aec", "CIRRMUX", "127.0.0.1", str(port), *files], env=ENV, check=True,
-                       capture_output=True)
-        ingest = time.monotonic() - t0
-        with urllib.request.urlopen(f"http://127.0.0.1:{http}/metrics") as r:
-            metrics = dict(l.rsplit(" ", 1) for l in r.read().decode().splitlines() if l and l[0] != "#")
-        commits = float(metrics["mux_group_commits_total"]) / float(metrics["mux_received_total"])
-        return ingest, None, commits
+        port, http = start_mux(procs, os.path.join(tmp, f"spool-alone-{tag}"), (free_port(), free_port()))
+        ingest, _ = send_and_wait(files, port, "CIRRMUX", [])
+        return ingest, None, commits_per_instance(http)
     finally:
         procs.stop()
 
@@ -194,10 +189,9 @@ def run_storescp(tmp, files, tag):
 def main():
     tmp = tempfile.mkdtemp(prefix="cirr-muxbench-", dir=os.environ.get("BENCH_TMP", "/var/tmp"))
     try:
-        sets = {"CT 512x512": make_ct(tmp, Procs()),
-                "small 64x64": sorted(glob.glob(os.path.join(tmp, "small", "*")))}
+        ct = make_ct(tmp, Procs())
         make_instances(os.path.join(tmp, "small"), 1000)
-        sets["small 64x64"] = sorted(glob.glob(os.path.join(tmp, "small", "*")))
+        sets = {"CT 512x512": ct, "small 64x64": sorted(glob.glob(os.path.join(tmp, "small", "*")))}
         rows = []
         for label, files in sets.items():
             tag = label.split()[0].lower()

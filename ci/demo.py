@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """make demo / make demo-down: the RIH CIRR on a single-node swarm.
+Run from the repository root as `python3 -m ci.demo [down]`.
 
 demo: swarm (initialised if needed), node labels, demo secrets, the cirr
 and mock stacks (the admin stack too when its images are present locally),
@@ -13,21 +14,14 @@ import shutil
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from swarm import REPO, Cluster, docker  # noqa: E402
+from ci.swarm import REPO, Cluster, docker, single_node_env
 
 STATE = os.path.join(REPO, "build", "demo-state.json")
 DATA = os.path.join(REPO, "build", "demo-data")
 ADMIN_IMAGES = ["traefik:v3.1.6", "portainer/portainer-ce:2.21.4", "portainer/agent:2.21.4", "splunk/splunk:9.3.2"]
-ENV = {
-    "MUX_ALLOW": "*", "MUX_MIN_FREE_MB": "200", "TZ": "America/New_York",
-    "MOD_WORKSTATION": "WORKSTATION,mock_workstation,7272",
-    "MOD_PACS": "MOCK,mock_mockpacs,7272",
-    "MOCK_STUDIES": "10000", "MOCK_PUSH_SPEEDUP": "3600", "MOCK_PUSH_LIMIT": "6",
-    "MOCK_CT_SLICES": "20", "MOCK_MR_SLICES": "10",
-    "SPLUNK_PASSWORD": "demo-password", "SPLUNK_HEC_TOKEN": "00000000-0000-0000-0000-000000000000",
-    "PORTAINER_PASSWORD": "$2y$05$demo.hash.not.for.production.use.only",
-}
+ENV = dict(single_node_env(studies=10000, push_limit=6, ct_slices=20, mr_slices=10, min_free_mb=200),
+           SPLUNK_PASSWORD="demo-password", SPLUNK_HEC_TOKEN="00000000-0000-0000-0000-000000000000",
+           PORTAINER_PASSWORD="$2y$05$demo.hash.not.for.production.use.only")
 
 
 def say(msg):

@@ -1,6 +1,7 @@
-"""Deploying the RIH stacks on a single-node swarm, for `make demo` and the
-system test: swarm, node labels, secrets, networks, images, deploy, health,
-and a complete teardown."""
+"""Deploying the RIH stacks on a single-node swarm, for `make demo`
+(ci/demo.py) and the system test (tests/system/test_swarm.py): their
+environment, swarm, node labels, secrets, networks, images, deploy,
+health, and a complete teardown."""
 import base64
 import json
 import os
@@ -17,6 +18,20 @@ SECRET_NAMES = ["postgres_password", "orthanc_password"]
 # Marks what a demo or test run made, so that nothing else is ever removed.
 THROWAWAY = "org.cirr.throwaway=true"
 NODE_LABELS = ["storage", "bridge"]
+
+
+def single_node_env(studies, push_limit, ct_slices, mr_slices, min_free_mb):
+    """The variables the cirr and mock stacks need on one node: the mux
+    takes any caller and forwards to the mock stack's workstation, and
+    mockpacs, standing in for the PACS, pushes push_limit of its studies
+    through the mux at 3600 simulated hours per hour."""
+    return {
+        "MUX_ALLOW": "*", "MUX_MIN_FREE_MB": str(min_free_mb), "TZ": "America/New_York",
+        "MOD_WORKSTATION": "WORKSTATION,mock_workstation,7272",
+        "MOD_PACS": "MOCK,mock_mockpacs,7272",
+        "MOCK_STUDIES": str(studies), "MOCK_PUSH_SPEEDUP": "3600", "MOCK_PUSH_LIMIT": str(push_limit),
+        "MOCK_CT_SLICES": str(ct_slices), "MOCK_MR_SLICES": str(mr_slices),
+    }
 
 
 def docker(*args, check=True, timeout=300, env=None):

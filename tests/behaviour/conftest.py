@@ -1,20 +1,11 @@
-"""Shared fixtures: run the real cirr-init binary, as PID 1 of a new PID
-namespace (`unshare --pid --fork --mount-proc`) or as a child subreaper,
-with a small clean environment and a private run/secrets folder.
+"""Fixtures: the real cirr-init binary in a private folder (tests.support.
+cirr_init.Box), as PID 1 of a new PID namespace or as a child subreaper.
 
-Every behaviour test runs twice: with the static musl build and with the
-ASan/UBSan build (any sanitizer report makes the test fail)."""
-import os
-import shutil
-import signal
-import subprocess
-import time
-
+Every test that takes `box` runs twice: with the static musl build and with
+the ASan/UBSan build (any sanitizer report makes the test fail)."""
 import pytest
 
-INIT = os.environ.get("CIRR_INIT", os.path.abspath("build/cirr-init"))
-INIT_ASAN = os.environ.get("CIRR_INIT_ASAN", os.path.abspath("build/asan/cirr-init"))
-PY = "/usr/bin/python3"
+from tests.support.cirr_init import INIT, INIT_ASAN, Box
 
 
 @pytest.fixture(params=["static", "asan"])
@@ -25,118 +16,3 @@ def init_bin(request):
 @pytest.fixture
 def box(tmp_path, init_bin):
     return Box(tmp_path, init_bin)
-
-
-class Run:
-    """A running cirr-init. .pid is its pid as seen from here."""
-
-    def __init__(self, box, proc, pid1):
-        self.box, self.proc, self.pid1 = box, proc, pid1
-        self._pid = None if pid1 else proc.pid
-        self.returncode = None
-
-    @property
-    def pid(self):
-        deadline = time.monotonic() + 5
-        while self._pid is None:
-            try:
-                with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
-                    kids = f.read().split()
-                if kids:
-                    self._pid = int(kids[0])
-                    break
-            except FileNotFoundError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("cirr-init did not start")
-            time.sleep(0.01)
-        return self._pid
-
-    def signal(self, sig):
-        os.kill(self.pid, sig)
-
-    def wait(self, timeout=20):
-        try:
-            self.returncode = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError(f"cirr-init still running after {timeout}s:\n{self.stderr()}")
-        self.check_sanitizers()
-        return self.returncode
-
-    def stdout(self):
-        return (self.box.path / "stdout").read_text(errors="replace")
-
-    def stderr(self):
-        return (self.box.path / "stderr").read_text(errors="replace")
-
-    def check_sanitizers(self):
-        err = self.stderr()
-        for marker in ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"):
-            assert marker not in err, err
-
-
-class Box:
-    """A private folder, environment and launcher for one test."""
-
-    def __init__(self, path, init_bin):
-        self.path, self.init = path, init_bin
-        self.rundir = path / "run"
-        self.secrets = path / "secrets"
-        self.secrets.mkdir()
-        self.env = {
-            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-            "CIRR_RUNDIR": str(self.rundir),
-            "CIRR_SECRETS_DIR": str(self.secrets),
-            "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=66",
-            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=66",
-            "LANG": "C",
-        }
-
-    def file(self, name, text, mode=0o644):
-        p = self.path / name
-        p.write_text(text)
-        p.chmod(mode)
-        return p
-
-    def start(self, *args, pid1=True, env=None):
-        e = dict(self.env, **(env or {}))
-        cmd = [self.init, *args]
-        if pid1:
-            cmd = [shutil.which("unshare") or "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", *cmd]
-        out = open(self.path / "stdout", "wb")
-        err = open(self.path / "stderr", "wb")
-        proc = subprocess.Popen(cmd, env=e, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                cwd=self.path)
-        out.close()
-        err.close()
-        return Run(self, proc, pid1)
-
-    def run(self, *args, timeout=20, **kw):
-        r = self.start(*args, **kw)
-        r.wait(timeout)
-        return r
-
-    def health(self, env=None):
-        e = dict(self.env, **(env or {}))
-        return subprocess.run([self.init, "health"], env=e, capture_output=True, text=True,
-                              timeout=10)
-
-
-def wait_for(predicate, timeout=10, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port

@@ -1,14 +1,12 @@
 """The health command, secrets, templates, privileges (points 5, 7, 8, 9)."""
 import json
-import os
 import pathlib
 import pwd
 import signal
 import stat
 
-import pytest
-
-from conftest import INIT, PY, Box, wait_for
+from tests.support.cirr_init import INIT, PY, Box, flag_probe
+from tests.support.waiting import wait_for
 
 SECRET = 'Sec "ret\\ $HOME pa ss\nline2'
 
@@ -16,11 +14,7 @@ SECRET = 'Sec "ret\\ $HOME pa ss\nline2'
 def test_health_reports_ok_then_the_failing_service(box):
     flag = box.path / "healthy"
     flag.touch()
-    f = box.file("services", f"""
-[probe alive]
-kind = exec
-command = test -e {flag}
-interval = 200ms
+    f = box.file("services", flag_probe("alive", flag) + """
 [service app]
 command = sleep 60
 ready = alive
@@ -46,11 +40,7 @@ backoff = 30s
 def test_health_names_the_failing_probe(box):
     flag = box.path / "healthy"
     flag.touch()
-    f = box.file("services", f"""
-[probe alive]
-kind = exec
-command = sh -c "test -e {flag} || {{ echo flag file is gone; exit 1; }}"
-interval = 200ms
+    f = box.file("services", flag_probe("alive", flag, gone="flag file is gone") + """
 [service app]
 command = sleep 60
 ready = alive
@@ -144,7 +134,7 @@ def test_run_secrets_folder_sets_unset_variables(box):
 
 
 def test_env_allow_list_limits_what_a_helper_inherits(box):
-    f = box.file("services", f"""
+    f = box.file("services", """
 [service helper]
 command = /usr/bin/env
 env = PATH, TZ

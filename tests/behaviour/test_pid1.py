@@ -1,11 +1,11 @@
 """PID 1 duties: exit statuses, reaping, signal forwarding (issue point 1)."""
 import os
 import signal
-import time
 
 import pytest
 
-from conftest import PY, wait_for
+from tests.support.cirr_init import PY
+from tests.support.waiting import wait_for
 
 
 def test_passes_every_exit_status_through(box):

@@ -1,14 +1,16 @@
 """Dependencies and readiness: services wait for probes against real
 peers (PostgreSQL, HTTP, HTTPS, TCP, exec), with deadlines and hard
 timeouts (point 4)."""
-import os
 import signal
 import time
 
 import pytest
 
-from conftest import PY, free_port, wait_for
-from servers import HttpServer, Postgres, make_cert
+from tests.support.cirr_init import flag_probe
+from tests.support.http_double import HttpDouble, make_cert
+from tests.support.ports import free_port
+from tests.support.postgres import Postgres
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +20,14 @@ def postgres():
     pg.destroy()
 
 
+def login_probe(postgres, password_env):
+    """A probe section, db, that logs in to postgres as its superuser (the
+    password from password_env) and runs a query."""
+    return ("[probe db]\nkind = postgres\n"
+            f"conninfo = host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres\n"
+            f"query = yes\npassword-env = {password_env}\n")
+
+
 def status_text(box):
     p = box.rundir / "status"
     return p.read_text() if p.exists() else ""
@@ -25,13 +35,7 @@ def status_text(box):
 
 def test_waits_for_postgres_login_then_starts(box, postgres):
     marker = box.path / "started"
-    f = box.file("services", f"""
-[probe db]
-kind = postgres
-conninfo = host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres
-query = yes
-password-env = POSTGRES_PASSWORD
-timeout = 3s
+    f = box.file("services", login_probe(postgres, "POSTGRES_PASSWORD") + f"""timeout = 3s
 interval = 10s
 [service app]
 command = sh -c "touch {marker}; sleep 60"
@@ -53,12 +57,7 @@ wait = db
 
 
 def test_postgres_wrong_password_is_reported_without_the_secret(box, postgres):
-    f = box.file("services", f"""
-[probe db]
-kind = postgres
-conninfo = host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres
-query = yes
-password-env = DB_PASSWORD
+    f = box.file("services", login_probe(postgres, "DB_PASSWORD") + """
 [service app]
 command = sleep 60
 wait = db
@@ -95,7 +94,7 @@ wait-timeout = 10s
 
 
 def test_waits_for_http_with_basic_auth_from_env(box):
-    srv = HttpServer()
+    srv = HttpDouble()
     srv.code = 503
     srv.auth = ("admin", "h77p-pass")
     marker = box.path / "started"
@@ -124,7 +123,7 @@ wait = api
 
 def test_https_verifies_certificates_by_default(box):
     cert, key = make_cert(str(box.path))
-    srv = HttpServer(tls=(cert, key))
+    srv = HttpDouble(tls=(cert, key))
     f = box.file("services", f"""
 [probe strict]
 kind = https
@@ -171,12 +170,12 @@ wait-timeout = 1s
     r = box.run("-f", str(f))
     assert r.returncode == 99
     assert time.monotonic() - t0 < 6
-    assert f"waiting for probe closed (up to 1.0s)" in r.stderr()
+    assert "waiting for probe closed (up to 1.0s)" in r.stderr()
     assert "Connection refused" in r.stderr()
 
 
 def test_hanging_probe_is_killed_and_signals_still_work(box):
-    f = box.file("services", f"""
+    f = box.file("services", """
 [probe hang]
 kind = exec
 command = sleep 100
@@ -216,11 +215,7 @@ ready = check
 def test_service_waits_for_another_service_to_be_ready(box):
     flag = box.path / "flag"
     order = box.path / "order"
-    f = box.file("services", f"""
-[probe flagged]
-kind = exec
-command = test -e {flag}
-interval = 200ms
+    f = box.file("services", flag_probe("flagged", flag) + f"""
 [service db]
 command = sh -c "echo db >> {order}; sleep 60"
 ready = flagged

@@ -7,13 +7,12 @@ import signal
 import jsonschema
 import yaml
 
-from conftest import PY, wait_for
-
-REFERENCE = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-
+from tests.support.cirr_init import PY, flag_probe
+from tests.support.paths import REFERENCE
+from tests.support.waiting import wait_for
 
 def schema():
-    path = REFERENCE / "traefik-v3-file-provider.json"
+    path = pathlib.Path(REFERENCE, "traefik-v3-file-provider.json")
     assert path.exists(), f"{path} missing: the tests expect shared/ beside the repository"
     return json.loads(path.read_text())
 
@@ -22,11 +21,7 @@ def test_fragment_written_when_ready_valid_and_removed_at_stop(box):
     dyn = box.path / "dynamic"
     dyn.mkdir()
     flag = box.path / "ready"
-    f = box.file("services", f"""
-[probe up]
-kind = exec
-command = test -e {flag}
-interval = 200ms
+    f = box.file("services", flag_probe("up", flag) + """
 [service orthanc]
 command = sleep 60
 ready = up

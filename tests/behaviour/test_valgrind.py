@@ -4,10 +4,8 @@ import os
 import signal
 import time
 
-from conftest import Box, wait_for
-
-DEBUG = os.environ.get("CIRR_INIT_DEBUG", os.path.abspath("build/debug/cirr-init"))
-
+from tests.support.cirr_init import INIT_DEBUG, Box
+from tests.support.waiting import wait_for
 
 def test_supervision_session_is_valgrind_clean(tmp_path):
     box = Box(tmp_path, "/usr/bin/valgrind")
@@ -32,7 +30,7 @@ backoff = 100ms
 max-fast-failures = 0
 """)
     r = box.start("--error-exitcode=66", "--leak-check=full", "--errors-for-leak-kinds=definite",
-                  "--child-silent-after-fork=yes", "--trace-children=no", DEBUG, "-f", str(f),
+                  "--child-silent-after-fork=yes", "--trace-children=no", INIT_DEBUG, "-f", str(f),
                   "-vv", pid1=False)
     wait_for(lambda: r.stdout().count("flaky: flaky") >= 3,
              timeout=30, what="three restarts")

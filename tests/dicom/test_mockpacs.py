@@ -8,7 +8,8 @@ import time
 
 import pydicom
 
-from conftest import dcmtk, find, free_port, NODELAY
+from tests.support.dcmtk import NODELAY, dcmtk, find
+from tests.support.ports import free_port
 
 
 def test_echo_and_study_queries(mock):

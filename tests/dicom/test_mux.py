@@ -8,7 +8,17 @@ import subprocess
 import time
 import urllib.request
 
-from conftest import NODELAY, Process, dcmtk, free_port, make_instances, received_uids, wait_port, wait_until
+from tests.support.dcmtk import NODELAY, dcmtk, received_uids
+from tests.support.dicomgen import make_instances
+from tests.support.mux import MUX
+from tests.support.ports import free_port
+from tests.support.waiting import wait_for
+
+
+def wait_until(predicate, timeout=60, what="condition"):
+    """wait_for at this suite's pace: peers take seconds, and a predicate
+    may read a thousand files."""
+    wait_for(predicate, timeout, what, every=0.1)
 
 
 def storescu(port, files, aet="MODALITY", check=True):
@@ -118,7 +128,6 @@ def test_calling_aet_not_allowed_is_rejected(mux, storescp, tmp_path):
 
 
 def test_mux_refuses_to_start_without_allow_list(tmp_path):
-    from conftest import MUX
     r = subprocess.run([MUX], env={"MUX_DEST_A": "A,127.0.0.1,104", "MUX_SPOOL": str(tmp_path)},
                        capture_output=True, text=True)
     assert r.returncode == 100
@@ -169,50 +178,42 @@ def test_sender_disconnecting_mid_instance_leaves_nothing_partial(mux, storescp,
     assert "0 stored" in m.text() and ("aborted" in m.text() or "ended:" in m.text())
 
 
-def test_implicit_only_destination_gets_transcoded_or_dead_letter(mux, tmp_path):
-    out = tmp_path / "implicit"
-    out.mkdir()
-    port = free_port()
-    dest = Process(["storescp", "+xi", "-aet", "OLDWS", "--output-directory", str(out), str(port)], NODELAY,
-                   str(tmp_path / "oldws.log"))
-    wait_port(port)
-    try:
-        m = mux({"OLDWS": ("OLDWS", port)}, MUX_MAX_ATTEMPTS=2)
-        src = tmp_path / "src"
-        make_instances(str(src), 1, size=128)
-        plain = glob.glob(str(src / "*"))[0]
-        jpeg = str(tmp_path / "jpeg-lossless.dcm")
-        jls = str(tmp_path / "jpeg-ls.dcm")
-        j2k = str(tmp_path / "j2k.dcm")
-        subprocess.run(["dcmcjpeg", "+e1", plain, jpeg], check=True)
-        subprocess.run(["dcmcjpls", plain, jls], check=True)
-        subprocess.run(["gdcmconv", "--j2k", plain, j2k], check=True)
-        # the three differ only in transfer syntax: give them distinct SOP Instance UIDs
-        import pydicom
-        new = {}
-        for path in (jpeg, jls, j2k):
-            ds = pydicom.dcmread(path)
-            ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
-            ds.save_as(path)
-            new[path] = str(ds.SOPInstanceUID)
-        # each sent in its own syntax (storescu proposes it first; mux takes the sender's first choice)
-        for flag, path in (("-xs", jpeg), ("-xt", jls), ("-xv", j2k)):
-            dcmtk("storescu", flag, "-aet", "MODALITY", "-aec", "CIRRMUX", "127.0.0.1", str(m.port), path)
-        wait_until(lambda: len(os.listdir(out)) == 2, what="JPEG lossless and JPEG-LS delivered")
-        got = {}
-        for f in os.listdir(out):
-            ds = pydicom.dcmread(os.path.join(out, f))
-            got[str(ds.SOPInstanceUID)] = str(ds.file_meta.TransferSyntaxUID)
-        assert got == {new[jpeg]: "1.2.840.10008.1.2", new[jls]: "1.2.840.10008.1.2"}
-        original = pydicom.dcmread(plain).PixelData
-        for f in os.listdir(out):
-            assert pydicom.dcmread(os.path.join(out, f)).PixelData == original  # lossless all the way
-        wait_until(lambda: m.metrics()['mux_dead_letters_total{destination="OLDWS"}'] == 1, what="J2K buried")
-        from conftest import MUX
-        dead = subprocess.run([MUX, "dead"], env=m.env, capture_output=True, text=True).stdout
-        assert "OLDWS\t" in dead and "cannot convert" in dead
-    finally:
-        dest.stop()
+def test_implicit_only_destination_gets_transcoded_or_dead_letter(mux, storescp, tmp_path):
+    dest = storescp("OLDWS", options=("+xi",))  # implicit VR little endian only
+    out = dest.dir
+    m = mux({"OLDWS": ("OLDWS", dest.port)}, MUX_MAX_ATTEMPTS=2)
+    src = tmp_path / "src"
+    make_instances(str(src), 1, size=128)
+    plain = glob.glob(str(src / "*"))[0]
+    jpeg = str(tmp_path / "jpeg-lossless.dcm")
+    jls = str(tmp_path / "jpeg-ls.dcm")
+    j2k = str(tmp_path / "j2k.dcm")
+    subprocess.run(["dcmcjpeg", "+e1", plain, jpeg], check=True)
+    subprocess.run(["dcmcjpls", plain, jls], check=True)
+    subprocess.run(["gdcmconv", "--j2k", plain, j2k], check=True)
+    # the three differ only in transfer syntax: give them distinct SOP Instance UIDs
+    import pydicom
+    new = {}
+    for path in (jpeg, jls, j2k):
+        ds = pydicom.dcmread(path)
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+        ds.save_as(path)
+        new[path] = str(ds.SOPInstanceUID)
+    # each sent in its own syntax (storescu proposes it first; mux takes the sender's first choice)
+    for flag, path in (("-xs", jpeg), ("-xt", jls), ("-xv", j2k)):
+        dcmtk("storescu", flag, "-aet", "MODALITY", "-aec", "CIRRMUX", "127.0.0.1", str(m.port), path)
+    wait_until(lambda: len(os.listdir(out)) == 2, what="JPEG lossless and JPEG-LS delivered")
+    got = {}
+    for f in os.listdir(out):
+        ds = pydicom.dcmread(os.path.join(out, f))
+        got[str(ds.SOPInstanceUID)] = str(ds.file_meta.TransferSyntaxUID)
+    assert got == {new[jpeg]: "1.2.840.10008.1.2", new[jls]: "1.2.840.10008.1.2"}
+    original = pydicom.dcmread(plain).PixelData
+    for f in os.listdir(out):
+        assert pydicom.dcmread(os.path.join(out, f)).PixelData == original  # lossless all the way
+    wait_until(lambda: m.metrics()['mux_dead_letters_total{destination="OLDWS"}'] == 1, what="J2K buried")
+    dead = subprocess.run([MUX, "dead"], env=m.env, capture_output=True, text=True).stdout
+    assert "OLDWS\t" in dead and "cannot convert" in dead
 
 
 def test_destination_filters_by_modality_and_caller(mux, storescp, tmp_path):
@@ -270,7 +271,6 @@ def test_forwarding_threads_yield_to_receiving(mux, storescp, tmp_path):
 
 
 def test_bad_forward_nice_is_one_clear_line(tmp_path):
-    from conftest import MUX
     r = subprocess.run([MUX], env={"MUX_DEST_A": "A,127.0.0.1,104", "MUX_SPOOL": str(tmp_path), "MUX_ALLOW": "*",
                                    "MUX_FORWARD_NICE": "25"}, capture_output=True, text=True)
     assert r.returncode == 100

@@ -1,10 +1,11 @@
 """Debian's Orthanc, with its own configuration on free ports, queries
 mockpacs through its REST API and retrieves a study by C-MOVE."""
 import json
-import os
 import urllib.request
 
-from conftest import NODELAY, find, free_port
+from tests.support.dcmtk import NODELAY, dcmtk, find
+from tests.support.paths import built
+from tests.support.ports import free_port
 
 
 def rest(port, method, path, body=None):
@@ -41,13 +42,11 @@ def test_orthanc_queries_mockpacs_and_moves_a_study(mock, orthanc):
     assert "retrieve (%d sent); released" % total in m.text()
 
 
-GET_CLIENT = os.environ.get("CIRR_GET_CLIENT", os.path.join(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__)))), "build", "get_client"))
+GET_CLIENT = built("CIRR_GET_CLIENT", "get_client")
 
 
 def test_lib_dicom_c_get_from_orthanc_and_mockpacs(mock, orthanc, tmp_path):
     import subprocess
-    from conftest import dcmtk
     m = mock()
     dicom = free_port()
     orthanc_for(orthanc, m.port, dicom)  # used through its DICOM port

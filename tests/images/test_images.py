@@ -10,8 +10,9 @@ import time
 import urllib.error
 import urllib.request
 
-from conftest import IMAGES, REPO, docker
-from dicomgen import make_instances
+from tests.support.containers import IMAGES, docker
+from tests.support.dicomgen import make_instances
+from tests.support.paths import REPO
 
 FAST_HEALTH = ("--health-interval", "1s", "--health-start-period", "120s")
 PASSWORD = 'a"b\\c $d e'  # quote, backslash, dollar and spaces

@@ -1,5 +1,5 @@
 """A TEST DOUBLE of a container registry (Registry HTTP API v2), on
-loopback, for stacks/pin-digests: no real registry is reachable here.
+loopback, for ci/pin-digests: no real registry is reachable here.
 
 It does what the tool relies on from Docker Hub: a 401 with a Bearer
 challenge naming its token service, anonymous pull tokens scoped to one

@@ -1,4 +1,4 @@
-"""stacks/pin-digests against a registry TEST DOUBLE (registry_double.py):
+"""ci/pin-digests against a registry TEST DOUBLE (tests/support/registry_double.py):
 the real registries are unreachable here, so this checks the tool's side of
 the protocol and what it does to the stack files."""
 import os
@@ -9,10 +9,11 @@ import subprocess
 import pytest
 import yaml
 
-from registry_double import RegistryDouble
-from test_stack_files import STACKS, example_env
+from tests.support.paths import REPO, STACKS
+from tests.support.registry_double import RegistryDouble
+from tests.support.stacks import example_env
 
-TOOL = os.path.join(STACKS, "pin-digests")
+TOOL = os.path.join(REPO, "ci", "pin-digests")
 ADMIN = os.path.join(STACKS, "rih", "admin-stack.yml")
 EXTERNAL = {"traefik": "library/traefik", "portainer/portainer-ce": "portainer/portainer-ce",
             "portainer/agent": "portainer/agent", "splunk/splunk": "splunk/splunk"}

@@ -7,21 +7,11 @@ import subprocess
 import pytest
 import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STACKS = os.path.join(REPO, "stacks")
-REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference", "traefik-v3-docker-labels.yml")
+from tests.support.paths import REFERENCE, STACKS
+from tests.support.stacks import FILES, example_env
+
+LABELS = os.path.join(REFERENCE, "traefik-v3-docker-labels.yml")
 PROVIDER_LABELS = {"traefik.enable", "traefik.swarm.network", "traefik.swarm.lbswarm"}
-FILES = ["rih/admin-stack.yml", "rih/cirr-stack.yml", "rih/projects-stack.yml", "rih/mock-stack.yml"]
-
-
-def example_env():
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
-    for line in open(os.path.join(STACKS, "rih", "cirr.env.example")):
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            k, v = line.split("=", 1)
-            env[k] = v.strip("'\"")
-    return env
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -59,8 +49,8 @@ def shape(label):
 
 
 def test_every_traefik_label_is_known():
-    assert os.path.exists(REFERENCE), f"{REFERENCE} missing: the tests expect shared/ beside the repository"
-    known = {shape(l.split("=", 1)[0]) for l in yaml.safe_load(open(REFERENCE))} | PROVIDER_LABELS
+    assert os.path.exists(LABELS), f"{LABELS} missing: the tests expect shared/ beside the repository"
+    known = {shape(l.split("=", 1)[0]) for l in yaml.safe_load(open(LABELS))} | PROVIDER_LABELS
     seen = 0
     for name in FILES:
         stack = yaml.safe_load(open(os.path.join(STACKS, name)))

@@ -1,29 +1,19 @@
 """The cirr and mock stacks on a single-node swarm, with the test override
 for kernels without IPVS (issue 6). Everything made here is removed at the
 end, also when a check fails."""
-import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "ci"))
-from swarm import Cluster, docker  # noqa: E402
+from ci.swarm import Cluster, docker, single_node_env
 
 CIRR = ["rih/cirr-stack.yml", "test/override.yml"]
 MOCK = ["rih/mock-stack.yml", "test/mock-override.yml"]
-ENV = {
-    "MUX_ALLOW": "*", "MUX_MIN_FREE_MB": "100", "TZ": "America/New_York",
-    "MOD_WORKSTATION": "WORKSTATION,mock_workstation,7272",
-    "MOD_PACS": "MOCK,mock_mockpacs,7272",
-    "MOCK_STUDIES": "200", "MOCK_PUSH_SPEEDUP": "3600", "MOCK_PUSH_LIMIT": "24",
-    "MOCK_CT_SLICES": "4", "MOCK_MR_SLICES": "3",
-}
+ENV = single_node_env(studies=200, push_limit=24, ct_slices=4, mr_slices=3, min_free_mb=100)
 
 
 @pytest.fixture(scope="module")

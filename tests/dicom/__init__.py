@@ -1,0 +1,1 @@
+"""cirr-mockpacs and cirr-mux against real DICOM peers on loopback."""

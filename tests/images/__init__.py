@@ -1,0 +1,1 @@
+"""The images built by `make images`, under Docker."""

@@ -1,0 +1,1 @@
+"""Each program's --help against its manual."""

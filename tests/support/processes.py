@@ -1,0 +1,50 @@
+"""Programs the tests start: each with its output in a log file, stopped
+(SIGTERM, then SIGKILL) when the test is done; and the check that an
+ASan/UBSan build reported nothing."""
+import signal
+import subprocess
+
+from tests.support.ports import wait_port
+
+# The ASan/UBSan builds print one of these and stop; the plain builds never do.
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def assert_no_sanitizer_report(text):
+    for marker in SANITIZER_REPORTS:
+        assert marker not in text, text[max(0, text.index(marker) - 200):][:3000]
+
+
+class Process:
+    """A started program; stdout and stderr go to log. A subclass or the
+    caller sets .port when it serves one."""
+
+    def __init__(self, args, env, log):
+        self.log = log
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def wait_listening(self, timeout=15, ports=None):
+        """Waits for ports (default: self.port); a server that never listens
+        is stopped, not left behind."""
+        try:
+            for port in ports or (self.port,):
+                wait_port(port, timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self):
+        """SIGTERM, SIGKILL after 30 s; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode

@@ -1,0 +1,1 @@
+"""The stack files, ci/pin-digests, and the stacks on a single-node swarm."""
