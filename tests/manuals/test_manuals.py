@@ -22,9 +22,12 @@ next "## " heading). The rules:
      not held in the environment table;
    - variables read by another program (cirr-init's templates and
      secrets, the server the program sets up): they go under a
-     subheading of the section that starts with "### Read by" (for
-     example "### Read by Orthanc"). A name rule 1 asks for does not
-     count when it appears only there.
+     subheading of the section that starts with "### Read by" and does
+     not go on with the program's own name ("### Read by Orthanc",
+     "### Read by others in the image"). A name rule 1 asks for does not
+     count when it appears only there. "### Read by <program>" (for
+     example "### Read by cirr-pg-init: its table") is the program's
+     own part, like the rest of the section.
 
 The binaries come from the variables the Makefile sets (make
 test-manuals); a variable that is not set fails the test, naming it."""
@@ -67,15 +70,16 @@ def variable_name(span):
     return name if VARIABLE.match(name) else None
 
 
-def configuration(manual):
-    """The "## Configuration" section as (its own lines, lines under
-    "### Read by" subheadings), or None when the manual has none."""
+def configuration(manual, program):
+    """The "## Configuration" section as (the program's own lines, lines
+    under "### Read by" someone else), or None when the manual has none."""
     own, others, where = [], [], None
     for line in manual.splitlines():
         if line.startswith("## "):
             where = own if line.strip() == "## Configuration" else None
         elif where is not None and line.startswith("### "):
-            where = others if line[4:].lower().startswith("read by") else own
+            reader = re.match(r"read by\s+(\S*)", line[4:].strip(), re.I)
+            where = others if reader and not re.match(re.escape(program) + r"\b", reader.group(1)) else own
         elif where is not None:
             where.append(line)
     return (own, others) if own or others else None
@@ -124,15 +128,16 @@ def test_help_and_manual_list_the_same_variables(program):
     assert names, f"{program} --help: its Environment part lists no variable"
     path = os.path.join(REPO, doc)
     assert os.path.exists(path), f"{program}: its manual {doc} is missing"
-    section = configuration(open(path, encoding="utf-8").read())
+    section = configuration(open(path, encoding="utf-8").read(), program)
     assert section, f"{program}: {doc} has no '## Configuration' section"
     own, _ = section
     undocumented = [n for n in names if n not in mentioned(own)]
-    assert not undocumented, (f"{program} --help prints {', '.join(undocumented)}, which the Configuration "
+    assert not undocumented, (f"{program}: --help prints {', '.join(undocumented)}, which the Configuration "
                               f"section of {doc} does not name in backticks")
     unknown = [n for n in listed(own) if "<" not in n and n not in names]
-    assert not unknown, (f"{doc}'s Configuration section lists {', '.join(unknown)}, which {program} --help "
-                         "does not print (a variable another program reads goes under '### Read by ...')")
+    assert not unknown, (f"{program}: the Configuration section of {doc} lists {', '.join(unknown)}, which "
+                         f"{program} --help does not print (a family is written with a placeholder, "
+                         "`NAME_<N>`; a variable another program reads goes under '### Read by ...')")
 
 
 def test_the_rules_on_an_example():
@@ -142,8 +147,9 @@ def test_the_rules_on_an_example():
     manual = ("# x\n## Configuration\n| variable | default | meaning |\n|---|---|---|\n"
               "| `X_PORT` / `X_ALLOW` | `5252` / `CIRRX` | ports; see `X_OTHER=1` |\n"
               "| `X_DEST_<NAME>` | — | `AET,host,port` |\n- `X_LIST` (default `ABC`): a list item\n"
-              "### Read by Orthanc\n| `ORTHANC_NAME` | `cirr` | its name |\n## Exit codes\n| `X_NOT` | - |\n")
-    own, others = configuration(manual)
-    assert listed(own) == ["X_PORT", "X_ALLOW", "X_DEST_<NAME>", "X_LIST"]
+              "### Read by Orthanc\n| `ORTHANC_NAME` | `cirr` | its name |\n"
+              "### Read by x: its table\n| `X_MORE` | `1` | more |\n## Exit codes\n| `X_NOT` | - |\n")
+    own, others = configuration(manual, "x")
+    assert listed(own) == ["X_PORT", "X_ALLOW", "X_DEST_<NAME>", "X_LIST", "X_MORE"]
     assert {"X_PORT", "X_ALLOW", "X_OTHER", "CIRRX", "X_LIST", "ABC"} <= mentioned(own)
     assert listed(others) == ["ORTHANC_NAME"] and "X_NOT" not in mentioned(own + others)
