@@ -107,7 +107,7 @@ IMAGES         := $(patsubst %/image.conf,%,$(sort $(wildcard images/*/image.con
 UNIT_BINS      := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 .PHONY: all programs asan deps sysroot init init-asan init-debug mux mockpacs unit \
-        test test-unit test-behaviour test-dicom test-images test-system images \
+        test test-unit test-manuals test-behaviour test-dicom test-images test-system images \
         demo demo-down demo-init pin-digests bench-init bench-mux bench-mockpacs bench-images clean
 
 all: programs
@@ -139,6 +139,10 @@ PROGRAM_ENV = CIRR_INIT=$(abspath $(BUILD)/cirr-init) CIRR_INIT_ASAN=$(abspath $
 ASAN_PROGRAM_ENV = CIRR_MUX=$(abspath $(BUILD)/asan/cirr-mux) CIRR_MOCKPACS=$(abspath $(BUILD)/asan/cirr-mockpacs) \
   CIRR_GET_CLIENT=$(abspath $(BUILD)/asan/get_client)
 
+# Every program's --help against the Configuration section of its manual.
+test-manuals: $(BUILD)/cirr-init $(BUILD)/cirr-mux $(BUILD)/cirr-mockpacs $(BUILD)/cirr-orthanc-setup $(BUILD)/cirr-pg-init
+	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/manuals
+
 test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init $(BUILD)/debug/cirr-init
 	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/behaviour
 
@@ -164,6 +168,7 @@ test-system: images
 test: deps
 	$(MAKE) sysroot
 	$(MAKE) test-unit
+	$(MAKE) test-manuals
 	$(MAKE) test-behaviour
 	$(MAKE) test-dicom
 	$(MAKE) test-images
@@ -173,15 +178,15 @@ test: deps
 demo: deps
 	$(MAKE) sysroot
 	$(MAKE) images
-	$(PYTHON) ci/demo.py
+	$(PYTHON) -m ci.demo
 
 demo-down:
-	$(PYTHON) ci/demo.py down
+	$(PYTHON) -m ci.demo down
 
 # Adds registry digests to the admin stack's external images (needs a
 # registry: Docker Hub, or REGISTRY_URL for a mirror).
 pin-digests:
-	stacks/pin-digests $(if $(REGISTRY_URL),--registry-url $(REGISTRY_URL)) stacks/rih/admin-stack.yml
+	ci/pin-digests $(if $(REGISTRY_URL),--registry-url $(REGISTRY_URL)) stacks/rih/admin-stack.yml
 
 # A short tour of cirr-init alone.
 demo-init: deps
@@ -190,16 +195,16 @@ demo-init: deps
 	sh ci/demo-init $(BUILD)/cirr-init
 
 bench-mockpacs: deps $(BUILD)/cirr-mockpacs $(BUILD)/find_bench
-	$(PYTHON) bench/mockpacs_bench.py
+	$(PYTHON) -m bench.mockpacs_bench
 
 bench-mux: deps $(BUILD)/cirr-mux $(BUILD)/cirr-mockpacs
-	$(PYTHON) bench/mux_bench.py
+	$(PYTHON) -m bench.mux_bench
 
 bench-images: deps images
-	$(PYTHON) bench/images_bench.py
+	$(PYTHON) -m bench.images_bench
 
 bench-init: deps $(BUILD)/cirr-init
-	$(PYTHON) bench/init_bench.py $(abspath $(BUILD)/cirr-init)
+	$(PYTHON) -m bench.init_bench $(abspath $(BUILD)/cirr-init)
 
 # Everything but the sysroot (slow to rebuild) and Docker's images.
 clean:
