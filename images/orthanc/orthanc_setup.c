@@ -142,10 +142,10 @@ static int help(void)
            "           orthanc, and with ORTHANC_PG_ENABLED wait for PostgreSQL and\n"
            "           create the database when it is missing\n"
            "  run      as orthanc: exec Orthanc on that configuration\n"
-           "Numbered variables (N from 0 to 99, taken in that order):\n"
-           "  ORTHANC_USER_N=user,password   ORTHANC_MOD_N=[name,]AET,host,port\n"
-           "  ORTHANC_PEER_N=name,url[,user,password]   ORTHANC_METADATA_N=name,number\n"
-           "ORTHANC__SECTION__KEY=value sets any orthanc.json key, over all the rest.\n");
+           "Numbered variables (<N> from 0 to 99, taken in that order):\n"
+           "  ORTHANC_USER_<N>=user,password   ORTHANC_MOD_<N>=[name,]AET,host,port\n"
+           "  ORTHANC_PEER_<N>=name,url[,user,password]   ORTHANC_METADATA_<N>=name,number\n"
+           "ORTHANC__<SECTION>__<KEY>=value sets any orthanc.json key, over all the rest.\n");
     envconf_help(stdout, orthanc_table, orthanc_table_len);
     return 0;
 }
