@@ -14,4 +14,5 @@ UNIT_DEFAULT_SRC       := $(filter-out init/main.c,$(cirr-init_SRC))
 UNIT_DEFAULT_USES      := curl pq
 orthanc_env_test_SRC   := images/orthanc/orthanc_env.c images/orthanc/jsontree.c
 pgtune_test_SRC        := images/postgres/pgtune.c
+pg_settings_test_SRC   := images/postgres/pg_settings.c
 match_test_SRC         := images/mockpacs/match.c
