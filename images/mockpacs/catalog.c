@@ -25,51 +25,15 @@ static const char *const physicians[] = {"HOUSE^GREGORY", "GREY^MEREDITH", "SHEP
 
 #define N(a) (sizeof(a) / sizeof *(a))
 
-struct modality_kind {
-    const char *modality;
-    const char *const *study_desc;
-    const char *const *body_part;
-    unsigned nkinds;
-};
-
-static const char *const ct_desc[] = {"CT HEAD W/O CONTRAST", "CT CHEST W CONTRAST", "CT ABDOMEN PELVIS W CONTRAST", "CT CERVICAL SPINE"};
-static const char *const ct_body[] = {"HEAD", "CHEST", "ABDOMEN", "CSPINE"};
-static const char *const mr_desc[] = {"MRI BRAIN W/WO CONTRAST", "MRI LUMBAR SPINE W/O", "MRI KNEE LEFT W/O"};
-static const char *const mr_body[] = {"BRAIN", "LSPINE", "KNEE"};
-static const char *const cr_desc[] = {"XR CHEST 2 VIEWS", "XR HAND LEFT 3 VIEWS", "XR ANKLE RIGHT 2 VIEWS"};
-static const char *const cr_body[] = {"CHEST", "HAND", "ANKLE"};
-
-static const char *const dx_desc[] = {"DX CHEST PA AND LATERAL", "DX KNEE RIGHT 2 VIEWS", "DX PELVIS AP"};
-static const char *const dx_body[] = {"CHEST", "KNEE", "PELVIS"};
-
-static const struct modality_kind kinds[] = {
-    {"CT", ct_desc, ct_body, N(ct_desc)},
-    {"MR", mr_desc, mr_body, N(mr_desc)},
-    {"CR", cr_desc, cr_body, N(cr_desc)},
-    {"DX", dx_desc, dx_body, N(dx_desc)},
-};
-
-const char *catalog_sop_class(const struct catalog *c, const struct study *st)
-{
-    const char *m = catalog_modality(c, st);
-    return !strcmp(m, "CT") ? "1.2.840.10008.5.1.4.1.1.2"
-         : !strcmp(m, "MR") ? "1.2.840.10008.5.1.4.1.1.4"
-         : !strcmp(m, "DX") ? "1.2.840.10008.5.1.4.1.1.1.1"  /* Digital X-Ray, For Presentation */
-                            : "1.2.840.10008.5.1.4.1.1.1";   /* Computed Radiography */
-}
-
-static const struct modality_kind *kind_of(const struct catalog *c, const struct study *st)
-{
-    const char *m = c->site->services[st->service].modality;
-    for (size_t i = 0; i < N(kinds); i++)
-        if (strcmp(kinds[i].modality, m) == 0)
-            return &kinds[i];
-    return &kinds[0];
-}
-
-const char *catalog_modality(const struct catalog *c, const struct study *st)
+const struct modality *catalog_modality(const struct catalog *c, const struct study *st)
 {
     return c->site->services[st->service].modality;
+}
+
+const struct study_kind *catalog_study_kind(const struct catalog *c, uint32_t k, const struct study *st)
+{
+    const struct modality *m = catalog_modality(c, st);
+    return &m->studies[rng_below(rng_hash(c->site->seed, 4, k, 0), m->nstudies)];
 }
 
 static long long days_from_ymd(uint32_t ymd)
@@ -171,18 +135,17 @@ void catalog_free(struct catalog *c)
 
 unsigned catalog_series_count(const struct catalog *c, const struct study *st)
 {
-    const char *m = catalog_modality(c, st);
-    return strcmp(m, "CT") == 0 ? 2 : strcmp(m, "MR") == 0 ? 3 : 2;
+    return catalog_modality(c, st)->nseries;
 }
 
 unsigned catalog_instance_count(const struct catalog *c, const struct study *st, unsigned j)
 {
-    const char *m = catalog_modality(c, st);
-    if (strcmp(m, "CT") == 0)
-        return j == 0 ? 1 : c->site->ct_slices;
-    if (strcmp(m, "MR") == 0)
-        return c->site->mr_slices;
-    return 1;
+    const struct modality *m = catalog_modality(c, st);
+    unsigned slices;
+    if (!m->slices || (j < m->nseries && m->series[j].single))
+        return 1;
+    memcpy(&slices, (const char *)c->site + m->slices, sizeof slices); /* the site's setting */
+    return slices;
 }
 
 void catalog_uid(const struct catalog *c, uint32_t k, int j, int i, char *buf, size_t cap)
@@ -211,20 +174,11 @@ int catalog_parse_uid(const struct catalog *c, const char *uid, uint32_t *k, uns
     return got;
 }
 
-static const char *series_description(const struct catalog *c, const struct study *st, int j)
-{
-    static const char *const ct[] = {"SCOUT", "AXIAL 5.0MM"};
-    static const char *const mr[] = {"T1 AX", "T2 AX", "FLAIR COR"};
-    static const char *const cr[] = {"PA", "LATERAL"}; /* CR and DX */
-    const char *m = catalog_modality(c, st);
-    return strcmp(m, "CT") == 0 ? ct[j % 2] : strcmp(m, "MR") == 0 ? mr[j % 3] : cr[j % 2];
-}
-
 static int study_attr(const struct catalog *c, uint32_t k, const struct study *st, uint32_t tag, char *buf, size_t cap)
 {
     const struct patient *p = &c->patients[st->patient];
-    const struct modality_kind *kind = kind_of(c, st);
-    unsigned which = rng_below(rng_hash(c->site->seed, 4, k, 0), kind->nkinds);
+    const struct modality *m = catalog_modality(c, st);
+    const struct study_kind *kind = catalog_study_kind(c, k, st);
     unsigned total = 0;
     switch (tag) {
     case CIRR_TAG_PATIENT_NAME: snprintf(buf, cap, "%s", p->name); return 1;
@@ -236,9 +190,9 @@ static int study_attr(const struct catalog *c, uint32_t k, const struct study *s
     case CIRR_TAG_STUDY_TIME: snprintf(buf, cap, "%06u", st->time); return 1;
     case CIRR_TAG_ACCESSION_NUMBER: snprintf(buf, cap, "A%09u", k + 1); return 1;
     case CIRR_TAG_STUDY_ID: snprintf(buf, cap, "%u", k + 1); return 1;
-    case CIRR_TAG_STUDY_DESCRIPTION: snprintf(buf, cap, "%s", kind->study_desc[which]); return 1;
+    case CIRR_TAG_STUDY_DESCRIPTION: snprintf(buf, cap, "%s", kind->description); return 1;
     case CIRR_TAG_REFERRING_PHYSICIAN_NAME: snprintf(buf, cap, "%s", physicians[rng_below(rng_hash(c->site->seed, 5, k, 0), N(physicians))]); return 1;
-    case CIRR_TAG_MODALITIES_IN_STUDY: snprintf(buf, cap, "%s", kind->modality); return 1;
+    case CIRR_TAG_MODALITIES_IN_STUDY: snprintf(buf, cap, "%s", m->code); return 1;
     case CIRR_TAG_INSTITUTION_NAME: snprintf(buf, cap, "%s", c->site->institution); return 1;
     case CIRR_TAG_NUMBER_OF_STUDY_RELATED_SERIES: snprintf(buf, cap, "%u", catalog_series_count(c, st)); return 1;
     case CIRR_TAG_NUMBER_OF_STUDY_RELATED_INSTANCES:
@@ -246,8 +200,8 @@ static int study_attr(const struct catalog *c, uint32_t k, const struct study *s
             total += catalog_instance_count(c, st, j);
         snprintf(buf, cap, "%u", total);
         return 1;
-    case CIRR_TAG_BODY_PART_EXAMINED: snprintf(buf, cap, "%s", kind->body_part[which]); return 1;
-    case CIRR_TAG_STATION_NAME: snprintf(buf, cap, "%s%u", kind->modality, st->device + 1); return 1;
+    case CIRR_TAG_BODY_PART_EXAMINED: snprintf(buf, cap, "%s", kind->body_part); return 1;
+    case CIRR_TAG_STATION_NAME: snprintf(buf, cap, "%s%u", m->code, st->device + 1); return 1;
     default: return 0;
     }
 }
@@ -255,12 +209,13 @@ static int study_attr(const struct catalog *c, uint32_t k, const struct study *s
 int catalog_attr(const struct catalog *c, uint32_t k, const struct study *st, int j, int i,
                  uint32_t tag, char *buf, size_t cap)
 {
+    const struct modality *m = catalog_modality(c, st);
     if (j >= 0) {
         switch (tag) {
         case CIRR_TAG_SERIES_INSTANCE_UID: catalog_uid(c, k, j, -1, buf, cap); return 1;
-        case CIRR_TAG_MODALITY: snprintf(buf, cap, "%s", catalog_modality(c, st)); return 1;
+        case CIRR_TAG_MODALITY: snprintf(buf, cap, "%s", m->code); return 1;
         case CIRR_TAG_SERIES_NUMBER: snprintf(buf, cap, "%d", j + 1); return 1;
-        case CIRR_TAG_SERIES_DESCRIPTION: snprintf(buf, cap, "%s", series_description(c, st, j)); return 1;
+        case CIRR_TAG_SERIES_DESCRIPTION: snprintf(buf, cap, "%s", m->series[(unsigned)j % m->nseries].description); return 1;
         case CIRR_TAG_NUMBER_OF_SERIES_RELATED_INSTANCES: snprintf(buf, cap, "%u", catalog_instance_count(c, st, (unsigned)j)); return 1;
         case CIRR_TAG_SERIES_DATE: snprintf(buf, cap, "%08u", st->date); return 1;
         default: break;
@@ -270,7 +225,7 @@ int catalog_attr(const struct catalog *c, uint32_t k, const struct study *st, in
         switch (tag) {
         case CIRR_TAG_SOP_INSTANCE_UID: catalog_uid(c, k, j, i, buf, cap); return 1;
         case CIRR_TAG_INSTANCE_NUMBER: snprintf(buf, cap, "%d", i + 1); return 1;
-        case CIRR_TAG_SOP_CLASS_UID: snprintf(buf, cap, "%s", catalog_sop_class(c, st)); return 1;
+        case CIRR_TAG_SOP_CLASS_UID: snprintf(buf, cap, "%s", m->sop_class); return 1;
         default: break;
         }
     }

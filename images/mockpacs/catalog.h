@@ -39,11 +39,13 @@ void catalog_free(struct catalog *c);
 /* A study beyond the history (push mode): same rules, dated `when`. */
 void catalog_make_study(const struct catalog *c, uint32_t k, long long when, struct study *out);
 
+/* The study's modality (its row of the modality table) and its kind
+ * (description, body part) among the modality's. */
+const struct modality *catalog_modality(const struct catalog *c, const struct study *st);
+const struct study_kind *catalog_study_kind(const struct catalog *c, uint32_t k, const struct study *st);
+
 unsigned catalog_series_count(const struct catalog *c, const struct study *st);
 unsigned catalog_instance_count(const struct catalog *c, const struct study *st, unsigned series);
-const char *catalog_modality(const struct catalog *c, const struct study *st);
-/* The SOP Class UID of the study's images (static string). */
-const char *catalog_sop_class(const struct catalog *c, const struct study *st);
 
 /* UIDs: ROOT.1.k (study), ROOT.1.k.j (series), ROOT.1.k.j.i (instance). */
 void catalog_uid(const struct catalog *c, uint32_t k, int j, int i, char *buf, size_t cap);

@@ -1,10 +1,13 @@
-/* generate.c: builds CT, MR and CR image IODs that dciodvfy accepts. */
+/* generate.c: builds the image IODs of the modality table (modality.h)
+ * that dciodvfy accepts: the catalog's attributes, then what the
+ * modality's row says, then synthetic pixels. */
 #include "generate.h"
 
 #include "rng.h"
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,8 @@ static void putf(struct setter *s, uint32_t tag, const char *fmt, ...)
     put(s, tag, buf);
 }
 
-/* Copy catalog attributes (patient, study, series, instance level). */
+/* The catalog's attributes (patient, study, series, instance level), in
+ * the very text its C-FIND answers carry. */
 static void copy_attrs(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st,
                        unsigned j, unsigned i)
 {
@@ -129,6 +133,16 @@ static void pixels(struct setter *s, const struct catalog *c, uint32_t k, unsign
         px[x] = (uint16_t)((i + 1) & 0xfff);
 }
 
+static void put_attrs(struct setter *s, const struct modality_attr *a, size_t n)
+{
+    for (size_t x = 0; x < n && a[x].tag; x++) {
+        if (!a[x].value && s->status == CIRR_DICOM_OK)
+            s->status = cirr_dicom_set_empty(s->ds, a[x].tag); /* type 2: present, may be empty */
+        else if (a[x].value)
+            put(s, a[x].tag, a[x].value);
+    }
+}
+
 static void plane(struct setter *s, unsigned i, double spacing, double thickness)
 {
     putf(s, CIRR_TAG_PIXEL_SPACING, "%.4g\\%.4g", spacing, spacing);
@@ -138,88 +152,52 @@ static void plane(struct setter *s, unsigned i, double spacing, double thickness
     putf(s, CIRR_TAG_SLICE_LOCATION, "%.2f", -100.0 + i * thickness);
 }
 
-static void ct(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
+/* The body part, coded: one item of the Anatomic Region Sequence. */
+static void anatomic_region(struct setter *s, const struct study_kind *kind)
 {
-    put(s, CIRR_TAG_IMAGE_TYPE, j == 0 ? "ORIGINAL\\PRIMARY\\LOCALIZER" : "ORIGINAL\\PRIMARY\\AXIAL");
-    put(s, CIRR_TAG_KVP, "120");
-    putf(s, CIRR_TAG_ACQUISITION_NUMBER, "%u", j + 1);
-    put(s, CIRR_TAG_RESCALE_INTERCEPT, "-1024");
-    put(s, CIRR_TAG_RESCALE_SLOPE, "1");
-    put(s, CIRR_TAG_WINDOW_CENTER, "40");
-    put(s, CIRR_TAG_WINDOW_WIDTH, "400");
-    plane(s, i, 0.7, 5.0);
-    pixels(s, c, k, j, i, 512, 512);
+    const struct modality_attr code[] = {{CIRR_TAG_CODE_VALUE, kind->region_code},
+                                         {CIRR_TAG_CODING_SCHEME_DESIGNATOR, "SCT"},
+                                         {CIRR_TAG_CODE_MEANING, kind->region_meaning}};
+    for (size_t n = 0; n < sizeof code / sizeof *code && s->status == CIRR_DICOM_OK; n++)
+        s->status = cirr_dicom_set_in_item(s->ds, CIRR_TAG_ANATOMIC_REGION_SEQUENCE, 0, code[n].tag, code[n].value);
 }
 
-static void mr(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
+/* Study and series level attributes that are not the catalog's. */
+static void context(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st,
+                    const struct study_kind *kind)
 {
-    put(s, CIRR_TAG_IMAGE_TYPE, "ORIGINAL\\PRIMARY\\OTHER");
-    put(s, CIRR_TAG_SCANNING_SEQUENCE, "SE");
-    put(s, CIRR_TAG_SEQUENCE_VARIANT, "NONE");
-    put(s, CIRR_TAG_SCAN_OPTIONS, "");
-    put(s, CIRR_TAG_MR_ACQUISITION_TYPE, "2D");
-    put(s, CIRR_TAG_REPETITION_TIME, j == 1 ? "4000" : "500");
-    put(s, CIRR_TAG_ECHO_TIME, j == 1 ? "90" : "15");
-    put(s, CIRR_TAG_ECHO_TRAIN_LENGTH, "1");
-    put(s, CIRR_TAG_MAGNETIC_FIELD_STRENGTH, "1.5");
-    putf(s, CIRR_TAG_ACQUISITION_NUMBER, "%u", j + 1);
-    plane(s, i, 0.9, 4.0);
-    pixels(s, c, k, j, i, 256, 256);
+    char uid[96];
+    putf(s, CIRR_TAG_CONTENT_DATE, "%08u", st->date);
+    putf(s, CIRR_TAG_CONTENT_TIME, "%06u", st->time);
+    put(s, CIRR_TAG_MANUFACTURER, "CIRR MOCKPACS");
+    put(s, CIRR_TAG_MANUFACTURER_MODEL_NAME, "SIMULATED");
+    put(s, CIRR_TAG_DEVICE_SERIAL_NUMBER, "0");
+    /* Paired body parts need Laterality (General Series, type 2C). */
+    if (strstr(kind->description, "LEFT") || strstr(kind->description, "RIGHT"))
+        put(s, CIRR_TAG_LATERALITY, strstr(kind->description, "LEFT") ? "L" : "R");
+    if (catalog_modality(c, st)->frame_of_reference) {
+        catalog_uid(c, k, -1, -1, uid, sizeof uid);
+        putf(s, CIRR_TAG_FRAME_OF_REFERENCE_UID, "%s.0", uid); /* one per study */
+        put(s, CIRR_TAG_POSITION_REFERENCE_INDICATOR, "");
+        put(s, CIRR_TAG_PATIENT_POSITION, "HFS");
+    }
 }
 
-static void cr(struct setter *s, const struct catalog *c, uint32_t k, unsigned j, unsigned i)
+/* What the modality's row says of its images, and of series j's. */
+static void image(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st,
+                  const struct study_kind *kind, unsigned j, unsigned i)
 {
-    put(s, CIRR_TAG_VIEW_POSITION, j == 0 ? "PA" : "LL");
-    put(s, CIRR_TAG_PATIENT_ORIENTATION, j == 0 ? "L\\F" : "A\\F");
-    put(s, CIRR_TAG_IMAGE_TYPE, "ORIGINAL\\PRIMARY");
-    pixels(s, c, k, j, i, 2048, 2048);
-}
-
-/* Digital X-Ray, For Presentation (PS3.3 A.26). */
-static void dx(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st, unsigned j,
-               unsigned i)
-{
-    put(s, CIRR_TAG_PRESENTATION_INTENT_TYPE, "FOR PRESENTATION");
-    put(s, CIRR_TAG_IMAGE_TYPE, "ORIGINAL\\PRIMARY");
-    put(s, CIRR_TAG_VIEW_POSITION, j == 0 ? "PA" : "LL");
-    put(s, CIRR_TAG_PATIENT_ORIENTATION, j == 0 ? "L\\F" : "A\\F");
-    put(s, CIRR_TAG_PIXEL_INTENSITY_RELATIONSHIP, "LIN");
-    put(s, CIRR_TAG_PIXEL_INTENSITY_RELATIONSHIP_SIGN, "1");
-    put(s, CIRR_TAG_RESCALE_INTERCEPT, "0");
-    put(s, CIRR_TAG_RESCALE_SLOPE, "1");
-    put(s, CIRR_TAG_RESCALE_TYPE, "US");
-    put(s, CIRR_TAG_PRESENTATION_LUT_SHAPE, "IDENTITY");
-    put(s, CIRR_TAG_LOSSY_IMAGE_COMPRESSION, "00");
-    put(s, CIRR_TAG_BURNED_IN_ANNOTATION, "NO");
-    put(s, CIRR_TAG_WINDOW_CENTER, "2048");
-    put(s, CIRR_TAG_WINDOW_WIDTH, "4096");
-    put(s, CIRR_TAG_DETECTOR_TYPE, "SCINTILLATOR");
-    put(s, CIRR_TAG_IMAGER_PIXEL_SPACING, "0.15\\0.15");
-    /* type 2: present, may be empty */
-    static const uint32_t empty[] = {CIRR_TAG_ACQUISITION_CONTEXT_SEQUENCE /* AcquisitionContextSequence */,
-                                     CIRR_TAG_POSITIONER_TYPE /* PositionerType */};
-    /* Anatomic Region Sequence: the body part, coded (SNOMED CT, DICOM CID 4031) */
-    static const struct { const char *part, *code, *meaning; } regions[] = {
-        {"CHEST", "51185008", "Chest"}, {"KNEE", "72696002", "Knee"}, {"PELVIS", "12921003", "Pelvis"}};
-    char part[32] = "";
-    catalog_attr(c, k, st, -1, -1, CIRR_TAG_BODY_PART_EXAMINED, part, sizeof part);
-    for (size_t n = 0; n < sizeof regions / sizeof *regions; n++)
-        if (!strcmp(part, regions[n].part) && s->status == CIRR_DICOM_OK) {
-            s->status = cirr_dicom_set_in_item(s->ds, CIRR_TAG_ANATOMIC_REGION_SEQUENCE, 0,
-                                               CIRR_TAG_CODE_VALUE, regions[n].code);
-            if (s->status == CIRR_DICOM_OK)
-                s->status = cirr_dicom_set_in_item(s->ds, CIRR_TAG_ANATOMIC_REGION_SEQUENCE, 0,
-                                                   CIRR_TAG_CODING_SCHEME_DESIGNATOR, "SCT");
-            if (s->status == CIRR_DICOM_OK)
-                s->status = cirr_dicom_set_in_item(s->ds, CIRR_TAG_ANATOMIC_REGION_SEQUENCE, 0,
-                                                   CIRR_TAG_CODE_MEANING, regions[n].meaning);
-        }
-    for (size_t n = 0; n < sizeof empty / sizeof *empty && s->status == CIRR_DICOM_OK; n++)
-        s->status = cirr_dicom_set_empty(s->ds, empty[n]);
-    char desc[128] = "";
-    catalog_attr(c, k, st, -1, -1, CIRR_TAG_STUDY_DESCRIPTION, desc, sizeof desc);
-    put(s, CIRR_TAG_IMAGE_LATERALITY, strstr(desc, "LEFT") ? "L" : strstr(desc, "RIGHT") ? "R" : "U");
-    pixels(s, c, k, j, i, 2048, 2048);
+    const struct modality *m = catalog_modality(c, st);
+    const struct series_kind *series = &m->series[j % m->nseries];
+    put_attrs(s, m->attrs, SIZE_MAX);
+    put_attrs(s, series->attrs, sizeof series->attrs / sizeof *series->attrs);
+    if (m->spacing > 0)
+        plane(s, i, m->spacing, m->thickness);
+    if (kind->region_code)
+        anatomic_region(s, kind);
+    if (m->image_laterality)
+        put(s, CIRR_TAG_IMAGE_LATERALITY, strstr(kind->description, "LEFT") ? "L" : strstr(kind->description, "RIGHT") ? "R" : "U");
+    pixels(s, c, k, j, i, m->rows, m->cols);
 }
 
 cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const struct study *st,
@@ -228,33 +206,11 @@ cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const s
     struct setter s = {NULL, cirr_dicom_dataset_new(&s.ds)};
     if (s.status != CIRR_DICOM_OK)
         return s.status;
-    char buf[128];
+    const struct study_kind *kind = catalog_study_kind(c, k, st);
     put(&s, CIRR_TAG_SPECIFIC_CHARACTER_SET, "ISO_IR 100");
     copy_attrs(&s, c, k, st, j, i);
-    putf(&s, CIRR_TAG_CONTENT_DATE, "%08u", st->date);
-    putf(&s, CIRR_TAG_CONTENT_TIME, "%06u", st->time);
-    put(&s, CIRR_TAG_MANUFACTURER, "CIRR MOCKPACS");
-    put(&s, CIRR_TAG_MANUFACTURER_MODEL_NAME, "SIMULATED");
-    put(&s, CIRR_TAG_DEVICE_SERIAL_NUMBER, "0");
-    /* Paired body parts need Laterality (General Series, type 2C). */
-    if (catalog_attr(c, k, st, (int)j, (int)i, CIRR_TAG_STUDY_DESCRIPTION, buf, sizeof buf) &&
-        (strstr(buf, "LEFT") || strstr(buf, "RIGHT")))
-        put(&s, CIRR_TAG_LATERALITY, strstr(buf, "LEFT") ? "L" : "R");
-    const char *m = catalog_modality(c, st);
-    if (strcmp(m, "CR") != 0) {
-        catalog_uid(c, k, -1, -1, buf, sizeof buf);
-        putf(&s, CIRR_TAG_FRAME_OF_REFERENCE_UID, "%s.0", buf); /* frame of reference: one per study */
-        put(&s, CIRR_TAG_POSITION_REFERENCE_INDICATOR, "");
-        put(&s, CIRR_TAG_PATIENT_POSITION, "HFS");
-    }
-    if (strcmp(m, "CT") == 0)
-        ct(&s, c, k, j, i);
-    else if (strcmp(m, "MR") == 0)
-        mr(&s, c, k, j, i);
-    else if (strcmp(m, "DX") == 0)
-        dx(&s, c, k, st, j, i);
-    else
-        cr(&s, c, k, j, i);
+    context(&s, c, k, st, kind);
+    image(&s, c, k, st, kind, j, i);
     if (s.status != CIRR_DICOM_OK) {
         cirr_dicom_dataset_free(s.ds);
         return s.status;

@@ -3,25 +3,34 @@
  * received), pushes new studies in push mode, and serves a status page.
  *
  * Exit codes: 0 stopped by SIGTERM/SIGINT; 100 bad configuration (one line
- * names the variable); 111 cannot listen or a system failure. */
+ * names the variable) or usage; 111 cannot listen or a system failure. */
+#include "clock.h"
+#include "list.h"
 #include "log.h"
 #include "mock.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-atomic_int mock_stopping;
-static cirr_dicom_scp *the_scp;
+static const char usage[] = "usage: cirr-mockpacs [--help]";
 
-static void on_signal(int sig)
+static int help(void)
 {
-    (void)sig;
-    mock_stopping = 1; /* only flags here: the loops notice */
-    if (the_scp)
-        cirr_dicom_scp_stop(the_scp);
+    printf("%s\n\n"
+           "A test PACS: answers C-ECHO, C-FIND, C-MOVE, C-GET and C-STORE for a catalog of\n"
+           "generated studies (and for what it received), pushes new studies to a destination\n"
+           "in push mode, and serves GET /health and GET /status. It runs until SIGTERM or\n"
+           "SIGINT; running associations finish. Configured by the environment only.\n\n"
+           "Exit codes: 0 stopped by SIGTERM or SIGINT; 100 bad configuration or usage (one\n"
+           "line names the variable); 111 cannot listen, or another system failure.\n\n",
+           usage);
+    site_help(stdout);
+    return 0;
 }
 
 static uint16_t echo(const cirr_dicom_peer *peer, void *ud)
@@ -47,7 +56,7 @@ static uint16_t store(const cirr_dicom_peer *peer, cirr_dicom_dataset *ds, const
 
 static int destination(const char *aet, char *host, size_t cap, unsigned *port, void *ud)
 {
-    const struct destination *d = site_destination(&((struct mock *)ud)->site, aet);
+    const struct peer *d = site_destination(&((struct mock *)ud)->site, aet);
     if (!d) {
         log_msg(LOG_WARN, NULL, "C-MOVE to unknown destination '%s' (set MOD_<NAME>=AET,host,port)", aet);
         return -1;
@@ -64,61 +73,111 @@ static void association_done(const cirr_dicom_peer *peer, const char *summary, v
             peer->peer_host, summary);
 }
 
-/* MOCK_ALLOW=A,B as a NULL-terminated list (static storage). */
-static const char *const *allow_list(char *text)
+/* SIGTERM and SIGINT are blocked in every thread (threads inherit the mask)
+ * and read by the loop in main alone; a peer that went away is an error
+ * return, not SIGPIPE. */
+static void block_signals(sigset_t *set)
 {
-    static const char *list[64];
-    unsigned n = 0;
-    for (char *save = NULL, *t = strtok_r(text, ",", &save); t && n < 63; t = strtok_r(NULL, ",", &save))
-        list[n++] = t;
-    list[n] = NULL;
-    return n ? list : NULL;
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+        die_sys(111, "cannot block signals");
 }
 
-int main(void)
+/* The DICOM port's thread. cirr_dicom_scp_run returns once stopped; should
+ * it fail instead, main's loop is told the way a user would tell it. */
+static void *serve(void *scp)
+{
+    if (cirr_dicom_scp_run(scp) != CIRR_DICOM_OK) {
+        log_msg(LOG_ERROR, NULL, "DICOM port: %s", cirr_dicom_last_error());
+        kill(getpid(), SIGTERM);
+    }
+    return NULL;
+}
+
+/* The loop: wait for SIGTERM or SIGINT. */
+static void wait_for_stop(const sigset_t *set)
+{
+    int sig;
+    while ((sig = sigwaitinfo(set, NULL)) < 0)
+        if (errno != EINTR)
+            die_sys(111, "cannot wait for signals");
+    log_msg(LOG_INFO, NULL, "%s: stopping; running associations finish", sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* The catalog and the instances received before. */
+static void load_studies(struct mock *m)
+{
+    char err[512];
+    uint64_t t0 = clock_mono_ms();
+    if (catalog_build(&m->catalog, &m->site) < 0)
+        die(111, "out of memory building %u studies", m->site.studies);
+    log_msg(LOG_INFO, NULL, "catalog: %u studies of %u patients (seed %llu) in %.2fs", m->catalog.nstudies,
+            m->site.patients, (unsigned long long)m->site.seed, (double)(clock_mono_ms() - t0) / 1000);
+    if (store_open(&m->store, m->site.store_dir, err, sizeof err) < 0)
+        die(111, "%s", err);
+}
+
+/* Open the DICOM port (calling AE titles in allowed, when any). */
+static cirr_dicom_scp *listen_dicom(struct mock *m, char **allowed)
+{
+    cirr_dicom_handlers h = {echo, store, mock_find, mock_retrieve, destination, association_done, m};
+    cirr_dicom_scp_config cfg = {m->site.port, m->site.aet, *allowed ? (const char *const *)allowed : NULL,
+                                 m->site.max_associations, 30, 300, 0, NULL, NULL};
+    cirr_dicom_scp *scp;
+    if (cirr_dicom_scp_new(&cfg, &h, &scp) != CIRR_DICOM_OK)
+        die(111, "%s", cirr_dicom_last_error());
+    return scp;
+}
+
+int main(int argc, char **argv)
 {
     static struct mock m;
     char err[512];
+    sigset_t signals;
+    pthread_t server;
     log_prog = "cirr-mockpacs";
-    /* 1. Configuration, checked before anything starts. */
+    /* 1. Arguments; lib/dicom must be the one we were built for; the
+     *    configuration, checked before anything starts. */
+    if (argc == 2 && !strcmp(argv[1], "--help"))
+        return help();
+    if (argc > 1)
+        die(100, "%s", usage);
+    if (cirr_dicom_api_version() != CIRR_DICOM_API_VERSION)
+        die(111, "lib/dicom API version %u linked in, but cirr-mockpacs was built for version %u: rebuild it",
+            cirr_dicom_api_version(), (unsigned)CIRR_DICOM_API_VERSION);
     if (site_load(&m.site, err, sizeof err) < 0)
         die(100, "%s", err);
+    /* 2. Signals blocked before any thread starts: all go to step 4. */
+    block_signals(&signals);
     if (cirr_dicom_init() != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
-    /* 2. The catalog and the received instances. */
-    clock_t t0 = clock();
-    if (catalog_build(&m.catalog, &m.site) < 0)
-        die(111, "out of memory building %u studies", m.site.studies);
-    log_msg(LOG_INFO, NULL, "catalog: %u studies of %u patients (seed %llu) in %.2fs", m.catalog.nstudies,
-            m.site.patients, (unsigned long long)m.site.seed, (double)(clock() - t0) / CLOCKS_PER_SEC);
-    if (store_open(&m.store, m.site.store_dir, err, sizeof err) < 0)
-        die(111, "%s", err);
-    /* 3. The DICOM port, then the status page and push mode. */
-    cirr_dicom_handlers h = {echo, store, mock_find, mock_retrieve, destination, association_done, &m};
-    cirr_dicom_scp_config cfg = {m.site.port, m.site.aet, allow_list(m.site.allowed), m.site.max_associations,
-                                 30, 300, 0, NULL, NULL};
-    if (cirr_dicom_scp_new(&cfg, &h, &the_scp) != CIRR_DICOM_OK)
-        die(111, "%s", cirr_dicom_last_error());
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    load_studies(&m);
+    /* 3. The DICOM port (a port in use stops us here), the status page,
+     *    push mode. */
+    char **allowed = list_split(m.site.allowed, ',');
+    cirr_dicom_scp *scp = listen_dicom(&m, allowed);
     if (m.site.http_port && http_start(&m, m.site.http_port) < 0)
         die_sys(111, "cannot serve HTTP on port %u", m.site.http_port);
     if (*m.site.push_dest && push_start(&m) < 0)
         die_sys(111, "cannot start push mode");
+    /* 4. Serve the DICOM port on its own thread until SIGTERM or SIGINT. */
+    if (pthread_create(&server, NULL, serve, scp) != 0)
+        die(111, "cannot start the DICOM port's thread");
     log_msg(LOG_INFO, NULL, "listening as %s on port %u%s", m.site.aet, m.site.port,
-            *m.site.allowed ? " (calling AE titles restricted by MOCK_ALLOW)" : "");
-    /* 4. Serve until SIGTERM; running associations finish. */
-    cirr_dicom_scp_run(the_scp);
-    mock_stopping = 1;
+            *allowed ? " (calling AE titles restricted by MOCK_ALLOW)" : "");
+    wait_for_stop(&signals);
+    /* 5. Stop accepting and pushing at once; then wait for the running
+     *    associations and the study in flight to finish. */
+    cirr_dicom_scp_stop(scp);
+    push_stop(&m);
+    pthread_join(server, NULL);
     if (m.has_http)
         httpd_stop(&m.httpd);
-    if (m.has_push)
-        pthread_join(m.push_thread, NULL);
     log_msg(LOG_INFO, NULL, "stopped");
-    cirr_dicom_scp_free(the_scp);
+    cirr_dicom_scp_free(scp);
+    list_free(allowed);
     store_close(&m.store);
     catalog_free(&m.catalog);
     cirr_dicom_cleanup();

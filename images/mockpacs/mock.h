@@ -19,8 +19,13 @@ struct mock {
     atomic_ulong associations, finds, retrieved, stored, pushed;
     atomic_llong last_activity; /* unix time */
     struct httpd httpd;
-    pthread_t push_thread;
-    int has_http, has_push;
+    int has_http;
+    struct {                    /* push mode (push.c) */
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;    /* on the monotonic clock */
+        int running, stopping;
+    } push;
 };
 
 /* DIMSE handlers (query.c, pull.c, main.c). */
@@ -30,8 +35,9 @@ uint16_t mock_retrieve(const cirr_dicom_peer *peer, const char *sop_class, const
                        cirr_dicom_instances *out, void *ud);
 
 /* Push mode (push.c): a thread that sends new studies at the site's rates
- * (joined by main at shutdown). */
+ * until push_stop, which wakes it and waits for the study in flight. */
 int push_start(struct mock *m);
+void push_stop(struct mock *m);
 
 /* Status endpoint (http.c): GET /status (JSON) and GET /health. */
 int http_start(struct mock *m, unsigned port);

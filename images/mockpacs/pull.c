@@ -1,5 +1,6 @@
 /* pull.c: C-MOVE and C-GET: which instances a query names. Generated
  * instances are built when sent, one at a time, so memory stays small. */
+#include "array.h"
 #include "generate.h"
 #include "mock.h"
 
@@ -22,14 +23,10 @@ struct pull {
 
 static int add(struct pull *p, struct ref r)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 256;
-        struct ref *refs = realloc(p->refs, cap * sizeof *refs);
-        if (!refs)
-            return -1;
-        p->refs = refs;
-        p->cap = cap;
-    }
+    struct ref *refs = array_grow(p->refs, &p->cap, p->n + 1, sizeof *refs, 256);
+    if (!refs)
+        return -1;
+    p->refs = refs;
     p->refs[p->n++] = r;
     return 0;
 }
@@ -46,7 +43,7 @@ static int add_generated(struct pull *p, uint32_t k, int j, int i)
         unsigned n = catalog_instance_count(c, st, s);
         for (unsigned x = 0; x < n; x++)
             if ((i < 0 || (unsigned)i == x) &&
-                add(p, (struct ref){k, (uint16_t)s, (uint16_t)x, catalog_sop_class(c, st), NULL}) < 0)
+                add(p, (struct ref){k, (uint16_t)s, (uint16_t)x, catalog_modality(c, st)->sop_class, NULL}) < 0)
                 return -1;
     }
     return 0;

@@ -1,6 +1,7 @@
 /* push.c: push mode: simulated modalities send new studies by C-STORE to
  * a destination (MOCK_PUSH names a MOD_<NAME>), at the services' rates
  * (studies per hour, times MOCK_PUSH_SPEEDUP). One log line per study. */
+#include "clock.h"
 #include "generate.h"
 #include "log.h"
 #include "mock.h"
@@ -9,9 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-extern atomic_int mock_stopping;
 
 static double total_rate(const struct site *s)
 {
@@ -22,13 +20,13 @@ static double total_rate(const struct site *s)
 }
 
 /* Send every instance of one new study; returns instances sent or -1. */
-static int push_study(struct mock *m, const struct destination *d, uint32_t k, const struct study *st,
+static int push_study(struct mock *m, const struct peer *d, uint32_t k, const struct study *st,
                       char *why, size_t cap)
 {
     const struct catalog *c = &m->catalog;
-    const char *classes[] = {catalog_sop_class(c, st), NULL};
+    const char *classes[] = {catalog_modality(c, st)->sop_class, NULL};
     char station[32];
-    snprintf(station, sizeof station, "%s%u", catalog_modality(c, st), st->device + 1);
+    snprintf(station, sizeof station, "%s%u", catalog_modality(c, st)->code, st->device + 1);
     cirr_dicom_peer_config pc = {d->host, d->port, d->aet, station, 30, 60, 0};
     cirr_dicom_scu *scu;
     if (cirr_dicom_scu_open(&pc, classes, NULL, &scu) != CIRR_DICOM_OK) {
@@ -54,16 +52,30 @@ static int push_study(struct mock *m, const struct destination *d, uint32_t k, c
     return sent;
 }
 
+/* Wait ms milliseconds, or less when push_stop is called; 1 when stopping. */
+static int wait_or_stop(struct mock *m, uint64_t ms)
+{
+    struct timespec until = clock_timespec(clock_mono_ms() + ms);
+    pthread_mutex_lock(&m->push.lock);
+    while (!m->push.stopping && pthread_cond_timedwait(&m->push.wake, &m->push.lock, &until) == 0)
+        ;
+    int stopping = m->push.stopping;
+    pthread_mutex_unlock(&m->push.lock);
+    return stopping;
+}
+
 static void *push_thread(void *arg)
 {
     struct mock *m = arg;
-    const struct destination *d = site_destination(&m->site, m->site.push_dest);
+    const struct peer *d = site_destination(&m->site, m->site.push_dest);
     double rate = total_rate(&m->site) * m->site.push_speedup; /* studies per hour */
     double interval = rate > 0 ? 3600.0 / rate : 3600.0;
     uint32_t k = m->catalog.nstudies; /* new studies follow the history */
     log_msg(LOG_INFO, "push", "sending new studies to %s (%s@%s:%u), one every %.1fs", d->name, d->aet,
             d->host, d->port, interval);
-    while (!mock_stopping && (!m->site.push_limit || m->pushed < m->site.push_limit)) {
+    do {
+        if (m->site.push_limit && m->pushed >= m->site.push_limit)
+            break;
         struct study st;
         catalog_make_study(&m->catalog, k, (long long)time(NULL), &st);
         char uid[96], why[512] = "";
@@ -73,21 +85,39 @@ static void *push_thread(void *arg)
             m->pushed++;
             m->last_activity = time(NULL);
             log_msg(LOG_INFO, "push", "study %s (%s, %d instances) sent to %s", uid,
-                    catalog_modality(&m->catalog, &st), n, d->name);
+                    catalog_modality(&m->catalog, &st)->code, n, d->name);
         } else {
             log_msg(LOG_WARN, "push", "study %s not sent to %s: %s", uid, d->name, why);
         }
         k++;
-        for (double waited = 0; waited < interval && !mock_stopping; waited += 0.1)
-            usleep(100000);
-    }
+    } while (!wait_or_stop(m, (uint64_t)(interval * 1000)));
     return NULL;
 }
 
 int push_start(struct mock *m)
 {
-    if (pthread_create(&m->push_thread, NULL, push_thread, m) != 0)
+    pthread_condattr_t attr;
+    if (pthread_condattr_init(&attr) != 0 || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+        pthread_cond_init(&m->push.wake, &attr) != 0)
         return -1;
-    m->has_push = 1;
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&m->push.lock, NULL);
+    if (pthread_create(&m->push.thread, NULL, push_thread, m) != 0)
+        return -1;
+    m->push.running = 1;
     return 0;
+}
+
+void push_stop(struct mock *m)
+{
+    if (!m->push.running)
+        return;
+    pthread_mutex_lock(&m->push.lock);
+    m->push.stopping = 1;
+    pthread_cond_signal(&m->push.wake);
+    pthread_mutex_unlock(&m->push.lock);
+    pthread_join(m->push.thread, NULL);
+    pthread_cond_destroy(&m->push.wake);
+    pthread_mutex_destroy(&m->push.lock);
+    m->push.running = 0;
 }

@@ -3,24 +3,21 @@
 #ifndef MOCK_SITE_H
 #define MOCK_SITE_H
 
+#include "modality.h"
+#include "peer.h"
+
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SITE_MAX_SERVICES 16
 #define SITE_MAX_DESTS 32
 
 struct service {
-    char name[48];       /* e.g. "Main CT" */
-    char modality[4];    /* CT, MR or CR */
-    unsigned devices;    /* scanners */
-    double per_hour;     /* new studies per hour (push mode; weights history) */
-};
-
-struct destination {
-    char name[32];       /* from MOD_<NAME> */
-    char aet[17];
-    char host[128];
-    unsigned port;
+    char name[48];                     /* e.g. "Main CT" */
+    const struct modality *modality;   /* its row of the modality table */
+    unsigned devices;                  /* scanners */
+    double per_hour;                   /* new studies per hour (push mode; weights history) */
 };
 
 struct site {
@@ -35,22 +32,30 @@ struct site {
     int pixels;             /* 1 synthetic pixel data, 0 header only */
     struct service services[SITE_MAX_SERVICES];
     unsigned nservices;
-    struct destination dests[SITE_MAX_DESTS];
+    struct peer dests[SITE_MAX_DESTS]; /* MOD_<NAME>: C-MOVE and push destinations */
     unsigned ndests;
     /* SCP */
     char aet[17];
     unsigned port, http_port, max_associations;
-    char allowed[512];      /* MOCK_ALLOW: comma list, empty = any */
-    char store_dir[256];
+    const char *allowed;    /* MOCK_ALLOW: comma list, empty = any */
+    const char *store_dir;
     /* push mode */
-    char push_dest[32];     /* a destination name, or empty */
+    const char *push_dest;  /* a destination name, or empty */
     double push_speedup;    /* simulated hours per real hour */
     uint32_t push_limit;    /* studies to push, 0 = no limit */
+    /* settings as written, for the parsers that follow the table */
+    struct {
+        const char *institution, *uid_root, *end_date, *pixels, *site, *push_speedup;
+    } text;
 };
 
 /* Read the environment; 0, or -1 with one line in err naming the variable. */
 int site_load(struct site *s, char *err, size_t cap);
 
-const struct destination *site_destination(const struct site *s, const char *aet_or_name);
+/* The "Environment" part of --help: every variable, its default and meaning. */
+void site_help(FILE *out);
+
+/* The destination with this AE title or MOD_ name, or NULL. */
+const struct peer *site_destination(const struct site *s, const char *aet_or_name);
 
 #endif

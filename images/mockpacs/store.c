@@ -1,6 +1,8 @@
 /* store.c: received instances, durable before they are acknowledged. */
 #include "store.h"
 
+#include "array.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,14 +44,10 @@ static int index_entry(struct store *s, const struct stored *st)
             s->items[i] = *st;
             return 0;
         }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        struct stored *items = realloc(s->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        s->items = items;
-        s->cap = cap;
-    }
+    struct stored *items = array_grow(s->items, &s->cap, s->n + 1, sizeof *items, 64);
+    if (!items)
+        return -1;
+    s->items = items;
     s->items[s->n++] = *st;
     return 0;
 }
