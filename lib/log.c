@@ -38,6 +38,27 @@ size_t log_format_time(char *buf, size_t cap)
     return n + (m > 0 ? (size_t)m : 0);
 }
 
+char *log_escape(char *dst, size_t cap, const char *src)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)(src ? src : ""); *p; p++) {
+        int plain = *p >= 0x20 && *p <= 0x7e;
+        if (n + (plain ? 1 : 4) >= cap)
+            break;
+        if (plain) {
+            dst[n++] = (char)*p;
+        } else {
+            dst[n++] = '\\';
+            dst[n++] = 'x';
+            dst[n++] = hex[*p >> 4];
+            dst[n++] = hex[*p & 0xf];
+        }
+    }
+    dst[n] = '\0';
+    return dst;
+}
+
 static void vlog(enum log_level level, const char *service, const char *suffix,
                  const char *fmt, va_list ap)
 {

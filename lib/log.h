@@ -31,6 +31,17 @@ void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), no
 /* Like die(), appending ": strerror(errno)". */
 void die_sys(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
+/* A value from outside (a peer's AE title, a dataset's element, a remote
+ * error text) made safe to put in a log line: every byte outside printable
+ * ASCII (0x20-0x7e), a newline above all, becomes \xNN, so that no value
+ * can end a line or forge another. Writes into dst (capacity cap >= 1),
+ * truncating between escapes when it does not fit; src NULL gives "".
+ * Returns dst, to be used as a printf argument. */
+char *log_escape(char *dst, size_t cap, const char *src);
+
+/* Room for the escaped form of a value of at most n bytes. */
+#define LOG_ESCAPED_SIZE(n) (4 * (n) + 1)
+
 /* Format "YYYY-MM-DDTHH:MM:SS.mmmZ " into buf (cap >= 32); returns length. */
 size_t log_format_time(char *buf, size_t cap);
 
