@@ -1,9 +1,12 @@
 /* config.c: lookups, checks and ordering over a parsed configuration. */
 #include "config.h"
 
+#include "list.h"
 #include "servicefile.h"
 #include "strbuf.h"
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,125 +27,124 @@ struct service *config_service(const struct config *cfg, const char *name)
     return NULL;
 }
 
-void strv_free(char **v)
-{
-    if (!v)
-        return;
-    for (char **p = v; *p; p++)
-        free(*p);
-    free(v);
-}
+/* The malloc'd fields of each struct, for config_free: texts (char *) and
+ * lists (NULL-terminated char **). */
+#define SVC(field) offsetof(struct service, field)
+#define PRB(field) offsetof(struct probe, field)
+static const size_t service_texts[] = {
+    SVC(name), SVC(ready), SVC(workdir), SVC(traefik.rule), SVC(traefik.dir),
+    SVC(traefik.entrypoints), SVC(traefik.strip_prefix), SVC(traefik.host), SVC(traefik.scheme),
+};
+static const size_t service_lists[] = {SVC(argv), SVC(wait), SVC(after), SVC(health), SVC(env_allow)};
+static const size_t probe_texts[] = {
+    PRB(name), PRB(target), PRB(user), PRB(user_env), PRB(password_env), PRB(ca_file),
+    PRB(cert_file), PRB(key_file),
+};
+static const size_t probe_lists[] = {PRB(argv)};
+#define COUNT(a) (sizeof a / sizeof *a)
 
-static void service_free(struct service *s)
+static void free_fields(void *obj, const size_t *texts, size_t ntexts, const size_t *lists,
+                        size_t nlists)
 {
-    free(s->name);
-    strv_free(s->argv);
-    strv_free(s->wait);
-    strv_free(s->after);
-    free(s->ready);
-    strv_free(s->health);
-    free(s->workdir);
-    strv_free(s->env_allow);
-    for (unsigned i = 0; i < s->template_count; i++) {
-        free(s->templates[i].src);
-        free(s->templates[i].dst);
-    }
-    free(s->templates);
-    free(s->traefik.rule);
-    free(s->traefik.dir);
-    free(s->traefik.entrypoints);
-    free(s->traefik.strip_prefix);
-    free(s->traefik.host);
-    free(s->traefik.scheme);
+    for (size_t i = 0; i < ntexts; i++)
+        free(*(char **)((char *)obj + texts[i]));
+    for (size_t i = 0; i < nlists; i++)
+        list_free(*(char ***)((char *)obj + lists[i]));
 }
 
 void config_free(struct config *cfg)
 {
-    for (unsigned i = 0; i < cfg->service_count; i++)
-        service_free(&cfg->services[i]);
-    free(cfg->services);
-    for (unsigned i = 0; i < cfg->probe_count; i++) {
-        struct probe *p = &cfg->probes[i];
-        free(p->name);
-        free(p->target);
-        strv_free(p->argv);
-        free(p->user);
-        free(p->user_env);
-        free(p->password_env);
-        free(p->ca_file);
-        free(p->cert_file);
-        free(p->key_file);
+    for (unsigned i = 0; i < cfg->service_count; i++) {
+        struct service *s = &cfg->services[i];
+        free_fields(s, service_texts, COUNT(service_texts), service_lists, COUNT(service_lists));
+        for (unsigned j = 0; j < s->template_count; j++) {
+            free(s->templates[j].src);
+            free(s->templates[j].dst);
+        }
+        free(s->templates);
     }
+    free(cfg->services);
+    for (unsigned i = 0; i < cfg->probe_count; i++)
+        free_fields(&cfg->probes[i], probe_texts, COUNT(probe_texts), probe_lists, COUNT(probe_lists));
     free(cfg->probes);
     memset(cfg, 0, sizeof *cfg);
 }
 
 #define ERR(...) (snprintf(err, cap, __VA_ARGS__), -1)
 
+/* One line "PATH:LINE: message" into err; returns -1. */
+static int fail_at(const struct config *cfg, int line, char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int fail_at(const struct config *cfg, int line, char *err, size_t cap, const char *fmt, ...)
+{
+    char msg[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(err, cap, "%s:%d: %s", cfg->path ? cfg->path : "-", line, msg);
+    return -1;
+}
+
 static int check_probe(const struct config *cfg, const struct probe *p, char *err, size_t cap)
 {
-    const char *path = cfg->path ? cfg->path : "-";
-    switch (p->kind) {
-    case PROBE_EXEC:
-        if (!p->argv || !p->argv[0])
-            return ERR("%s:%d: probe %s: kind exec needs 'command'", path, p->line, p->name);
-        break;
-    case PROBE_HTTP:
-    case PROBE_HTTPS:
-        if (!p->target)
-            return ERR("%s:%d: probe %s: needs 'url'", path, p->line, p->name);
-        if (strncmp(p->target, p->kind == PROBE_HTTP ? "http://" : "https://",
-                    p->kind == PROBE_HTTP ? 7 : 8) != 0)
-            return ERR("%s:%d: probe %s: url must start with %s", path, p->line, p->name,
-                       p->kind == PROBE_HTTP ? "http://" : "https://");
-        break;
-    case PROBE_TCP:
-        if (!p->target || !strrchr(p->target, ':'))
-            return ERR("%s:%d: probe %s: needs 'address = HOST:PORT'", path, p->line, p->name);
-        break;
-    case PROBE_POSTGRES:
-        if (!p->target)
-            return ERR("%s:%d: probe %s: needs 'conninfo'", path, p->line, p->name);
-        break;
-    }
+    static const char *const needs[] = {
+        [PROBE_HTTP] = "'url'", [PROBE_HTTPS] = "'url'", [PROBE_POSTGRES] = "'conninfo'",
+        [PROBE_TCP] = "'address = HOST:PORT'", [PROBE_EXEC] = NULL,
+    };
+    const char *scheme = p->kind == PROBE_HTTP ? "http://" : "https://";
+    int http = p->kind == PROBE_HTTP || p->kind == PROBE_HTTPS;
+    if (p->kind == PROBE_EXEC && (!p->argv || !p->argv[0]))
+        return fail_at(cfg, p->line, err, cap, "probe %s: kind exec needs 'command'", p->name);
+    if (http && p->target && strncmp(p->target, scheme, strlen(scheme)) != 0)
+        return fail_at(cfg, p->line, err, cap, "probe %s: url must start with %s", p->name, scheme);
+    int bad_address = p->kind == PROBE_TCP && p->target && !strrchr(p->target, ':');
+    if (needs[p->kind] && (!p->target || bad_address))
+        return fail_at(cfg, p->line, err, cap, "probe %s: needs %s", p->name, needs[p->kind]);
     return 0;
 }
 
+/* Every name in names (the value of key) must be a declared probe, or a
+ * declared service other than s itself. */
 static int check_names(const struct config *cfg, const struct service *s, char **names,
                        int want_probe, const char *key, char *err, size_t cap)
 {
-    const char *path = cfg->path ? cfg->path : "-";
     for (char **n = names; n && *n; n++) {
+        const struct service *d = want_probe ? NULL : config_service(cfg, *n);
         if (want_probe && !config_probe(cfg, *n))
-            return ERR("%s:%d: %s: %s names unknown probe '%s'", path, s->line, s->name, key, *n);
-        if (!want_probe) {
-            const struct service *d = config_service(cfg, *n);
-            if (!d || d->is_task)
-                return ERR("%s:%d: %s: %s names unknown service '%s'", path, s->line, s->name,
-                           key, *n);
-            if (d == s)
-                return ERR("%s:%d: %s: a service cannot start after itself", path, s->line,
-                           s->name);
-        }
+            return fail_at(cfg, s->line, err, cap, "%s: %s names unknown probe '%s'", s->name, key, *n);
+        if (!want_probe && (!d || d->is_task))
+            return fail_at(cfg, s->line, err, cap, "%s: %s names unknown service '%s'", s->name, key, *n);
+        if (d == s)
+            return fail_at(cfg, s->line, err, cap, "%s: a service cannot start after itself", s->name);
     }
     return 0;
 }
 
 static int check_service(const struct config *cfg, const struct service *s, char *err, size_t cap)
 {
-    const char *path = cfg->path ? cfg->path : "-";
     if (!s->argv || !s->argv[0])
-        return ERR("%s:%d: %s %s has no 'command'", path, s->line,
-                   s->is_task ? "task" : "service", s->name);
+        return fail_at(cfg, s->line, err, cap, "%s %s has no 'command'",
+                       s->is_task ? "task" : "service", s->name);
     if (check_names(cfg, s, s->wait, 1, "wait", err, cap) < 0 ||
         check_names(cfg, s, s->health, 1, "health", err, cap) < 0 ||
         check_names(cfg, s, s->after, 0, "after", err, cap) < 0)
         return -1;
     if (s->ready && !config_probe(cfg, s->ready))
-        return ERR("%s:%d: %s: ready names unknown probe '%s'", path, s->line, s->name, s->ready);
+        return fail_at(cfg, s->line, err, cap, "%s: ready names unknown probe '%s'", s->name, s->ready);
     if (s->traefik.rule && (!s->traefik.port || !s->traefik.dir))
-        return ERR("%s:%d: %s: traefik-rule needs traefik-port and traefik-dir "
-                   "(or CIRR_TRAEFIK_DIR)", path, s->line, s->name);
+        return fail_at(cfg, s->line, err, cap, "%s: traefik-rule needs traefik-port and traefik-dir "
+                       "(or CIRR_TRAEFIK_DIR)", s->name);
+    return 0;
+}
+
+/* Nonzero while a service that s names in `after` is not placed yet. */
+static int waits_for_unplaced(const struct config *cfg, const struct service *s, const char *placed)
+{
+    for (char **a = s->after; a && *a; a++)
+        for (unsigned j = 0; j < cfg->service_count; j++)
+            if (!placed[j] && strcmp(cfg->services[j].name, *a) == 0)
+                return 1;
     return 0;
 }
 
@@ -150,49 +152,37 @@ static int check_service(const struct config *cfg, const struct service *s, char
  * Kahn's algorithm); tasks keep file order ahead of all services. */
 static int order_services(struct config *cfg, char *err, size_t cap)
 {
-    unsigned n = cfg->service_count, placed = 0;
+    unsigned n = cfg->service_count, count = 0;
     struct service *sorted = xmalloc(n * sizeof *sorted);
-    char *done = calloc(n, 1);
-    if (!done)
-        return ERR("out of memory");
+    char *placed = xmalloc(n);
+    memset(placed, 0, n);
     for (unsigned i = 0; i < n; i++)
         if (cfg->services[i].is_task) {
-            sorted[placed++] = cfg->services[i];
-            done[i] = 1;
+            sorted[count++] = cfg->services[i];
+            placed[i] = 1;
         }
-    while (placed < n) {
-        int progress = 0;
-        for (unsigned i = 0; i < n; i++) {
-            if (done[i])
-                continue;
-            int ready = 1;
-            for (char **a = cfg->services[i].after; a && *a && ready; a++)
-                for (unsigned j = 0; j < n; j++)
-                    if (!done[j] && strcmp(cfg->services[j].name, *a) == 0)
-                        ready = 0;
-            if (ready) {
-                sorted[placed++] = cfg->services[i];
-                done[i] = 1;
+    for (int progress = 1; count < n && progress;) {
+        progress = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (!placed[i] && !waits_for_unplaced(cfg, &cfg->services[i], placed)) {
+                sorted[count++] = cfg->services[i];
+                placed[i] = 1;
                 progress = 1;
             }
-        }
-        if (!progress) {
-            for (unsigned i = 0; i < n; i++)
-                if (!done[i]) {
-                    snprintf(err, cap, "%s:%d: %s: 'after' forms a cycle",
-                             cfg->path ? cfg->path : "-", cfg->services[i].line,
-                             cfg->services[i].name);
-                    break;
-                }
-            free(sorted);
-            free(done);
-            return -1;
-        }
     }
-    free(cfg->services);
-    free(done);
-    cfg->services = sorted;
-    return 0;
+    int rc = 0;
+    for (unsigned i = 0; i < n && count < n && rc == 0; i++)
+        if (!placed[i])
+            rc = fail_at(cfg, cfg->services[i].line, err, cap, "%s: 'after' forms a cycle",
+                         cfg->services[i].name);
+    if (rc == 0) {
+        free(cfg->services);
+        cfg->services = sorted;
+    } else {
+        free(sorted);
+    }
+    free(placed);
+    return rc;
 }
 
 int config_finish(struct config *cfg, char *err, size_t cap)

@@ -1,5 +1,6 @@
 /* config.h: what cirr-init runs, as read from the command line and the
- * service file (servicefile.c). Runtime state lives in supervisor.c. */
+ * service file (servicefile.c). Read-only once config_finish has run;
+ * runtime state lives in service_sm.h and probe_sched.h. */
 #ifndef CIRR_CONFIG_H
 #define CIRR_CONFIG_H
 
@@ -19,7 +20,7 @@ struct probe {
     char *user;            /* http basic auth user (literal) */
     char *user_env;        /* ... or the variable that holds it */
     char *password_env;    /* variable holding the http/postgres password */
-    char *ca_file;         /* http: CA bundle (default CIRR_CA_BUNDLE or Debian's) */
+    char *ca_file;         /* http: CA bundle (default: config's ca_bundle) */
     char *cert_file, *key_file; /* http: client certificate */
     int insecure;          /* http: skip certificate verification */
     int pg_query;          /* postgres: log in and run SELECT 1 */
@@ -72,6 +73,9 @@ struct service {
 
 struct config {
     const char *path;      /* service file, or NULL */
+    /* Defaults from cirr-init's environment (settings.h), set before parsing. */
+    const char *traefik_dir; /* CIRR_TRAEFIK_DIR: traefik-dir of every service, or NULL */
+    const char *ca_bundle;   /* CIRR_CA_BUNDLE: ca of every probe, or NULL */
     struct service *services; /* tasks first in file order, then services */
     unsigned service_count;
     struct probe *probes;
@@ -91,7 +95,5 @@ struct config {
 struct probe *config_probe(const struct config *cfg, const char *name);
 struct service *config_service(const struct config *cfg, const char *name);
 void config_free(struct config *cfg);
-/* Free a NULL-terminated string list. */
-void strv_free(char **v);
 
 #endif

@@ -16,6 +16,7 @@
 #include "render.h"
 #include "secrets.h"
 #include "servicefile.h"
+#include "settings.h"
 #include "strbuf.h"
 #include "supervisor.h"
 #include "template.h"
@@ -30,27 +31,46 @@
 #include <unistd.h>
 
 #define DEFAULT_SERVICES "/etc/cirr/services"
-#define DEFAULT_RUNDIR "/run/cirr"
-#define DEFAULT_SECRETS "/run/secrets"
 #define CIRR_VERSION "0.1.0"
 
 static const char usage[] =
     "usage: cirr-init [-v|-q] [-T] [-f FILE] [--prefix] [--orphan-grace DUR] [-- CMD [ARGS...]]\n"
     "       cirr-init health | check [-f FILE] | render TEMPLATE | --version\n";
 
+static const char commands_and_options[] =
+    "\n"
+    "Commands:\n"
+    "  (none)              run CMD (after --), the services of the service file, or both\n"
+    "  health              print one line; exit 0 when healthy (Docker HEALTHCHECK)\n"
+    "  check               validate the configuration; start nothing\n"
+    "  render TEMPLATE     render a template to stdout\n"
+    "\n"
+    "Options:\n"
+    "  -f, --file FILE     service file\n"
+    "  -v, -q              more / less verbose (repeatable)\n"
+    "  -T, --timestamps    prefix every line (init's and services') with a UTC timestamp\n"
+    "  --prefix            in -- CMD mode, relay the command's output as 'name: line'\n"
+    "  --orphan-grace DUR  time orphans get after SIGTERM at shutdown (default 2s)\n"
+    "  -s, -g              tini's flags, accepted (both are always on)\n"
+    "  --version           print the version\n"
+    "  -h, --help          this text\n"
+    "\n";
+
+static void print_help(void)
+{
+    fputs(usage, stdout);
+    fputs(commands_and_options, stdout);
+    settings_help(stdout);
+}
+
 struct options {
     const char *file;
     int prefix;
     int verbosity_delta;
+    int grace_given;
     unsigned orphan_grace_ms;
     char **cmd;
 };
-
-static const char *env_or(const char *name, const char *fallback)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : fallback;
-}
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -60,6 +80,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         {"orphan-grace", required_argument, NULL, 'G'},
         {"timestamps", no_argument, NULL, 'T'},
         {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -75,14 +96,22 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 'G':
             if (parse_duration_ms(optarg, &o->orphan_grace_ms) < 0)
                 die(100, "--orphan-grace: invalid duration '%s'", optarg);
+            o->grace_given = 1;
             break;
         case 'V': printf("cirr-init %s\n", CIRR_VERSION); exit(0);
-        case 'h': fputs(usage, stdout); exit(0);
+        case 'h': print_help(); exit(0);
         default: fputs(usage, stderr); exit(100);
         }
     }
     if (optind < argc)
         o->cmd = argv + optind;
+}
+
+static void load_settings(struct init_settings *st)
+{
+    char err[512];
+    if (settings_load(st, err, sizeof err) < 0)
+        die(100, "%s", err);
 }
 
 static const char *env_lookup(const char *name, void *ctx)
@@ -101,11 +130,11 @@ const struct template_env template_process_env = {env_lookup, env_is_secret, NUL
 
 static void redact(char *buf, size_t cap) { secrets_redact(buf, cap); }
 
-static void load_secrets(void)
+static void load_secrets(const struct init_settings *st)
 {
     char msg[512];
     log_set_redactor(redact);
-    if (secrets_load(env_or("CIRR_SECRETS_DIR", DEFAULT_SECRETS), msg, sizeof msg) < 0)
+    if (secrets_load(st->secrets_dir, st->file_env, msg, sizeof msg) < 0)
         die(100, "%s", msg);
 }
 
@@ -134,14 +163,16 @@ static void add_command_service(struct config *cfg, char **cmd, int prefix)
         cfg->services[i].is_main = 0;
 }
 
-static void load_config(struct config *cfg, const struct options *o)
+static void load_config(struct config *cfg, const struct options *o, const struct init_settings *st)
 {
     char err[512];
-    const char *file = o->file ? o->file : getenv("CIRR_SERVICES");
+    const char *file = o->file ? o->file : *st->services ? st->services : NULL;
     if (!file && !o->cmd && access(DEFAULT_SERVICES, F_OK) == 0)
         file = DEFAULT_SERVICES;
     if (!file && !o->cmd)
         die(100, "nothing to run: give a command after -- or a service file (-f FILE)");
+    cfg->traefik_dir = *st->traefik_dir ? st->traefik_dir : NULL;
+    cfg->ca_bundle = st->ca_bundle;
     if (file) {
         char *text = secrets_read_file(file, 1024 * 1024);
         if (!text)
@@ -159,9 +190,11 @@ static void load_config(struct config *cfg, const struct options *o)
 
 static int render_command(int argc, char **argv)
 {
+    struct init_settings st;
     if (argc != 3)
         die(100, "usage: cirr-init render TEMPLATE");
-    load_secrets();
+    load_settings(&st);
+    load_secrets(&st);
     char *text = secrets_read_file(argv[2], 1024 * 1024);
     if (!text)
         die(100, "cannot read template %s: %s", argv[2], strerror(errno));
@@ -175,43 +208,79 @@ static int render_command(int argc, char **argv)
     return 0;
 }
 
-static void set_verbosity(const struct options *o)
+static int health_command(void)
 {
-    const char *v = getenv("CIRR_VERBOSITY");
-    if (v && *v)
-        log_verbosity = atoi(v);
+    struct init_settings st;
+    load_settings(&st);
+    return health_main(st.rundir);
+}
+
+/* A tini-style command line (-- CMD, no service file) is quiet (warnings
+ * only) unless CIRR_VERBOSITY says otherwise; -v and -q adjust either. */
+static void set_verbosity(const struct options *o, const struct init_settings *st)
+{
+    int tini_style = o->cmd && !o->file && !*st->services;
+    log_verbosity = tini_style && !settings_verbosity_given() ? LOG_WARN : (int)st->verbosity;
     log_verbosity += o->verbosity_delta;
-    const char *ts = getenv("CIRR_LOG_TIMESTAMPS");
-    if (ts && strcmp(ts, "1") == 0)
+    if (st->timestamps)
         log_timestamps = 1;
+}
+
+/* --orphan-grace, else CIRR_ORPHAN_GRACE (default 2s). */
+static unsigned orphan_grace_ms(const struct options *o, const struct init_settings *st)
+{
+    unsigned ms;
+    if (parse_duration_ms(st->orphan_grace, &ms) < 0)
+        die(100, "CIRR_ORPHAN_GRACE: invalid duration '%s'", st->orphan_grace);
+    return o->grace_given ? o->orphan_grace_ms : ms;
+}
+
+/* How the supervisor runs: the command after -- owns the terminal and gets
+ * the signal that stops cirr-init, as under tini. */
+static struct supervisor_opts supervisor_opts(const struct options *o, const struct init_settings *st)
+{
+    return (struct supervisor_opts){
+        .rundir = st->rundir,
+        .orphan_grace_ms = orphan_grace_ms(o, st),
+        .tty_fd = o->cmd && !o->prefix && isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+        .forward_to_main = o->cmd != NULL,
+    };
+}
+
+static int supervise(struct config *cfg, const struct supervisor_opts *so)
+{
+    struct supervisor sup;
+    if (supervisor_init(&sup, cfg, so) < 0)
+        die_sys(111, "unable to set up signal handling");
+    int code = supervisor_run(&sup);
+    supervisor_free(&sup);
+    return code;
 }
 
 int main(int argc, char **argv)
 {
     struct options o = {0};
+    struct init_settings st;
     struct config cfg = {0};
-    struct supervisor sup;
     log_prog = "cirr-init";
 
     /* 1. Subcommands that start nothing. */
     if (argc >= 2 && strcmp(argv[1], "health") == 0)
-        return health_main(env_or("CIRR_RUNDIR", DEFAULT_RUNDIR));
+        return health_command();
     if (argc >= 2 && strcmp(argv[1], "render") == 0)
         return render_command(argc, argv);
     int check_only = argc >= 2 && strcmp(argv[1], "check") == 0;
 
-    /* 2. Options; a tini-style command line is quiet unless asked. */
+    /* 2. Options, then cirr-init's own environment (settings.h). */
     parse_options(argc - check_only, argv + check_only, &o);
-    log_verbosity = o.cmd && !o.file && !getenv("CIRR_SERVICES") ? LOG_WARN : LOG_INFO;
-    set_verbosity(&o);
-    o.orphan_grace_ms = o.orphan_grace_ms ? o.orphan_grace_ms : 2000;
-    if (getenv("CIRR_ORPHAN_GRACE") && parse_duration_ms(getenv("CIRR_ORPHAN_GRACE"), &o.orphan_grace_ms) < 0)
-        die(100, "CIRR_ORPHAN_GRACE: invalid duration '%s'", getenv("CIRR_ORPHAN_GRACE"));
+    load_settings(&st);
+    set_verbosity(&o, &st);
+    struct supervisor_opts so = supervisor_opts(&o, &st);
 
     /* 3. Secrets, configuration and templates: all checked before anything
      *    starts, so a bad setting never leaves a service half-started. */
-    load_secrets();
-    load_config(&cfg, &o);
+    load_secrets(&st);
+    load_config(&cfg, &o, &st);
     if (check_only) {
         printf("%s: ok (%u services and tasks, %u probes)\n", cfg.path ? cfg.path : "command line",
                cfg.service_count, cfg.probe_count);
@@ -223,15 +292,7 @@ int main(int argc, char **argv)
         die(100, "%s", err);
 
     /* 4. Signals, subreaper, run directory; then supervise until done. */
-    if (supervisor_init(&sup, &cfg, env_or("CIRR_RUNDIR", DEFAULT_RUNDIR)) < 0)
-        die_sys(111, "unable to set up signal handling");
-    sup.orphan_grace_ms = o.orphan_grace_ms;
-    if (o.cmd && !o.prefix && isatty(STDIN_FILENO))
-        sup.tty_fd = STDIN_FILENO;
-    for (unsigned i = 0; i < sup.nsvc; i++)
-        sup.svc[i].forward_trigger = o.cmd && sup.svc[i].cfg->is_main;
-    int code = supervisor_run(&sup);
-    supervisor_free(&sup);
+    int code = supervise(&cfg, &so);
     config_free(&cfg);
     return code;
 }

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-
 static size_t discard(char *ptr, size_t size, size_t n, void *ud)
 {
     (void)ptr;
@@ -32,8 +30,8 @@ static void set_auth(CURL *c, const struct probe *p)
 
 static void set_tls(CURL *c, const struct probe *p)
 {
-    const char *ca = p->ca_file ? p->ca_file : getenv("CIRR_CA_BUNDLE");
-    curl_easy_setopt(c, CURLOPT_CAINFO, ca && *ca ? ca : DEFAULT_CA_BUNDLE);
+    if (p->ca_file && *p->ca_file) /* the probe's `ca`, else CIRR_CA_BUNDLE (settings.h) */
+        curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, p->insecure ? 0L : 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, p->insecure ? 0L : 2L);
     if (p->cert_file)

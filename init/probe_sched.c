@@ -1,7 +1,7 @@
-/* probe_sched.c: decides when each probe runs and records its results.
- * A probe runs only while something needs it, so with no probes configured
- * cirr-init has no timers and never wakes up on its own. */
-#include "supervisor.h"
+/* probe_sched.c: decides when each probe runs and records its results (see
+ * probe_sched.h). A probe runs only while something needs it, so with no
+ * probes configured cirr-init has no timers and never wakes up on its own. */
+#include "probe_sched.h"
 
 #include "log.h"
 #include "probe.h"
@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,84 +20,91 @@
 #define FIRST_RETRY_MS 100u
 #define MAX_RETRY_MS 1000u
 
-struct probe_rt *probe_rt_find(struct supervisor *sup, const char *name)
+int probe_set_init(struct probe_set *set, const struct config *cfg)
+{
+    memset(set, 0, sizeof *set);
+    set->items = calloc(cfg->probe_count ? cfg->probe_count : 1, sizeof *set->items);
+    if (!set->items)
+        return -1;
+    set->n = cfg->probe_count;
+    for (unsigned i = 0; i < set->n; i++) {
+        set->items[i].cfg = &cfg->probes[i];
+        set->items[i].fd = -1;
+        set->items[i].result = -1;
+    }
+    return 0;
+}
+
+void probe_set_free(struct probe_set *set)
+{
+    for (unsigned i = 0; i < set->n; i++)
+        if (set->items[i].fd >= 0)
+            close(set->items[i].fd);
+    free(set->items);
+    set->items = NULL;
+    set->n = 0;
+}
+
+struct probe_rt *probe_set_find(const struct probe_set *set, const char *name)
 {
     if (!name)
         return NULL;
-    for (unsigned i = 0; i < sup->nprobes; i++)
-        if (strcmp(sup->probes[i].cfg->name, name) == 0)
-            return &sup->probes[i];
+    for (unsigned i = 0; i < set->n; i++)
+        if (strcmp(set->items[i].cfg->name, name) == 0)
+            return &set->items[i];
     return NULL;
 }
 
-static int in_list(char **list, const char *name)
+void probe_rearm(struct probe_rt *p, uint64_t now)
 {
-    for (; list && *list; list++)
-        if (strcmp(*list, name) == 0)
-            return 1;
-    return 0;
+    p->result = -1;
+    p->ever_passed = 0;
+    p->retry_ms = 0;
+    p->next_run = now;
 }
 
-/* The task or services that may start now are the ones whose waits count. */
-static int may_start(const struct supervisor *sup, const struct svc_rt *s)
+static void kill_probe(struct probe_rt *p)
 {
-    if (sup->phase == PHASE_SERVICES)
-        return !s->cfg->is_task;
-    if (sup->phase != PHASE_TASKS || !s->cfg->is_task)
-        return 0;
-    for (const struct svc_rt *t = sup->svc; t < s; t++)
-        if (t->cfg->is_task && t->state != SVC_EXITED)
-            return 0;
-    return 1;
+    kill(-p->pid, SIGKILL);
+    kill(p->pid, SIGKILL);
 }
 
-static int needed(const struct supervisor *sup, const struct probe_rt *p)
+static void run(struct probe_rt *p, uint64_t now)
 {
-    if (sup->phase >= PHASE_STOPPING)
-        return 0;
-    const char *name = p->cfg->name;
-    for (unsigned i = 0; i < sup->nsvc; i++) {
-        const struct svc_rt *s = &sup->svc[i];
-        if (s->state == SVC_WAITING && p->result != 0 && may_start(sup, s) &&
-            in_list(s->cfg->wait, name))
-            return 1;
-        if (s->state == SVC_STARTING && s->cfg->ready && strcmp(s->cfg->ready, name) == 0)
-            return 1;
-        if (s->state == SVC_READY && in_list(s->cfg->health, name))
-            return 1;
+    if (probe_spawn(p->cfg, &p->pid, &p->fd) < 0) {
+        log_msg(LOG_ERROR, NULL, "probe %s: unable to fork: %s", p->cfg->name, strerror(errno));
+        p->next_run = now + p->cfg->interval_ms;
+        return;
     }
-    return 0;
+    p->deadline = now + p->cfg->timeout_ms;
+    p->timed_out = 0;
+    p->pending_len = 0;
+    log_msg(LOG_DEBUG, NULL, "probe %s: running (pid %d)", p->cfg->name, (int)p->pid);
 }
 
-void probes_step(struct supervisor *sup, uint64_t now)
+void probe_set_step(struct probe_set *set, const unsigned char *needed, uint64_t now)
 {
-    for (unsigned i = 0; i < sup->nprobes; i++) {
-        struct probe_rt *p = &sup->probes[i];
-        if (p->pid) {
-            if (!p->timed_out && now >= p->deadline) {
-                kill(-p->pid, SIGKILL);
-                kill(p->pid, SIGKILL);
-                p->timed_out = 1;
-            }
-            continue;
+    for (unsigned i = 0; i < set->n; i++) {
+        struct probe_rt *p = &set->items[i];
+        if (p->pid && !p->timed_out && now >= p->deadline) {
+            kill_probe(p);
+            p->timed_out = 1;
+        } else if (!p->pid && !set->stopped && now >= p->next_run && needed[i]) {
+            run(p, now);
         }
-        if (now < p->next_run || !needed(sup, p))
-            continue;
-        if (probe_spawn(p->cfg, &p->pid, &p->fd) < 0) {
-            log_msg(LOG_ERROR, NULL, "probe %s: unable to fork: %s", p->cfg->name, strerror(errno));
-            p->next_run = now + p->cfg->interval_ms;
-            continue;
-        }
-        p->deadline = now + p->cfg->timeout_ms;
-        p->timed_out = 0;
-        p->pending_len = 0;
-        log_msg(LOG_DEBUG, NULL, "probe %s: running (pid %d)", p->cfg->name, (int)p->pid);
     }
 }
 
-void probes_read(struct supervisor *sup, struct probe_rt *p)
+unsigned probe_set_pollfds(const struct probe_set *set, struct pollfd *fds)
 {
-    (void)sup;
+    for (unsigned i = 0; i < set->n; i++)
+        fds[i] = (struct pollfd){.fd = set->items[i].fd, .events = POLLIN};
+    return set->n;
+}
+
+/* Keep what the probe writes (its reason) until it exits. */
+static void read_pending(struct probe_rt *p)
+{
     while (p->fd >= 0) {
         char buf[256];
         ssize_t n = read(p->fd, buf, sizeof buf);
@@ -116,7 +124,15 @@ void probes_read(struct supervisor *sup, struct probe_rt *p)
     }
 }
 
-static void set_result(struct supervisor *sup, struct probe_rt *p, int result, const char *reason)
+void probe_set_read(struct probe_set *set, const struct pollfd *fds)
+{
+    for (unsigned i = 0; i < set->n; i++)
+        if (fds[i].revents)
+            read_pending(&set->items[i]);
+}
+
+/* Returns whether the result or its reason changed. */
+static int set_result(struct probe_rt *p, int result, const char *reason)
 {
     int changed = p->result != result || strcmp(p->reason, reason) != 0;
     if (changed && result == 0)
@@ -127,55 +143,79 @@ static void set_result(struct supervisor *sup, struct probe_rt *p, int result, c
     snprintf(p->reason, sizeof p->reason, "%s", reason);
     p->result = result;
     p->ever_passed |= result == 0;
-    if (changed)
-        sup->status_dirty = 1;
+    return changed;
 }
 
-int probes_reaped(struct supervisor *sup, pid_t pid, int wait_status, uint64_t now)
+/* The reason for a run's result: empty when it passed. */
+static void run_reason(struct probe_rt *p, int status, char *reason, size_t cap)
 {
-    for (unsigned i = 0; i < sup->nprobes; i++) {
-        struct probe_rt *p = &sup->probes[i];
-        if (p->pid != pid)
-            continue;
-        probes_read(sup, p);
-        if (p->fd >= 0) {
-            close(p->fd);
-            p->fd = -1;
-        }
-        p->pid = 0;
-        p->pending[p->pending_len] = '\0';
-        p->pending[strcspn(p->pending, "\r\n")] = '\0';
-        char reason[256];
-        int status = spawn_exit_status(wait_status);
-        if (p->timed_out)
-            snprintf(reason, sizeof reason, "timed out after %.1fs", p->cfg->timeout_ms / 1000.0);
-        else if (status != 0 && p->pending[0])
-            snprintf(reason, sizeof reason, "%s", p->pending);
-        else if (status != 0)
-            snprintf(reason, sizeof reason, "exited with status %d", status);
-        else
-            reason[0] = '\0';
-        if (sup->phase < PHASE_STOPPING)
-            set_result(sup, p, status == 0 && !p->timed_out ? 0 : 1, reason);
-        unsigned wait = p->cfg->interval_ms;
-        if (!p->ever_passed) {
-            p->retry_ms = p->retry_ms ? p->retry_ms * 2 : FIRST_RETRY_MS;
-            if (p->retry_ms > MAX_RETRY_MS)
-                p->retry_ms = MAX_RETRY_MS;
-            if (wait > p->retry_ms)
-                wait = p->retry_ms;
-        }
-        p->next_run = now + wait;
-        return 1;
+    p->pending[p->pending_len] = '\0';
+    p->pending[strcspn(p->pending, "\r\n")] = '\0';
+    if (p->timed_out)
+        snprintf(reason, cap, "timed out after %.1fs", p->cfg->timeout_ms / 1000.0);
+    else if (status != 0 && p->pending[0])
+        snprintf(reason, cap, "%s", p->pending);
+    else if (status != 0)
+        snprintf(reason, cap, "exited with status %d", status);
+    else
+        reason[0] = '\0';
+}
+
+/* Until the first pass, retry sooner than the interval (see FIRST_RETRY_MS). */
+static unsigned next_wait(struct probe_rt *p)
+{
+    unsigned wait = p->cfg->interval_ms;
+    if (!p->ever_passed) {
+        p->retry_ms = p->retry_ms ? p->retry_ms * 2 : FIRST_RETRY_MS;
+        if (p->retry_ms > MAX_RETRY_MS)
+            p->retry_ms = MAX_RETRY_MS;
+        if (wait > p->retry_ms)
+            wait = p->retry_ms;
     }
-    return 0;
+    return wait;
 }
 
-void probes_kill_all(struct supervisor *sup)
+enum probe_reap probe_set_reaped(struct probe_set *set, pid_t pid, int wait_status, uint64_t now)
 {
-    for (unsigned i = 0; i < sup->nprobes; i++)
-        if (sup->probes[i].pid) {
-            kill(-sup->probes[i].pid, SIGKILL);
-            kill(sup->probes[i].pid, SIGKILL);
-        }
+    struct probe_rt *p = NULL;
+    for (unsigned i = 0; i < set->n && !p; i++)
+        if (set->items[i].pid == pid)
+            p = &set->items[i];
+    if (!p)
+        return PROBE_NOT_MINE;
+    read_pending(p);
+    if (p->fd >= 0) {
+        close(p->fd);
+        p->fd = -1;
+    }
+    p->pid = 0;
+    char reason[256];
+    int status = spawn_exit_status(wait_status);
+    run_reason(p, status, reason, sizeof reason);
+    int changed = 0;
+    if (!set->stopped)
+        changed = set_result(p, status == 0 && !p->timed_out ? 0 : 1, reason);
+    p->next_run = now + next_wait(p);
+    return changed ? PROBE_CHANGED : PROBE_SAME;
+}
+
+void probe_set_stop(struct probe_set *set)
+{
+    set->stopped = 1;
+    for (unsigned i = 0; i < set->n; i++)
+        if (set->items[i].pid)
+            kill_probe(&set->items[i]);
+}
+
+uint64_t probe_set_deadline(const struct probe_set *set, uint64_t now)
+{
+    uint64_t t = UINT64_MAX;
+    for (unsigned i = 0; i < set->n; i++) {
+        const struct probe_rt *p = &set->items[i];
+        if (p->pid && !p->timed_out && p->deadline < t)
+            t = p->deadline;
+        if (!p->pid && !set->stopped && p->next_run > now && p->next_run < t)
+            t = p->next_run;
+    }
+    return t;
 }

@@ -1,4 +1,5 @@
-/* relay.c: line-by-line output relay with a service-name prefix. */
+/* relay.c: line-by-line output relays with a service-name prefix (see
+ * relay.h). */
 #include "relay.h"
 
 #include "log.h"
@@ -95,4 +96,43 @@ void relay_free(struct relay *r)
         close(r->fd);
     }
     free(r);
+}
+
+void relay_set_add(struct relay_set *set, int fd, int out, const char *name)
+{
+    if (fd < 0)
+        return;
+    set->items = xrealloc(set->items, (set->n + 1) * sizeof *set->items);
+    set->items[set->n++] = relay_new(fd, out, name);
+}
+
+unsigned relay_set_pollfds(const struct relay_set *set, struct pollfd *fds)
+{
+    for (unsigned i = 0; i < set->n; i++)
+        fds[i] = (struct pollfd){.fd = set->items[i]->fd, .events = POLLIN};
+    return set->n;
+}
+
+void relay_set_read(struct relay_set *set, const struct pollfd *fds)
+{
+    unsigned kept = 0;
+    for (unsigned i = 0; i < set->n; i++) {
+        struct relay *r = set->items[i];
+        if (fds[i].revents && relay_read(r) < 0)
+            relay_free(r);
+        else
+            set->items[kept++] = r;
+    }
+    set->n = kept;
+}
+
+void relay_set_drain(struct relay_set *set)
+{
+    for (unsigned i = 0; i < set->n; i++) {
+        relay_read(set->items[i]);
+        relay_free(set->items[i]);
+    }
+    free(set->items);
+    set->items = NULL;
+    set->n = 0;
 }

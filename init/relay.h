@@ -1,9 +1,14 @@
 /* relay.h: passes a service's output through line by line, each line
  * prefixed with the service's name and written with one write(2), so that
- * partial lines from two services never interleave. */
+ * partial lines from two services never interleave.
+ *
+ * Owns: the relays of every running service's pipes (struct relay_set);
+ * the event loop (supervisor.c) adds a service's pipes when it starts and
+ * hands over what poll() found readable. */
 #ifndef CIRR_RELAY_H
 #define CIRR_RELAY_H
 
+#include <poll.h>
 #include <stddef.h>
 
 #define RELAY_LINE_MAX 4096
@@ -26,5 +31,24 @@ int relay_read(struct relay *r);
 
 /* Close and free; accepts NULL. Writes any partial line first. */
 void relay_free(struct relay *r);
+
+/* Every open relay. */
+struct relay_set {
+    struct relay **items;
+    unsigned n;
+};
+
+/* Relay fd (a pipe's read end; -1 is ignored) to out, prefixed with name. */
+void relay_set_add(struct relay_set *set, int fd, int out, const char *name);
+
+/* Put each relay's fd in fds (n entries); returns n. */
+unsigned relay_set_pollfds(const struct relay_set *set, struct pollfd *fds);
+
+/* Read the relays that poll() found readable (fds as filled above, for the
+ * same set), and drop those whose pipe has closed. */
+void relay_set_read(struct relay_set *set, const struct pollfd *fds);
+
+/* Write what is left in every pipe and free everything. */
+void relay_set_drain(struct relay_set *set);
 
 #endif

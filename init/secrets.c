@@ -1,6 +1,7 @@
 /* secrets.c: loads NAME_FILE and /run/secrets/NAME secrets (see secrets.h). */
 #include "secrets.h"
 
+#include "list.h"
 #include "strbuf.h"
 
 #include <dirent.h>
@@ -76,8 +77,9 @@ static int named_like_secret(const char *name);
  * *_FILE for ordinary files (SSL_CERT_FILE, TF_CLI_CONFIG_FILE, ...), and
  * loading those would break them. So: when the path is in the secrets
  * folder, when NAME is named like a secret, or when NAME is listed in
- * CIRR_FILE_ENV=NAME1,NAME2. */
-static int is_reference(const char *name, size_t n, const char *path, const char *dir)
+ * CIRR_FILE_ENV=NAME1,NAME2 (extra). */
+static int is_reference(const char *name, size_t n, const char *path, const char *dir,
+                        char *const *extra)
 {
     char buf[256];
     if (n >= sizeof buf)
@@ -87,20 +89,11 @@ static int is_reference(const char *name, size_t n, const char *path, const char
     size_t dlen = dir ? strlen(dir) : 0;
     if (dlen && strncmp(path, dir, dlen) == 0 && path[dlen] == '/')
         return 1;
-    if (named_like_secret(buf))
-        return 1;
-    const char *list = getenv("CIRR_FILE_ENV");
-    while (list && *list) {
-        size_t len = strcspn(list, ",");
-        if (len == n && strncmp(list, name, n) == 0)
-            return 1;
-        list += len + (list[len] == ',');
-    }
-    return 0;
+    return named_like_secret(buf) || list_contains(extra, buf);
 }
 
 /* Collect the names NAME for which NAME_FILE is set (environ changes as we go). */
-static size_t file_variables(const char *dir, char ***names_out)
+static size_t file_variables(const char *dir, char *const *extra, char ***names_out)
 {
     size_t count = 0;
     char **names = NULL;
@@ -109,7 +102,7 @@ static size_t file_variables(const char *dir, char ***names_out)
         if (!eq || eq - *e <= 5 || strncmp(eq - 5, "_FILE", 5) != 0)
             continue;
         size_t n = (size_t)(eq - *e) - 5;
-        if (!valid_name(*e, n) || !is_reference(*e, n, eq + 1, dir))
+        if (!valid_name(*e, n) || !is_reference(*e, n, eq + 1, dir, extra))
             continue;
         names = xrealloc(names, (count + 1) * sizeof *names);
         names[count] = xmalloc(n + 1);
@@ -119,6 +112,15 @@ static size_t file_variables(const char *dir, char ***names_out)
     }
     *names_out = names;
     return count;
+}
+
+/* Set NAME to value (then wiped and freed) and remember it is a secret. */
+static void set_secret(const char *name, char *value)
+{
+    setenv(name, value, 1);
+    memset(value, 0, strlen(value));
+    free(value);
+    remember(name);
 }
 
 static int load_file_variable(const char *name, char *msg, size_t cap)
@@ -140,11 +142,8 @@ static int load_file_variable(const char *name, char *msg, size_t cap)
         snprintf(msg, cap, "cannot read %s=%s: %s", file_var, path, strerror(errno));
         return -1;
     }
-    setenv(name, value, 1);
-    memset(value, 0, strlen(value));
-    free(value);
+    set_secret(name, value);
     unsetenv(file_var);
-    remember(name);
     return 0;
 }
 
@@ -170,19 +169,18 @@ static int load_secrets_dir(const char *dir, char *msg, size_t cap)
             rc = -1;
             break;
         }
-        setenv(name, value, 1);
-        memset(value, 0, strlen(value));
-        free(value);
-        remember(name);
+        set_secret(name, value);
     }
     closedir(d);
     return rc;
 }
 
-int secrets_load(const char *dir, char *msg, size_t cap)
+int secrets_load(const char *dir, const char *file_env, char *msg, size_t cap)
 {
     char **names;
-    size_t count = file_variables(dir, &names);
+    char **extra = list_split(file_env ? file_env : "", ',');
+    size_t count = file_variables(dir, extra, &names);
+    list_free(extra);
     int rc = 0;
     for (size_t i = 0; i < count; i++) {
         if (rc == 0)

@@ -1,6 +1,7 @@
 /* servicefile.c: parses the service file (see servicefile.h). */
 #include "servicefile.h"
 
+#include "list.h"
 #include "signame.h"
 #include "strbuf.h"
 
@@ -10,6 +11,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,70 +65,46 @@ int parse_duration_ms(const char *s, unsigned *out)
     return 0;
 }
 
+/* One word of a command line at s into w; NULL on an unterminated quote,
+ * else where the word ends. */
+static const char *one_word(const char *s, struct strbuf *w)
+{
+    while (*s && *s != ' ' && *s != '\t') {
+        if (*s != '"') {
+            strbuf_add(w, s++, 1);
+            continue;
+        }
+        for (s++; *s && *s != '"'; s++) {
+            if (*s == '\\' && s[1])
+                s++;
+            strbuf_add(w, s, 1);
+        }
+        if (*s != '"')
+            return NULL;
+        s++;
+    }
+    return s;
+}
+
 char **split_words(const char *s)
 {
-    char **v = NULL;
+    char **v = xmalloc(sizeof *v);
     size_t n = 0;
     struct strbuf w = {0};
-    while (*s) {
+    for (;;) {
         while (*s == ' ' || *s == '\t')
             s++;
         if (!*s)
             break;
-        int any = 0;
-        while (*s && *s != ' ' && *s != '\t') {
-            if (*s == '"') {
-                s++;
-                while (*s && *s != '"') {
-                    if (*s == '\\' && s[1])
-                        s++;
-                    strbuf_add(&w, s++, 1);
-                }
-                if (*s != '"') {
-                    strbuf_free(&w);
-                    strv_free(v ? (v[n] = NULL, v) : NULL);
-                    return NULL;
-                }
-                s++;
-                any = 1;
-            } else {
-                strbuf_add(&w, s++, 1);
-            }
+        if (!(s = one_word(s, &w))) {
+            strbuf_free(&w);
+            v[n] = NULL;
+            list_free(v);
+            return NULL;
         }
-        (void)any;
         v = xrealloc(v, (n + 2) * sizeof *v);
         v[n++] = strbuf_take(&w);
     }
-    v = xrealloc(v, (n + 1) * sizeof *v);
-    v[n] = NULL;
-    return v;
-}
-
-/* Comma-separated list to a vector; empty items are dropped. */
-static char **split_list(const char *s)
-{
-    char **v = NULL;
-    size_t n = 0;
-    while (*s) {
-        while (*s == ',' || *s == ' ')
-            s++;
-        const char *e = s;
-        while (*e && *e != ',')
-            e++;
-        const char *t = e;
-        while (t > s && t[-1] == ' ')
-            t--;
-        if (t > s) {
-            v = xrealloc(v, (n + 2) * sizeof *v);
-            v[n] = xmalloc((size_t)(t - s) + 1);
-            memcpy(v[n], s, (size_t)(t - s));
-            v[n][t - s] = '\0';
-            n++;
-        }
-        s = e;
-    }
-    if (!v)
-        return NULL;
     v[n] = NULL;
     return v;
 }
@@ -153,8 +131,97 @@ static struct probe *cur_probe(struct parser *ps)
     return &ps->cfg->probes[ps->cfg->probe_count - 1];
 }
 
-static int set_user(struct parser *ps, struct service *s, const char *v)
+/* One key of a section: how its value is parsed, and into which field of
+ * struct service or struct probe (offset) for the generic parsers. */
+struct key;
+typedef int key_parser(struct parser *ps, const struct key *k, const char *v);
+struct key {
+    const char *name;
+    key_parser *parse;
+    size_t offset;
+    unsigned max;          /* set_count: the largest value */
+    int service_only;      /* not for a [task] */
+};
+
+/* The section being read: a struct probe or a struct service. */
+static void *section_object(struct parser *ps)
 {
+    return ps->section == SEC_PROBE ? (void *)cur_probe(ps) : (void *)cur_service(ps);
+}
+
+/* The field of the section's object that key k sets. */
+#define FIELD(ps, k, type) ((type *)((char *)section_object(ps) + (k)->offset))
+
+/* The generic parsers: text, comma list, duration, yes/no, number. */
+static int set_text(struct parser *ps, const struct key *k, const char *v)
+{
+    char **field = FIELD(ps, k, char *);
+    free(*field);
+    *field = xstrdup(v);
+    return 0;
+}
+
+/* An empty list is NULL: "nothing named", as when the key is absent. */
+static int set_list(struct parser *ps, const struct key *k, const char *v)
+{
+    char ***field = FIELD(ps, k, char **);
+    list_free(*field);
+    *field = list_split(v, ',');
+    if (!**field) {
+        list_free(*field);
+        *field = NULL;
+    }
+    return 0;
+}
+
+static int set_duration(struct parser *ps, const struct key *k, const char *v)
+{
+    if (parse_duration_ms(v, FIELD(ps, k, unsigned)) < 0)
+        return perr(ps, "%s: invalid duration '%s' (examples: 5s, 250ms, 2m)", k->name, v);
+    return 0;
+}
+
+static int set_bool(struct parser *ps, const struct key *k, const char *v)
+{
+    if (parse_bool(v, FIELD(ps, k, int)) < 0)
+        return perr(ps, "%s: expected yes or no, got '%s'", k->name, v);
+    return 0;
+}
+
+static int count(struct parser *ps, const char *key, const char *v, unsigned *out, unsigned max)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (end == v || *end || n > max)
+        return perr(ps, "%s: expected a number from 0 to %u, got '%s'", key, max, v);
+    *out = (unsigned)n;
+    return 0;
+}
+
+static int set_count(struct parser *ps, const struct key *k, const char *v)
+{
+    return count(ps, k->name, v, FIELD(ps, k, unsigned), k->max);
+}
+
+/* Service keys with their own rules. */
+static int set_command(struct parser *ps, const struct key *k, const char *v)
+{
+    struct service *s = cur_service(ps);
+    char **argv = split_words(v);
+    if (!argv)
+        return perr(ps, "%s: unterminated quote", k->name);
+    if (!argv[0]) {
+        free(argv);
+        return perr(ps, "%s: empty", k->name);
+    }
+    list_free(s->argv);
+    s->argv = argv;
+    return 0;
+}
+
+static int set_user(struct parser *ps, const struct key *k, const char *v)
+{
+    struct service *s = cur_service(ps);
     char *end;
     unsigned long uid = strtoul(v, &end, 10);
     if (end != v && (*end == '\0' || *end == ':')) {
@@ -163,7 +230,7 @@ static int set_user(struct parser *ps, struct service *s, const char *v)
         if (*end == ':') {
             unsigned long gid = strtoul(end + 1, &end, 10);
             if (*end)
-                return perr(ps, "user: expected NAME, UID or UID:GID, got '%s'", v);
+                return perr(ps, "%s: expected NAME, UID or UID:GID, got '%s'", k->name, v);
             s->gid = (gid_t)gid;
             s->has_group = 1;
         }
@@ -181,8 +248,10 @@ static int set_user(struct parser *ps, struct service *s, const char *v)
     return 0;
 }
 
-static int set_group(struct parser *ps, struct service *s, const char *v)
+static int set_group(struct parser *ps, const struct key *k, const char *v)
 {
+    (void)k;
+    struct service *s = cur_service(ps);
     char *end;
     unsigned long gid = strtoul(v, &end, 10);
     if (end != v && *end == '\0') {
@@ -197,199 +266,219 @@ static int set_group(struct parser *ps, struct service *s, const char *v)
     return 0;
 }
 
-static int duration(struct parser *ps, const char *key, const char *v, unsigned *out)
-{
-    if (parse_duration_ms(v, out) < 0)
-        return perr(ps, "%s: invalid duration '%s' (examples: 5s, 250ms, 2m)", key, v);
-    return 0;
-}
-
-static int count(struct parser *ps, const char *key, const char *v, unsigned *out, unsigned max)
-{
-    char *end;
-    unsigned long n = strtoul(v, &end, 10);
-    if (end == v || *end || n > max)
-        return perr(ps, "%s: expected a number from 0 to %u, got '%s'", key, max, v);
-    *out = (unsigned)n;
-    return 0;
-}
-
-#define REPLACE(field, value) (free(field), (field) = (value))
-
-static int service_key(struct parser *ps, const char *key, const char *v)
+static int set_umask(struct parser *ps, const struct key *k, const char *v)
 {
     struct service *s = cur_service(ps);
-    int b;
-    if (strcmp(key, "command") == 0) {
-        char **argv = split_words(v);
-        if (!argv)
-            return perr(ps, "command: unterminated quote");
-        if (!argv[0]) {
-            free(argv);
-            return perr(ps, "command: empty");
-        }
-        strv_free(s->argv);
-        s->argv = argv;
-    } else if (strcmp(key, "wait") == 0) {
-        strv_free(s->wait);
-        s->wait = split_list(v);
-    } else if (strcmp(key, "wait-timeout") == 0) {
-        return duration(ps, key, v, &s->wait_timeout_ms);
-    } else if (strcmp(key, "user") == 0) {
-        return set_user(ps, s, v);
-    } else if (strcmp(key, "group") == 0) {
-        return set_group(ps, s, v);
-    } else if (strcmp(key, "umask") == 0) {
-        char *end;
-        unsigned long m = strtoul(v, &end, 8);
-        if (end == v || *end || m > 0777)
-            return perr(ps, "umask: expected an octal mode like 027, got '%s'", v);
-        s->umask = (mode_t)m;
-        s->has_umask = 1;
-    } else if (strcmp(key, "workdir") == 0) {
-        REPLACE(s->workdir, xstrdup(v));
-    } else if (strcmp(key, "env") == 0) {
-        strv_free(s->env_allow);
-        s->env_allow = split_list(v);
-        if (!s->env_allow)
-            s->env_allow = calloc(1, sizeof(char *));
-    } else if (strcmp(key, "template") == 0) {
-        char **w = split_words(v);
-        if (!w || !w[0] || !w[1] || w[2]) {
-            strv_free(w);
-            return perr(ps, "template: expected 'SOURCE DESTINATION'");
-        }
-        s->templates = xrealloc(s->templates, (s->template_count + 1) * sizeof *s->templates);
-        s->templates[s->template_count++] = (struct template_spec){w[0], w[1], ps->line};
-        free(w);
-    } else if (strcmp(key, "output") == 0) {
-        if (strcmp(v, "prefix") == 0)
-            s->prefix_output = 1;
-        else if (strcmp(v, "inherit") == 0)
-            s->prefix_output = 0;
-        else
-            return perr(ps, "output: expected 'prefix' or 'inherit', got '%s'", v);
-    } else if (strcmp(key, "stop-signal") == 0) {
-        if ((s->stop_signal = parse_signal_name(v)) < 0)
-            return perr(ps, "stop-signal: unknown signal '%s'", v);
-    } else if (strcmp(key, "stop-timeout") == 0) {
-        return duration(ps, key, v, &s->stop_timeout_ms);
-    } else if (ps->section == SEC_TASK) {
-        return perr(ps, "unknown key '%s' for a task", key);
-    } else if (strcmp(key, "restart") == 0) {
-        if (strcmp(v, "always") == 0)
-            s->restart = RESTART_ALWAYS;
-        else if (strcmp(v, "on-failure") == 0)
-            s->restart = RESTART_ON_FAILURE;
-        else if (strcmp(v, "never") == 0)
-            s->restart = RESTART_NEVER;
-        else
-            return perr(ps, "restart: expected always, on-failure or never, got '%s'", v);
-    } else if (strcmp(key, "after") == 0) {
-        strv_free(s->after);
-        s->after = split_list(v);
-    } else if (strcmp(key, "ready") == 0) {
-        REPLACE(s->ready, xstrdup(v));
-    } else if (strcmp(key, "health") == 0) {
-        strv_free(s->health);
-        s->health = split_list(v);
-    } else if (strcmp(key, "main") == 0) {
-        if (parse_bool(v, &b) < 0)
-            return perr(ps, "main: expected yes or no, got '%s'", v);
-        s->is_main = b;
-    } else if (strcmp(key, "backoff") == 0) {
-        return duration(ps, key, v, &s->backoff_ms);
-    } else if (strcmp(key, "backoff-max") == 0) {
-        return duration(ps, key, v, &s->backoff_max_ms);
-    } else if (strcmp(key, "stable-after") == 0) {
-        return duration(ps, key, v, &s->stable_ms);
-    } else if (strcmp(key, "max-fast-failures") == 0) {
-        return count(ps, key, v, &s->max_fast_failures, 1000);
-    } else if (strcmp(key, "traefik-rule") == 0) {
-        REPLACE(s->traefik.rule, xstrdup(v));
-    } else if (strcmp(key, "traefik-dir") == 0) {
-        REPLACE(s->traefik.dir, xstrdup(v));
-    } else if (strcmp(key, "traefik-entrypoints") == 0) {
-        REPLACE(s->traefik.entrypoints, xstrdup(v));
-    } else if (strcmp(key, "traefik-strip-prefix") == 0) {
-        REPLACE(s->traefik.strip_prefix, xstrdup(v));
-    } else if (strcmp(key, "traefik-host") == 0) {
-        REPLACE(s->traefik.host, xstrdup(v));
-    } else if (strcmp(key, "traefik-scheme") == 0) {
-        if (strcmp(v, "http") && strcmp(v, "https"))
-            return perr(ps, "traefik-scheme: expected http or https, got '%s'", v);
-        REPLACE(s->traefik.scheme, xstrdup(v));
-    } else if (strcmp(key, "traefik-port") == 0) {
-        if (count(ps, key, v, &s->traefik.port, 65535) < 0 || s->traefik.port == 0)
-            return perr(ps, "traefik-port: expected a port from 1 to 65535, got '%s'", v);
-    } else {
-        return perr(ps, "unknown key '%s' for a service", key);
-    }
+    char *end;
+    unsigned long m = strtoul(v, &end, 8);
+    if (end == v || *end || m > 0777)
+        return perr(ps, "%s: expected an octal mode like 027, got '%s'", k->name, v);
+    s->umask = (mode_t)m;
+    s->has_umask = 1;
     return 0;
 }
 
-static int probe_kind(struct parser *ps, struct probe *p, const char *v)
+/* env: an empty allow-list lets the process see nothing (unlike no list). */
+static int set_env(struct parser *ps, const struct key *k, const char *v)
 {
-    static const struct { const char *name; enum probe_kind kind; } kinds[] = {
-        {"http", PROBE_HTTP}, {"https", PROBE_HTTPS}, {"postgres", PROBE_POSTGRES},
-        {"tcp", PROBE_TCP}, {"exec", PROBE_EXEC},
-    };
-    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-        if (strcmp(v, kinds[i].name) == 0) {
-            p->kind = kinds[i].kind;
-            return 0;
-        }
-    return perr(ps, "unknown probe kind '%s' (expected http, https, postgres, tcp or exec)", v);
+    char ***field = FIELD(ps, k, char **);
+    list_free(*field);
+    *field = list_split(v, ',');
+    return 0;
 }
 
-static int probe_key(struct parser *ps, const char *key, const char *v)
+static int add_template(struct parser *ps, const struct key *k, const char *v)
+{
+    struct service *s = cur_service(ps);
+    char **w = split_words(v);
+    if (!w || !w[0] || !w[1] || w[2]) {
+        list_free(w);
+        return perr(ps, "%s: expected 'SOURCE DESTINATION'", k->name);
+    }
+    s->templates = xrealloc(s->templates, (s->template_count + 1) * sizeof *s->templates);
+    s->templates[s->template_count++] = (struct template_spec){w[0], w[1], ps->line};
+    free(w);
+    return 0;
+}
+
+/* A value from a fixed list of words: its index in words, or -1. */
+static int one_of(const char *v, const char *const *words, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(v, words[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int set_output(struct parser *ps, const struct key *k, const char *v)
+{
+    static const char *const words[] = {"inherit", "prefix"};
+    int i = one_of(v, words, 2);
+    if (i < 0)
+        return perr(ps, "%s: expected 'prefix' or 'inherit', got '%s'", k->name, v);
+    cur_service(ps)->prefix_output = i;
+    return 0;
+}
+
+static int set_stop_signal(struct parser *ps, const struct key *k, const char *v)
+{
+    struct service *s = cur_service(ps);
+    if ((s->stop_signal = parse_signal_name(v)) < 0)
+        return perr(ps, "%s: unknown signal '%s'", k->name, v);
+    return 0;
+}
+
+static int set_restart(struct parser *ps, const struct key *k, const char *v)
+{
+    static const char *const words[] = {[RESTART_ALWAYS] = "always",
+                                        [RESTART_ON_FAILURE] = "on-failure",
+                                        [RESTART_NEVER] = "never"};
+    int i = one_of(v, words, 3);
+    if (i < 0)
+        return perr(ps, "%s: expected always, on-failure or never, got '%s'", k->name, v);
+    cur_service(ps)->restart = (enum restart_policy)i;
+    return 0;
+}
+
+static int set_scheme(struct parser *ps, const struct key *k, const char *v)
+{
+    static const char *const words[] = {"http", "https"};
+    if (one_of(v, words, 2) < 0)
+        return perr(ps, "traefik-scheme: expected http or https, got '%s'", v);
+    return set_text(ps, k, v);
+}
+
+static int set_port(struct parser *ps, const struct key *k, const char *v)
+{
+    struct service *s = cur_service(ps);
+    if (count(ps, k->name, v, &s->traefik.port, 65535) < 0 || s->traefik.port == 0)
+        return perr(ps, "traefik-port: expected a port from 1 to 65535, got '%s'", v);
+    return 0;
+}
+
+#define SVC(name, fn, field, only) {name, fn, offsetof(struct service, field), 0, only}
+#define SVC_SPECIAL(name, fn, only) {name, fn, 0, 0, only}
+
+static const struct key service_keys[] = {
+    SVC_SPECIAL("command", set_command, 0),
+    SVC("wait", set_list, wait, 0),
+    SVC("wait-timeout", set_duration, wait_timeout_ms, 0),
+    SVC_SPECIAL("user", set_user, 0),
+    SVC_SPECIAL("group", set_group, 0),
+    SVC_SPECIAL("umask", set_umask, 0),
+    SVC("workdir", set_text, workdir, 0),
+    SVC("env", set_env, env_allow, 0),
+    SVC_SPECIAL("template", add_template, 0),
+    SVC_SPECIAL("output", set_output, 0),
+    SVC_SPECIAL("stop-signal", set_stop_signal, 0),
+    SVC("stop-timeout", set_duration, stop_timeout_ms, 0),
+    SVC_SPECIAL("restart", set_restart, 1),
+    SVC("after", set_list, after, 1),
+    SVC("ready", set_text, ready, 1),
+    SVC("health", set_list, health, 1),
+    SVC("main", set_bool, is_main, 1),
+    SVC("backoff", set_duration, backoff_ms, 1),
+    SVC("backoff-max", set_duration, backoff_max_ms, 1),
+    SVC("stable-after", set_duration, stable_ms, 1),
+    {"max-fast-failures", set_count, offsetof(struct service, max_fast_failures), 1000, 1},
+    SVC("traefik-rule", set_text, traefik.rule, 1),
+    SVC("traefik-dir", set_text, traefik.dir, 1),
+    SVC("traefik-entrypoints", set_text, traefik.entrypoints, 1),
+    SVC("traefik-strip-prefix", set_text, traefik.strip_prefix, 1),
+    SVC("traefik-host", set_text, traefik.host, 1),
+    SVC("traefik-scheme", set_scheme, traefik.scheme, 1),
+    SVC_SPECIAL("traefik-port", set_port, 1),
+};
+
+/* Probe keys with their own rules. */
+static int set_kind(struct parser *ps, const struct key *k, const char *v)
+{
+    (void)k;
+    static const char *const words[] = {[PROBE_HTTP] = "http", [PROBE_HTTPS] = "https",
+                                        [PROBE_POSTGRES] = "postgres", [PROBE_TCP] = "tcp",
+                                        [PROBE_EXEC] = "exec"};
+    int i = one_of(v, words, 5);
+    if (i < 0)
+        return perr(ps, "unknown probe kind '%s' (expected http, https, postgres, tcp or exec)", v);
+    cur_probe(ps)->kind = (enum probe_kind)i;
+    return 0;
+}
+
+static int set_probe_command(struct parser *ps, const struct key *k, const char *v)
 {
     struct probe *p = cur_probe(ps);
-    unsigned n;
-    if (strcmp(key, "kind") == 0)
-        return probe_kind(ps, p, v);
-    if (strcmp(key, "url") == 0 || strcmp(key, "conninfo") == 0 || strcmp(key, "address") == 0) {
-        REPLACE(p->target, xstrdup(v));
-    } else if (strcmp(key, "command") == 0) {
-        strv_free(p->argv);
-        if (!(p->argv = split_words(v)))
-            return perr(ps, "command: unterminated quote");
-    } else if (strcmp(key, "status") == 0) {
-        if (count(ps, key, v, &n, 599) < 0 || n < 100)
-            return perr(ps, "status: expected an HTTP status from 100 to 599, got '%s'", v);
-        p->expect_status = (int)n;
-    } else if (strcmp(key, "user") == 0) {
-        REPLACE(p->user, xstrdup(v));
-    } else if (strcmp(key, "user-env") == 0) {
-        REPLACE(p->user_env, xstrdup(v));
-    } else if (strcmp(key, "password-env") == 0) {
-        REPLACE(p->password_env, xstrdup(v));
-    } else if (strcmp(key, "ca") == 0) {
-        REPLACE(p->ca_file, xstrdup(v));
-    } else if (strcmp(key, "cert") == 0) {
-        REPLACE(p->cert_file, xstrdup(v));
-    } else if (strcmp(key, "key") == 0) {
-        REPLACE(p->key_file, xstrdup(v));
-    } else if (strcmp(key, "insecure") == 0) {
-        if (parse_bool(v, &p->insecure) < 0)
-            return perr(ps, "insecure: expected yes or no, got '%s'", v);
-    } else if (strcmp(key, "query") == 0) {
-        if (parse_bool(v, &p->pg_query) < 0)
-            return perr(ps, "query: expected yes or no, got '%s'", v);
-    } else if (strcmp(key, "timeout") == 0) {
-        if (duration(ps, key, v, &p->timeout_ms) < 0)
-            return -1;
-        if (p->timeout_ms == 0)
-            return perr(ps, "timeout: must be more than 0");
-    } else if (strcmp(key, "interval") == 0) {
-        if (duration(ps, key, v, &p->interval_ms) < 0)
-            return -1;
-        if (p->interval_ms < 100)
-            return perr(ps, "interval: must be at least 100ms");
-    } else {
-        return perr(ps, "unknown key '%s' for a probe", key);
-    }
+    list_free(p->argv);
+    if (!(p->argv = split_words(v)))
+        return perr(ps, "%s: unterminated quote", k->name);
     return 0;
+}
+
+static int set_status(struct parser *ps, const struct key *k, const char *v)
+{
+    unsigned n;
+    if (count(ps, k->name, v, &n, 599) < 0 || n < 100)
+        return perr(ps, "status: expected an HTTP status from 100 to 599, got '%s'", v);
+    cur_probe(ps)->expect_status = (int)n;
+    return 0;
+}
+
+static int set_timeout(struct parser *ps, const struct key *k, const char *v)
+{
+    if (set_duration(ps, k, v) < 0)
+        return -1;
+    if (cur_probe(ps)->timeout_ms == 0)
+        return perr(ps, "timeout: must be more than 0");
+    return 0;
+}
+
+static int set_interval(struct parser *ps, const struct key *k, const char *v)
+{
+    if (set_duration(ps, k, v) < 0)
+        return -1;
+    if (cur_probe(ps)->interval_ms < 100)
+        return perr(ps, "interval: must be at least 100ms");
+    return 0;
+}
+
+#define PRB(name, fn, field) {name, fn, offsetof(struct probe, field), 0, 0}
+
+static const struct key probe_keys[] = {
+    {"kind", set_kind, 0, 0, 0},
+    PRB("url", set_text, target),
+    PRB("conninfo", set_text, target),
+    PRB("address", set_text, target),
+    {"command", set_probe_command, 0, 0, 0},
+    {"status", set_status, 0, 0, 0},
+    PRB("user", set_text, user),
+    PRB("user-env", set_text, user_env),
+    PRB("password-env", set_text, password_env),
+    PRB("ca", set_text, ca_file),
+    PRB("cert", set_text, cert_file),
+    PRB("key", set_text, key_file),
+    PRB("insecure", set_bool, insecure),
+    PRB("query", set_bool, pg_query),
+    PRB("timeout", set_timeout, timeout_ms),
+    PRB("interval", set_interval, interval_ms),
+};
+
+static const struct key *find_key(const struct key *keys, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* key = v in the current section. */
+static int apply_key(struct parser *ps, const char *key, const char *v)
+{
+    const struct key *k = ps->section == SEC_PROBE
+        ? find_key(probe_keys, sizeof probe_keys / sizeof *probe_keys, key)
+        : find_key(service_keys, sizeof service_keys / sizeof *service_keys, key);
+    if (!k || (k->service_only && ps->section == SEC_TASK))
+        return perr(ps, "unknown key '%s' for a %s", key,
+                    ps->section == SEC_PROBE ? "probe" : ps->section == SEC_TASK ? "task" : "service");
+    return k->parse(ps, k, v);
 }
 
 static int valid_name(const char *s)
@@ -402,7 +491,7 @@ static int valid_name(const char *s)
     return 1;
 }
 
-static void service_defaults(struct service *s)
+static void service_defaults(struct service *s, const struct config *cfg)
 {
     s->restart = RESTART_ALWAYS;
     s->wait_timeout_ms = DEFAULT_WAIT_TIMEOUT_MS;
@@ -413,9 +502,8 @@ static void service_defaults(struct service *s)
     s->stable_ms = DEFAULT_STABLE_MS;
     s->max_fast_failures = DEFAULT_MAX_FAST_FAILURES;
     s->prefix_output = 1;
-    const char *dir = getenv("CIRR_TRAEFIK_DIR");
-    if (dir && *dir)
-        s->traefik.dir = xstrdup(dir);
+    if (cfg->traefik_dir)
+        s->traefik.dir = xstrdup(cfg->traefik_dir);
 }
 
 static int open_section(struct parser *ps, const char *line)
@@ -439,6 +527,8 @@ static int open_section(struct parser *ps, const char *line)
         p->expect_status = 200;
         p->timeout_ms = DEFAULT_PROBE_TIMEOUT_MS;
         p->interval_ms = DEFAULT_PROBE_INTERVAL_MS;
+        if (cfg->ca_bundle)
+            p->ca_file = xstrdup(cfg->ca_bundle);
         ps->section = SEC_PROBE;
         return 0;
     }
@@ -449,7 +539,7 @@ static int open_section(struct parser *ps, const char *line)
     cfg->services = xrealloc(cfg->services, (cfg->service_count + 1) * sizeof *cfg->services);
     struct service *s = &cfg->services[cfg->service_count++];
     memset(s, 0, sizeof *s);
-    service_defaults(s);
+    service_defaults(s, cfg);
     s->name = xstrdup(name);
     s->line = ps->line;
     s->is_task = strcmp(kind, "task") == 0;
@@ -487,7 +577,7 @@ static int key_value(struct parser *ps, char *line)
     struct template_error terr;
     if (template_render(raw, ps->env, &v, NULL, &terr) < 0)
         return perr(ps, "%s: %s", k, terr.message);
-    int rc = ps->section == SEC_PROBE ? probe_key(ps, k, v) : service_key(ps, k, v);
+    int rc = apply_key(ps, k, v);
     free(v);
     return rc;
 }

@@ -1,15 +1,6 @@
-/* status.c: publishes cirr-init's state as RUNDIR/status for `cirr-init
- * health` and for people. Written atomically on every change; probe reasons
- * pass through the log redactor, and no value of any variable is written.
- *
- * Format, one record a line, fields separated by single spaces:
- *   cirr-init-status 1
- *   pid PID
- *   phase tasks|services|stopping|orphans|done
- *   service NAME STATE PID RESTARTS LAST_STATUS HEALTH_PROBES|-
- *   task NAME STATE PID - LAST_STATUS -
- *   probe NAME pass|fail|pending REASON... */
-#include "supervisor.h"
+/* status.c: publishes RUNDIR/status (see status.h). Written atomically on
+ * every change, so `cirr-init health` never reads half a file. */
+#include "status.h"
 
 #include "atomicfile.h"
 #include "log.h"
@@ -18,9 +9,21 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const phase_names[] = {"tasks", "services", "stopping", "orphans", "done"};
+void status_open(struct status_file *f, const char *rundir)
+{
+    f->path[0] = '\0';
+    if (!rundir)
+        return;
+    if (mkdir(rundir, 0755) < 0 && errno != EEXIST) {
+        log_msg(LOG_WARN, NULL, "cannot create %s: %s; `cirr-init health` will fail", rundir,
+                strerror(errno));
+        return;
+    }
+    snprintf(f->path, sizeof f->path, "%s/status", rundir);
+}
 
 static void add_service(struct strbuf *sb, const struct svc_rt *s)
 {
@@ -55,32 +58,27 @@ static void add_probe(struct strbuf *sb, const struct probe_rt *p)
     strbuf_addf(sb, "probe %s %s %s\n", p->cfg->name, result, reason);
 }
 
-void status_publish(struct supervisor *sup)
+void status_publish(struct status_file *f, const char *phase, const struct svc_list *services,
+                    const struct probe_set *probes)
 {
-    if (!sup->rundir)
+    if (!f->path[0])
         return;
     struct strbuf sb = {0};
-    strbuf_addf(&sb, "cirr-init-status 1\npid %d\nphase %s\n", (int)getpid(), phase_names[sup->phase]);
-    for (unsigned i = 0; i < sup->nsvc; i++)
-        add_service(&sb, &sup->svc[i]);
-    for (unsigned i = 0; i < sup->nprobes; i++)
-        add_probe(&sb, &sup->probes[i]);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/status", sup->rundir);
-    if (atomicfile_replace(path, sb.data, sb.len, 0644) < 0) {
-        log_msg(LOG_WARN, NULL, "cannot write %s: %s; `cirr-init health` will fail", path,
+    strbuf_addf(&sb, "cirr-init-status 1\npid %d\nphase %s\n", (int)getpid(), phase);
+    for (unsigned i = 0; i < services->n; i++)
+        add_service(&sb, &services->items[i]);
+    for (unsigned i = 0; i < probes->n; i++)
+        add_probe(&sb, &probes->items[i]);
+    if (atomicfile_replace(f->path, sb.data, sb.len, 0644) < 0) {
+        log_msg(LOG_WARN, NULL, "cannot write %s: %s; `cirr-init health` will fail", f->path,
                 strerror(errno));
-        sup->rundir = NULL; /* say it once */
+        f->path[0] = '\0'; /* say it once */
     }
     strbuf_free(&sb);
-    sup->status_dirty = 0;
 }
 
-void status_remove(struct supervisor *sup)
+void status_remove(struct status_file *f)
 {
-    if (!sup->rundir)
-        return;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/status", sup->rundir);
-    unlink(path);
+    if (f->path[0])
+        unlink(f->path);
 }

@@ -1,109 +1,69 @@
-/* supervisor.h: the running state of cirr-init and its event loop.
+/* supervisor.h: cirr-init's event loop, the top of the supervisor.
  *
  * One poll() loop: a signalfd delivers every signal (nothing runs in signal
  * handlers), SIGCHLD reaps until waitpid finds nothing, probe results and
- * service output arrive on pipes. Each service moves through the states
- * below; the transitions live in service_sm.c. */
+ * service output arrive on pipes. The loop moves through the phases below.
+ *
+ * Owns: struct supervisor: the phase, the exit status, the signal that
+ * began the shutdown, and the parts below, each owned by its own file,
+ * which the loop calls and which never call back:
+ *
+ *   supervisor.c   phases, signals, reaping, poll   (this file)
+ *     service_sm.c   one service's [state][event] table  (struct svc_rt)
+ *     probe_sched.c  when probes run, their results      (struct probe_set)
+ *     deps.c         what waits for what (read-only questions, no state)
+ *     status.c       RUNDIR/status                       (struct status_file)
+ *     orphans.c      TERM/grace/KILL of what is left     (struct orphans)
+ *     relay.c        service output, line by line        (struct relay_set)
+ *
+ * Transitions return what the loop must do next (struct svc_effect, enum
+ * probe_reap) rather than changing the loop's state themselves. */
 #ifndef CIRR_SUPERVISOR_H
 #define CIRR_SUPERVISOR_H
 
 #include "config.h"
+#include "orphans.h"
+#include "probe_sched.h"
 #include "relay.h"
+#include "service_sm.h"
+#include "status.h"
 
 #include <stdint.h>
-#include <sys/types.h>
-
-enum svc_state {
-    SVC_WAITING,   /* not started: waiting for its turn, probes or services */
-    SVC_STARTING,  /* running, its readiness probe has not passed yet */
-    SVC_READY,     /* running and ready */
-    SVC_BACKOFF,   /* exited, restart pending */
-    SVC_STOPPING,  /* stop signal sent */
-    SVC_EXITED,    /* done, not restarting */
-};
 
 enum phase { PHASE_TASKS, PHASE_SERVICES, PHASE_STOPPING, PHASE_ORPHANS, PHASE_DONE };
 
-struct svc_rt {
-    struct service *cfg;
-    enum svc_state state;
-    pid_t pid;
-    uint64_t started_at;
-    uint64_t timer;         /* backoff: next start; stopping: KILL deadline */
-    uint64_t wait_deadline;
-    int wait_logged;
-    int killed;
-    unsigned restarts, fast_failures;
-    int last_status, has_status;
-    int registered;         /* Traefik fragment written */
-    int forward_trigger;    /* stop with the signal that triggered shutdown */
-};
-
-struct probe_rt {
-    struct probe *cfg;
-    pid_t pid;              /* running probe process, or 0 */
-    int fd;
-    uint64_t deadline, next_run;
-    int timed_out;
-    int result;             /* -1 not yet run, 0 pass, 1 fail */
-    int ever_passed;
-    unsigned retry_ms;      /* current retry delay before the first pass */
-    char reason[256];
-    char pending[256];      /* what the running probe wrote so far */
-    size_t pending_len;
+/* How main.c wants the run: fixed before it starts. */
+struct supervisor_opts {
+    const char *rundir;         /* where the status file goes (NULL: nowhere) */
+    unsigned orphan_grace_ms;   /* orphans' time between SIGTERM and SIGKILL */
+    int tty_fd;                 /* terminal the main service may take, or -1 */
+    int forward_to_main;        /* stop the main service with the signal received */
 };
 
 struct supervisor {
     struct config *cfg;
-    struct svc_rt *svc;
+    struct svc_rt *svc;         /* one per service and task, in start order */
     unsigned nsvc;
-    struct probe_rt *probes;
-    unsigned nprobes;
-    struct relay **relays;
-    unsigned nrelays;
+    struct probe_set probes;
+    unsigned char *probe_needed; /* one flag per probe, worked out each step */
+    struct relay_set relays;
+    struct status_file status;
+    struct orphans orphans;
     int sigfd;
     int tty_fd;
     enum phase phase;
-    int exit_code;          /* -1: the main service's status decides */
-    int trigger_signal;     /* signal that started the shutdown, or 0 */
-    unsigned orphan_grace_ms;
-    uint64_t orphan_deadline;
-    int orphans_killed;
-    pid_t *termed;          /* orphans already sent SIGTERM */
-    unsigned ntermed;
-    const char *rundir;
+    int exit_code;              /* -1: the main service's status decides */
+    int trigger_signal;         /* signal that started the shutdown, or 0 */
     char hostname[256];
     int status_dirty;
 };
 
-uint64_t now_ms(void);
-
 /* Set up signals and state for cfg; returns 0 or -1 with errno. */
-int supervisor_init(struct supervisor *sup, struct config *cfg, const char *rundir);
+int supervisor_init(struct supervisor *sup, struct config *cfg, const struct supervisor_opts *opts);
 
 /* Run until everything has stopped; returns cirr-init's exit status. */
 int supervisor_run(struct supervisor *sup);
 
 void supervisor_free(struct supervisor *sup);
-
-/* service_sm.c: service transitions, driven by the loop. */
-void services_step(struct supervisor *sup, uint64_t now);
-void service_exited(struct supervisor *sup, struct svc_rt *s, int status, uint64_t now);
-void begin_shutdown(struct supervisor *sup, int exit_code, int trigger_signal);
-const char *svc_state_name(enum svc_state st);
-
-/* probe_sched.c: when probes run, and their results. */
-void probes_step(struct supervisor *sup, uint64_t now);
-int probes_reaped(struct supervisor *sup, pid_t pid, int wait_status, uint64_t now);
-void probes_read(struct supervisor *sup, struct probe_rt *p);
-void probes_kill_all(struct supervisor *sup);
-struct probe_rt *probe_rt_find(struct supervisor *sup, const char *name);
-
-/* status.c: publish state to RUNDIR/status (atomic). */
-void status_publish(struct supervisor *sup);
-void status_remove(struct supervisor *sup);
-
-/* The earliest pending deadline after now, or UINT64_MAX for none. */
-uint64_t next_deadline(const struct supervisor *sup);
 
 #endif

@@ -3,6 +3,7 @@
 #include "traefik.h"
 
 #include "atomicfile.h"
+#include "list.h"
 #include "strbuf.h"
 
 #include <ctype.h>
@@ -33,18 +34,13 @@ static void add_quoted(struct strbuf *sb, const char *s)
 static void add_entrypoints(struct strbuf *sb, const char *list)
 {
     strbuf_adds(sb, "      entryPoints:\n");
-    const char *p = list && *list ? list : "web";
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        char item[128];
-        snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), p);
-        if (*item) {
-            strbuf_adds(sb, "        - ");
-            add_quoted(sb, item);
-            strbuf_adds(sb, "\n");
-        }
-        p += n + (p[n] == ',');
+    char **items = list_split(list && *list ? list : "web", ',');
+    for (char **e = items; *e; e++) {
+        strbuf_adds(sb, "        - ");
+        add_quoted(sb, *e);
+        strbuf_adds(sb, "\n");
     }
+    list_free(items);
 }
 
 char *traefik_fragment(const struct service *s, const char *hostname)
