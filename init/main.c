@@ -12,6 +12,7 @@
  * time; 100 usage or configuration error; 111 system call failure. */
 #include "config.h"
 #include "health.h"
+#include "list.h"
 #include "log.h"
 #include "render.h"
 #include "secrets.h"
@@ -147,9 +148,7 @@ static void add_command_service(struct config *cfg, char **cmd, int prefix)
     char *copy = xstrdup(cmd[0]);
     s->name = xstrdup(basename(copy));
     free(copy);
-    size_t n = 0;
-    while (cmd[n])
-        n++;
+    size_t n = list_len(cmd);
     s->argv = xmalloc((n + 1) * sizeof *s->argv);
     for (size_t i = 0; i <= n; i++)
         s->argv[i] = cmd[i] ? xstrdup(cmd[i]) : NULL;

@@ -1,6 +1,7 @@
 /* spawn.c: fork and exec of supervised processes (see spawn.h). */
 #include "spawn.h"
 
+#include "list.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -30,10 +31,7 @@ static char **service_env(const struct service *s)
 {
     if (!s->env_allow)
         return environ;
-    size_t n = 0;
-    for (char **a = s->env_allow; *a; a++)
-        n++;
-    char **env = xmalloc((n + 1) * sizeof *env);
+    char **env = xmalloc((list_len(s->env_allow) + 1) * sizeof *env);
     size_t k = 0;
     for (char **a = s->env_allow; *a; a++) {
         size_t len = strlen(*a);
