@@ -11,22 +11,19 @@
 #include <limits.h>
 #include <stdlib.h>
 
-static void test_doubles_until_cap(void **state)
+/* backoff_delay_ms: doubles per failure up to the cap, and never overflows. */
+static void test_delays(void **state)
 {
     (void)state;
-    assert_int_equal(backoff_delay_ms(1000, 30000, 0), 1000);
-    assert_int_equal(backoff_delay_ms(1000, 30000, 1), 2000);
-    assert_int_equal(backoff_delay_ms(1000, 30000, 4), 16000);
-    assert_int_equal(backoff_delay_ms(1000, 30000, 5), 30000);
-    assert_int_equal(backoff_delay_ms(1000, 30000, 1000000), 30000);
-}
-
-static void test_no_overflow(void **state)
-{
-    (void)state;
-    assert_int_equal(backoff_delay_ms(4000000000u, 4200000000u, 64), 4200000000u);
-    assert_int_equal(backoff_delay_ms(0, 500, 10), 0);
-    assert_int_equal(backoff_delay_ms(800, 500, 0), 500);
+    static const struct { unsigned base, cap, failures, want; } rows[] = {
+        {1000, 30000, 0, 1000}, {1000, 30000, 1, 2000}, {1000, 30000, 4, 16000},
+        {1000, 30000, 5, 30000}, {1000, 30000, 1000000, 30000},
+        {4000000000u, 4200000000u, 64, 4200000000u}, {0, 500, 10, 0}, {800, 500, 0, 500},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        if (backoff_delay_ms(rows[i].base, rows[i].cap, rows[i].failures) != rows[i].want)
+            fail_msg("backoff_delay_ms(%u, %u, %u) != %u", rows[i].base, rows[i].cap,
+                     rows[i].failures, rows[i].want);
 }
 
 static void test_reset_after_stable_run(void **state)
@@ -88,8 +85,7 @@ static void test_jitter_spreads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_doubles_until_cap),
-        cmocka_unit_test(test_no_overflow),
+        cmocka_unit_test(test_delays),
         cmocka_unit_test(test_reset_after_stable_run),
         cmocka_unit_test(test_jitter_stays_in_range),
         cmocka_unit_test(test_jitter_spreads),

@@ -164,6 +164,26 @@ static void test_errors_name_file_and_line(void **state)
     expect_error("[task t]\ncommand = x\n", "svc.conf: no service to run (declare a [service] or give a command after --)");
 }
 
+/* An empty list names nothing (no wait, no after, health from ready), but
+ * an empty env allow-list lets the process see nothing at all. */
+static void test_empty_lists(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse("[probe p]\nkind = tcp\naddress = h:1\n"
+                           "[service a]\ncommand = x\nwait = ,\nafter =\nready = p\nhealth = \n"
+                           "[service b]\ncommand = y\nenv =\n", &cfg, err, sizeof err), 0);
+    struct service *a = config_service(&cfg, "a"), *b = config_service(&cfg, "b");
+    assert_null(a->wait);
+    assert_null(a->after);
+    assert_string_equal(a->health[0], "p");
+    assert_null(a->env_allow);
+    assert_non_null(b->env_allow);
+    assert_null(b->env_allow[0]);
+    config_free(&cfg);
+}
+
 static void test_durations(void **state)
 {
     (void)state;
@@ -187,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_full_file),
         cmocka_unit_test(test_first_service_is_main_by_default),
         cmocka_unit_test(test_errors_name_file_and_line),
+        cmocka_unit_test(test_empty_lists),
         cmocka_unit_test(test_durations),
     };
     return cmocka_run_group_tests_name("servicefile", tests, NULL, NULL);
