@@ -1,6 +1,8 @@
 /* atomicfile.c: see atomicfile.h. */
 #include "atomicfile.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -8,20 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 static void sync_dir(const char *path)
 {
@@ -47,7 +35,7 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
     if (fd < 0)
         return -1;
     if (fchmod(fd, mode) < 0 || ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0) ||
-        write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
+        fd_write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         int saved = errno;
         close(fd);
         unlink(tmp);

@@ -1,0 +1,12 @@
+/* fdio.h: plain file-descriptor I/O that every caller would otherwise
+ * loop over by hand. */
+#ifndef CIRR_FDIO_H
+#define CIRR_FDIO_H
+
+#include <stddef.h>
+
+/* Write all len bytes of buf to fd, going on after short writes and
+ * EINTR. 0, or -1 with errno set (some bytes may have been written). */
+int fd_write_all(int fd, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,76 @@
+/* Unit tests of fd_write_all (lib/fdio.c): everything is written, across
+ * the short writes of a pipe whose reader takes a little at a time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fdio.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BIG (1 << 20) /* far more than a pipe holds */
+
+struct reader {
+    int fd;
+    size_t got;
+    int same;
+};
+
+static void *read_slowly(void *arg)
+{
+    struct reader *r = arg;
+    char buf[1000];
+    ssize_t n;
+    r->same = 1;
+    while ((n = read(r->fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            r->same &= buf[i] == (char)((r->got + (size_t)i) % 251);
+        r->got += (size_t)n;
+    }
+    return NULL;
+}
+
+static void test_everything_reaches_a_pipe(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    char *data = malloc(BIG);
+    assert_non_null(data);
+    for (size_t i = 0; i < BIG; i++)
+        data[i] = (char)(i % 251);
+    struct reader r = {p[0], 0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, read_slowly, &r), 0);
+    assert_int_equal(fd_write_all(p[1], data, BIG), 0);
+    close(p[1]);
+    pthread_join(t, NULL);
+    close(p[0]);
+    assert_int_equal(r.got, BIG);
+    assert_true(r.same);
+    free(data);
+}
+
+static void test_a_bad_descriptor_is_an_error(void **state)
+{
+    (void)state;
+    errno = 0;
+    assert_int_equal(fd_write_all(-1, "x", 1), -1);
+    assert_int_equal(errno, EBADF);
+    assert_int_equal(fd_write_all(-1, "", 0), 0); /* nothing to write */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_everything_reaches_a_pipe),
+        cmocka_unit_test(test_a_bad_descriptor_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
