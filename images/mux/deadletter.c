@@ -31,9 +31,11 @@ int deadletter_list(const struct mux_conf *c)
         char **names;
         size_t n = spool_list(c->spool, SPOOL_DEAD, dest, &names);
         for (size_t k = 0; k < n; k++) {
-            char reason[600];
+            /* one line each, tab-separated, whatever a name or reason holds */
+            char reason[600], name[LOG_ESCAPED_SIZE(SPOOL_NAME_MAX)], said[LOG_ESCAPED_SIZE(599)];
             read_reason(c->spool, dest, names[k], reason, sizeof reason);
-            printf("%s\t%s\t%s\n", dest, names[k], reason);
+            printf("%s\t%s\t%s\n", dest, log_escape(name, sizeof name, names[k]),
+                   log_escape(said, sizeof said, reason));
             free(names[k]);
         }
         free(names);
@@ -61,6 +63,9 @@ static long requeue(const char *root, const char *dest)
             n++;
     }
     closedir(d);
+    /* durable: the entries back in the queue, and gone from the dead letters */
+    if (spool_sync_dir(root, SPOOL_QUEUE, dest) < 0 || spool_sync_dir(root, SPOOL_DEAD, dest) < 0)
+        die_sys(111, "cannot fsync the folders of destination '%s'", dest);
     return n;
 }
 

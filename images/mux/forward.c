@@ -6,14 +6,17 @@
 #include "backoff.h"
 #include "clock.h"
 #include "contexts.h"
+#include "instance.h"
 #include "log.h"
 #include "queue.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,12 +27,25 @@ static unsigned long long retry_delay_ms(const struct mux_conf *c, unsigned fail
     return backoff_jitter_ms(backoff_delay_ms(c->retry_base_ms, c->retry_max_ms, failures - 1));
 }
 
+/* Names (from the spool folder) and reasons (a destination's or DCMTK's
+ * words) are escaped before they reach the log. */
+struct said {
+    char name[LOG_ESCAPED_SIZE(SPOOL_NAME_MAX)];
+    char why[1024];
+};
+
 static void bury(struct dest_queue *q, struct entry *e, const char *reason)
 {
-    if (spool_dead(q->spool, q->dest->peer.name, e->name, reason) == 0) {
-        q->dead++;
-        log_msg(LOG_ERROR, q->dest->peer.name, "%s moved to dead letters: %s", e->name, reason);
+    struct said s;
+    log_escape(s.name, sizeof s.name, e->name);
+    log_escape(s.why, sizeof s.why, reason);
+    if (spool_dead(q->spool, q->dest->peer.name, e->name, reason) < 0) {
+        log_msg(LOG_ERROR, q->dest->peer.name, "cannot move %s to dead letters (%s): %s", s.name, s.why,
+                strerror(errno));
+        return;
     }
+    q->dead++;
+    log_msg(LOG_ERROR, q->dest->peer.name, "%s moved to dead letters: %s", s.name, s.why);
 }
 
 /* A failed attempt: back into the queue later, or to the dead letters.
@@ -76,10 +92,11 @@ static void destination_down(struct dest_queue *q, int reason)
     if (say)
         q->down_logged_ms = now;
     pthread_mutex_unlock(&q->lock);
+    struct said s;
     if (say)
         log_msg(LOG_WARN, d->name, "%s %s@%s:%u: %s; %zu instance(s) wait (for %llu s, %u attempt(s))",
                 reason == DEST_UNREACHABLE ? "cannot associate with" : "out of resources:", d->aet, d->host,
-                d->port, cirr_dicom_last_error(), depth, down_s, q->down_attempts);
+                d->port, log_escape(s.why, sizeof s.why, cirr_dicom_last_error()), depth, down_s, q->down_attempts);
 }
 
 /* The destination works again: after an association when it was
@@ -133,22 +150,65 @@ static int connect_for(struct worker *w, struct contexts *need)
     return 0;
 }
 
-/* Read the batch's instances (NULL where one is gone) and what they need. */
-static void read_batch(struct dest_queue *q, const struct entry *batch, size_t k, cirr_dicom_dataset **ds,
-                       struct contexts *need)
+/* Entry e's file could not be read (st): gone (requeued, removed:
+ * nothing to do), or there but unreadable (empty after a power cut,
+ * garbage: a dead letter now, as no retry would change it), or a passing
+ * failure (no memory, no file descriptor: an attempt, retried). */
+static void unreadable(struct dest_queue *q, struct entry *e, const char *path, cirr_dicom_status st)
 {
-    char path[SPOOL_PATH_MAX], buf[80];
-    for (size_t i = 0; i < k; i++) {
-        if (spool_path(q->spool, q->dest->peer.name, batch[i].name, path, sizeof path) < 0 ||
-            cirr_dicom_dataset_read(path, &ds[i]) != CIRR_DICOM_OK) {
-            log_msg(LOG_WARN, q->dest->peer.name, "cannot read %s: %s", path, cirr_dicom_last_error());
-            continue; /* gone (requeued, removed): nothing to send */
-        }
-        if (cirr_dicom_get_string(ds[i], CIRR_TAG_SOP_CLASS_UID, buf, sizeof buf) == CIRR_DICOM_OK)
-            contexts_add_class(need, buf);
-        if (cirr_dicom_dataset_ts(ds[i], buf, sizeof buf) == CIRR_DICOM_OK)
-            contexts_add_ts(need, buf);
+    char reason[600];
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return;
+    if (fd < 0 || st == CIRR_DICOM_ERROR_MEMORY || fstat(fd, &sb) < 0) {
+        snprintf(reason, sizeof reason, "cannot read the spool file: %s", cirr_dicom_last_error());
+        retry_or_bury(q, e, reason);
+    } else {
+        snprintf(reason, sizeof reason, "cannot read the spool file (%lld bytes): %s", (long long)sb.st_size,
+                 cirr_dicom_last_error());
+        bury(q, e, reason);
     }
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Entry e's instance, adding what it needs to need; NULL when it is not
+ * to be sent now (see unreadable; without SOP UIDs: a dead letter). */
+static cirr_dicom_dataset *read_entry(struct dest_queue *q, struct entry *e, struct contexts *need)
+{
+    char path[SPOOL_PATH_MAX], why[600], ts[80];
+    cirr_dicom_dataset *ds = NULL;
+    struct instance_id id;
+    if (spool_path(q->spool, q->dest->peer.name, e->name, path, sizeof path) < 0) {
+        bury(q, e, "spool path too long");
+        return NULL;
+    }
+    cirr_dicom_status st = cirr_dicom_dataset_read(path, &ds);
+    if (st != CIRR_DICOM_OK) {
+        unreadable(q, e, path, st);
+        return NULL;
+    }
+    if (instance_identify(ds, &id, why, sizeof why) < 0) {
+        bury(q, e, why);
+        cirr_dicom_dataset_free(ds);
+        return NULL;
+    }
+    contexts_add_class(need, id.sop_class);
+    if (cirr_dicom_dataset_ts(ds, ts, sizeof ts) == CIRR_DICOM_OK)
+        contexts_add_ts(need, ts);
+    return ds;
+}
+
+/* Read the batch's instances (NULL where one is not to be sent) and what
+ * they need; how many there are to send. */
+static size_t read_batch(struct dest_queue *q, struct entry *batch, size_t k, cirr_dicom_dataset **ds,
+                         struct contexts *need)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < k; i++)
+        n += (ds[i] = read_entry(q, &batch[i], need)) != NULL;
+    return n;
 }
 
 /* Send one instance; 0, or -1 when the association is gone (the rest of
@@ -172,8 +232,10 @@ static int send_one(struct worker *w, struct entry *e, cirr_dicom_dataset *ds)
         bury(q, e, cirr_dicom_last_error());
     } else {
         char reason[512];
+        struct said s;
         snprintf(reason, sizeof reason, "%s", cirr_dicom_last_error());
-        log_msg(LOG_WARN, q->dest->peer.name, "%s not delivered: %s", e->name, reason);
+        log_msg(LOG_WARN, q->dest->peer.name, "%s not delivered: %s", log_escape(s.name, sizeof s.name, e->name),
+                log_escape(s.why, sizeof s.why, reason));
         retry_or_bury(q, e, reason);
         if (st == CIRR_DICOM_ERROR_NETWORK) {
             disconnect(w);
@@ -194,7 +256,11 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
             queue_put_back(q, &batch[i]);
         return;
     }
-    read_batch(q, batch, k, ds, &need);
+    if (read_batch(q, batch, k, ds, &need) == 0) { /* nothing to send: no association needed */
+        free(ds);
+        contexts_free(&need);
+        return;
+    }
     int connected = connect_for(w, &need) == 0;
     if (connected)
         destination_up(q, 0);
@@ -227,7 +293,7 @@ static void *worker_main(void *arg)
     size_t k;
     while (batch && (k = queue_take(q, batch, q->conf->batch)) > 0) {
         send_batch(&w, batch, k);
-        queue_finished(q, k);
+        queue_finished(q, batch);
         if (queue_empty(q)) /* persistent while there is work; closed when idle */
             disconnect(&w);
     }

@@ -21,6 +21,12 @@ struct entry {
     unsigned long long not_before_ms; /* monotonic; 0: now */
 };
 
+/* A batch a worker has taken and not finished yet (the worker's array). */
+struct flight {
+    const struct entry *batch;
+    size_t k;
+};
+
 struct dest_queue {
     const struct mux_dest *dest;
     struct spool *spool;
@@ -29,7 +35,8 @@ struct dest_queue {
     pthread_cond_t ready;    /* timed waits on the monotonic clock */
     struct entry *items;     /* waiting, oldest first */
     size_t n, cap;
-    size_t in_flight;
+    size_t in_flight;        /* entries in the flights below */
+    struct flight flights[MUX_MAX_WORKERS];
     unsigned long long oldest_in_flight_ms; /* wall clock (a received time) */
     atomic_ullong forwarded, failed, dead;
     /* The destination as a whole: while it cannot be reached, one

@@ -11,9 +11,10 @@ static void receiving(struct strbuf *b, struct mux *m)
     strbuf_addf(b, "# HELP mux_received_total Instances acknowledged to senders.\n# TYPE mux_received_total counter\n"
                    "mux_received_total %llu\n", (unsigned long long)m->received);
     strbuf_addf(b, "# TYPE mux_refused_total counter\nmux_refused_total{reason=\"spool_full\"} %llu\n"
-                   "mux_refused_total{reason=\"error\"} %llu\nmux_refused_total{reason=\"no_destination\"} %llu\n",
+                   "mux_refused_total{reason=\"error\"} %llu\nmux_refused_total{reason=\"no_destination\"} %llu\n"
+                   "mux_refused_total{reason=\"invalid\"} %llu\n",
                 (unsigned long long)m->refused_space, (unsigned long long)m->refused_other,
-                (unsigned long long)m->refused_unrouted);
+                (unsigned long long)m->refused_unrouted, (unsigned long long)m->refused_invalid);
     strbuf_addf(b, "# HELP mux_group_commits_total Group commits made to acknowledge instances.\n"
                    "# TYPE mux_group_commits_total counter\nmux_group_commits_total %llu\n"
                    "# HELP mux_fsyncs_total fsync calls made by the group commits.\n"

@@ -17,7 +17,7 @@ struct mux {
     struct dest_queue queues[MUX_MAX_DESTS];
     struct httpd httpd;
     /* receiving: C-STORE answers and associations */
-    atomic_ullong received, refused_space, refused_other, refused_unrouted, associations;
+    atomic_ullong received, refused_space, refused_other, refused_unrouted, refused_invalid, associations;
 };
 
 #endif

@@ -38,7 +38,9 @@ static void insert(struct dest_queue *q, const struct entry *e)
 {
     struct entry *items = array_grow(q->items, &q->cap, q->n + 1, sizeof *items, 1024);
     if (!items) {
-        log_msg(LOG_ERROR, q->dest->peer.name, "out of memory: %s waits in the spool until a restart", e->name);
+        char name[LOG_ESCAPED_SIZE(SPOOL_NAME_MAX)];
+        log_msg(LOG_ERROR, q->dest->peer.name, "out of memory: %s waits in the spool until a restart",
+                log_escape(name, sizeof name, e->name));
         return;
     }
     q->items = items;
@@ -66,48 +68,106 @@ void forward_push(struct dest_queue *q, const char *name)
     pthread_mutex_unlock(&q->lock);
 }
 
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The names of the entries in flight, sorted (NULL when there are none,
+ * or no memory: then a rescan may queue one twice, which only sends it
+ * twice). Lock held. */
+static char **flying_names(struct dest_queue *q, size_t *n)
+{
+    char **names = q->in_flight ? malloc(q->in_flight * sizeof *names) : NULL;
+    *n = 0;
+    if (!names)
+        return NULL;
+    for (size_t f = 0; f < MUX_MAX_WORKERS; f++)
+        for (size_t i = 0; q->flights[f].batch && i < q->flights[f].k; i++)
+            names[(*n)++] = (char *)q->flights[f].batch[i].name;
+    qsort(names, *n, sizeof *names, by_name);
+    return names;
+}
+
+/* Merge names (sorted) into the queue (sorted), leaving out those queued
+ * or in flight already. Lock held. */
+static void merge(struct dest_queue *q, char **names, size_t n)
+{
+    size_t nfly, i = 0, k = 0;
+    char **fly = flying_names(q, &nfly);
+    struct entry *all = n ? malloc((q->n + n) * sizeof *all) : NULL;
+    if (!all) {
+        if (n)
+            log_msg(LOG_ERROR, q->dest->peer.name, "out of memory: %zu entries wait in the spool until a restart", n);
+        free(fly);
+        return;
+    }
+    for (size_t j = 0; j < n; j++) {
+        while (i < q->n && strcmp(q->items[i].name, names[j]) < 0)
+            all[k++] = q->items[i++];
+        if ((i < q->n && !strcmp(q->items[i].name, names[j])) ||
+            (fly && bsearch(&names[j], fly, nfly, sizeof *fly, by_name)))
+            continue; /* queued or in flight already */
+        new_entry(&all[k++], names[j]);
+    }
+    while (i < q->n)
+        all[k++] = q->items[i++];
+    free(q->items);
+    free(fly);
+    q->items = all;
+    q->cap = q->n + n;
+    q->n = k;
+}
+
 void queue_load(struct dest_queue *q)
 {
     char **names;
     size_t n = spool_list(q->conf->spool, SPOOL_QUEUE, q->dest->peer.name, &names);
     pthread_mutex_lock(&q->lock);
-    for (size_t i = 0; i < n; i++) {
-        int known = 0;
-        for (size_t j = 0; j < q->n && !known; j++)
-            known = !strcmp(q->items[j].name, names[i]);
-        if (!known && !q->in_flight) {
-            struct entry e;
-            new_entry(&e, names[i]);
-            insert(q, &e);
-        }
-        free(names[i]);
-    }
-    free(names);
+    merge(q, names, n);
     pthread_cond_broadcast(&q->ready);
     pthread_mutex_unlock(&q->lock);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
     if (n)
         log_msg(LOG_INFO, q->dest->peer.name, "%zu instance(s) waiting in the spool", n);
 }
 
 /* Move the due entries (up to max) to out; *next gets the earliest time
- * one that is not due will be (0: none waits). Lock held. */
+ * one that is not due will be (0: none waits). The rest close up in one
+ * move. Lock held. */
 static size_t take_due(struct dest_queue *q, struct entry *out, size_t max, unsigned long long now,
                        unsigned long long *next)
 {
-    size_t k = 0;
+    size_t k = 0, kept = 0, i = 0;
     *next = 0;
-    for (size_t i = 0; i < q->n && k < max;) {
-        if (q->items[i].not_before_ms <= now) {
-            out[k++] = q->items[i];
-            memmove(q->items + i, q->items + i + 1, (q->n - i - 1) * sizeof *q->items);
-            q->n--;
-        } else {
-            if (!*next || q->items[i].not_before_ms < *next)
-                *next = q->items[i].not_before_ms;
-            i++;
+    for (; i < q->n && k < max; i++) {
+        struct entry *e = &q->items[i];
+        if (e->not_before_ms <= now) {
+            out[k++] = *e;
+            continue;
         }
+        if (!*next || e->not_before_ms < *next)
+            *next = e->not_before_ms;
+        q->items[kept++] = *e;
+    }
+    if (kept < i) {
+        memmove(q->items + kept, q->items + i, (q->n - i) * sizeof *q->items);
+        q->n -= i - kept;
     }
     return k;
+}
+
+/* Note the batch out (k entries) as in flight. Lock held. */
+static void take_off(struct dest_queue *q, const struct entry *out, size_t k)
+{
+    for (size_t f = 0; f < MUX_MAX_WORKERS; f++)
+        if (!q->flights[f].batch) {
+            q->flights[f] = (struct flight){out, k};
+            break;
+        }
+    q->in_flight += k;
+    unsigned long long received = spool_received_ms(out[0].name);
+    if (!q->oldest_in_flight_ms || received < q->oldest_in_flight_ms)
+        q->oldest_in_flight_ms = received;
 }
 
 /* Wait for a push, a stop, or until the monotonic time deadline_ms (0: no
@@ -136,20 +196,21 @@ size_t queue_take(struct dest_queue *q, struct entry *out, size_t max)
             break;
         wait_until(q, next);
     }
-    if (k) {
-        q->in_flight += k;
-        unsigned long long received = spool_received_ms(out[0].name);
-        if (!q->oldest_in_flight_ms || received < q->oldest_in_flight_ms)
-            q->oldest_in_flight_ms = received;
-    }
+    if (k)
+        take_off(q, out, k);
     pthread_mutex_unlock(&q->lock);
     return k;
 }
 
-void queue_finished(struct dest_queue *q, size_t k)
+void queue_finished(struct dest_queue *q, const struct entry *out)
 {
     pthread_mutex_lock(&q->lock);
-    q->in_flight -= k;
+    for (size_t f = 0; f < MUX_MAX_WORKERS; f++)
+        if (q->flights[f].batch == out) {
+            q->in_flight -= q->flights[f].k;
+            q->flights[f] = (struct flight){NULL, 0};
+            break;
+        }
     if (!q->in_flight)
         q->oldest_in_flight_ms = 0;
     pthread_mutex_unlock(&q->lock);

@@ -10,15 +10,16 @@
 int queue_init(struct dest_queue *q);
 void queue_destroy(struct dest_queue *q);
 
-/* Add the entries of q's spool folder not queued yet (none while a batch
- * is in flight: it would come back twice), and wake the workers. */
+/* Add the entries of q's spool folder that are neither queued nor in
+ * flight, in order, and wake the workers: one sorted listing merged into
+ * the sorted queue, O(n log n) however deep the queue. */
 void queue_load(struct dest_queue *q);
 
 /* Take up to max entries that are due, oldest first, into out, waiting
  * while none is (or while the destination is down). 0 once q->stop is
- * set. The entries taken are in flight until queue_finished. */
+ * set. The k entries taken are in flight until queue_finished(q, out). */
 size_t queue_take(struct dest_queue *q, struct entry *out, size_t max);
-void queue_finished(struct dest_queue *q, size_t k);
+void queue_finished(struct dest_queue *q, const struct entry *out);
 
 /* An entry taken goes back into the queue (due at e->not_before_ms). */
 void queue_put_back(struct dest_queue *q, const struct entry *e);

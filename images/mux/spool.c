@@ -4,6 +4,7 @@
 #include "array.h"
 #include "atomicfile.h"
 #include "clock.h"
+#include "fdio.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -16,6 +17,42 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+/* fsync the folder at path: what it links is durable from then on. */
+static int sync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int spool_sync_dir(const char *root, enum spool_area area, const char *dest)
+{
+    char path[SPOOL_PATH_MAX];
+    return spool_dir_path(path, sizeof path, root, area, dest) < 0 ? -1 : sync_dir(path);
+}
+
+/* mkdir, and when that made the folder, fsync the folder it is in: a new
+ * folder's name is durable only then, and with it everything it will
+ * hold (a power cut after the first start must not lose the queues). */
+static int make_durable_dir(char *path)
+{
+    if (mkdir(path, 0750) < 0)
+        return errno == EEXIST ? 0 : -1;
+    char *slash = strrchr(path, '/');
+    if (!slash)
+        return sync_dir(".");
+    if (slash == path)
+        return sync_dir("/");
+    *slash = '\0';
+    int rc = sync_dir(path);
+    *slash = '/';
+    return rc;
+}
+
+/* The folder at path and any missing folder above it, each made durable. */
 static int mkdirs(const char *path)
 {
     char buf[SPOOL_PATH_MAX];
@@ -23,11 +60,11 @@ static int mkdirs(const char *path)
     for (char *p = buf + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
-            if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+            if (make_durable_dir(buf) < 0)
                 return -1;
             *p = '/';
         }
-    return mkdir(buf, 0750) < 0 && errno != EEXIST ? -1 : 0;
+    return make_durable_dir(buf);
 }
 
 /* Never acknowledged: whatever tmp/ holds from before a crash goes. */
@@ -174,20 +211,59 @@ int spool_path(const struct spool *s, const char *dest, const char *name, char *
     return spool_entry_path(buf, cap, s->conf->spool, SPOOL_QUEUE, dest, name);
 }
 
-/* Write ds into the file tmp: 0x0000, or a failure status with why. */
-static uint16_t write_tmp(cirr_dicom_dataset *ds, const char *ts_uid, const char *tmp, char *why, size_t whycap)
+/* The instance's Part 10 bytes, in the transfer syntax it arrived in, in
+ * *data (free it): 0x0000, or a failure status with why. */
+static uint16_t encode(cirr_dicom_dataset *ds, const char *ts_uid, void **data, size_t *len, char *why,
+                       size_t whycap)
 {
-    /* The instance keeps the transfer syntax it arrived in. */
-    cirr_dicom_status st = cirr_dicom_dataset_write(ds, tmp, ts_uid);
+    cirr_dicom_status st = cirr_dicom_dataset_encode(ds, ts_uid, data, len);
     if (st == CIRR_DICOM_OK)
         return 0x0000;
-    unlink(tmp);
     if (st == CIRR_DICOM_ERROR_TRANSCODE) {
         snprintf(why, whycap, "%s", cirr_dicom_last_error());
         return 0xA900;
     }
-    snprintf(why, whycap, "cannot write the spool: %s", cirr_dicom_last_error());
+    snprintf(why, whycap, "cannot encode the instance: %s", cirr_dicom_last_error());
     return 0xA700;
+}
+
+/* Create the temporary file of a new entry, naming it in name and tmp:
+ * never through a link planted at that path and never over a file there
+ * (O_NOFOLLOW, O_EXCL); a name taken makes the next sequence number's.
+ * The descriptor, or -1 with why. */
+static int create_tmp(struct spool *s, const char *sop_uid, char *name, size_t cap, char *tmp, char *why,
+                      size_t whycap)
+{
+    for (int tries = 0; tries < 3; tries++) {
+        spool_entry_name(name, cap, clock_wall_ms(), ++s->seq, sop_uid);
+        if (spool_entry_path(tmp, SPOOL_PATH_MAX, s->conf->spool, SPOOL_TMP, NULL, name) < 0) {
+            snprintf(why, whycap, "spool path too long for %s", name);
+            return -1;
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+        if (fd >= 0)
+            return fd;
+        snprintf(why, whycap, "cannot create %s: %s", tmp, strerror(errno));
+        if (errno != EEXIST)
+            return -1;
+        log_msg(LOG_WARN, NULL, "%s is there already: neither followed nor replaced, another name taken", tmp);
+    }
+    return -1;
+}
+
+/* The instance written into a new temporary file, left open for the
+ * commit's fsync: the descriptor, or -1 with why. */
+static int write_tmp(struct spool *s, const void *data, size_t len, const char *sop_uid, char *name, size_t cap,
+                     char *tmp, char *why, size_t whycap)
+{
+    int fd = create_tmp(s, sop_uid, name, cap, tmp, why, whycap);
+    if (fd >= 0 && fd_write_all(fd, data, len) < 0) {
+        snprintf(why, whycap, "cannot write %s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    return fd;
 }
 
 /* Link tmp into the queue of every wanted destination, or into none. */
@@ -210,25 +286,19 @@ static int link_queues(struct spool *s, const char *tmp, const char *name, const
     return 0;
 }
 
-uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_uid, const int *wanted,
-                      char *name, size_t cap, char *why, size_t whycap)
+uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_uid, const char *sop_uid,
+                      const int *wanted, char *name, size_t cap, char *why, size_t whycap)
 {
-    char sop[72] = "x", tmp[SPOOL_PATH_MAX];
-    cirr_dicom_get_string(ds, CIRR_TAG_SOP_INSTANCE_UID, sop, sizeof sop);
-    spool_entry_name(name, cap, clock_wall_ms(), ++s->seq, sop);
-    if (spool_entry_path(tmp, sizeof tmp, s->conf->spool, SPOOL_TMP, NULL, name) < 0) {
-        snprintf(why, whycap, "spool path too long for %s", name);
-        return 0xA700;
-    }
-    uint16_t status = write_tmp(ds, ts_uid, tmp, why, whycap);
+    void *data;
+    size_t len;
+    char tmp[SPOOL_PATH_MAX];
+    uint16_t status = encode(ds, ts_uid, &data, &len, why, whycap);
     if (status != 0x0000)
         return status;
-    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(why, whycap, "cannot reopen %s: %s", tmp, strerror(errno));
-        unlink(tmp);
+    int fd = write_tmp(s, data, len, sop_uid, name, cap, tmp, why, whycap);
+    free(data);
+    if (fd < 0)
         return 0xA700;
-    }
     if (link_queues(s, tmp, name, wanted, why, whycap) < 0) {
         unlink(tmp);
         close(fd);
@@ -262,10 +332,13 @@ int spool_dead(struct spool *s, const char *dest, const char *name, const char *
         spool_entry_path(to, sizeof to, root, SPOOL_DEAD, dest, name) < 0 ||
         spool_reason_path(why, sizeof why, root, dest, name) < 0)
         return -1;
-    int n = snprintf(text, sizeof text, "%s\n", reason);
-    if (n >= (int)sizeof text)
-        n = (int)sizeof text - 1;
-    if (atomicfile_write(why, text, (size_t)n, 0640, (uid_t)-1, (gid_t)-1) < 0 || rename(from, to) < 0)
+    log_escape(text, sizeof text - 1, reason); /* one line, whatever a peer said */
+    size_t n = strlen(text);
+    text[n++] = '\n';
+    /* the reason is durable first; the entry's new name once dead/DEST is
+     * fsynced (a commit may make its removal from the queue durable) */
+    if (atomicfile_write(why, text, n, 0640, (uid_t)-1, (gid_t)-1) < 0 || rename(from, to) < 0 ||
+        spool_sync_dir(root, SPOOL_DEAD, dest) < 0)
         return -1;
     return 0;
 }

@@ -34,16 +34,18 @@ struct spool {
     atomic_ullong seq;
 };
 
-/* Create the folders, empty tmp/, open the queue folders. 0, or -1 with
+/* Create the folders (a new one made durable: the folder it is in is
+ * fsynced), empty tmp/, open the queue folders. 0, or -1 with
  * one line in err. */
 int spool_open(struct spool *s, const struct mux_conf *c, char *err, size_t cap);
 void spool_close(struct spool *s);
 
-/* Receive ds (kept in its transfer syntax ts_uid): 0x0000 once it is
- * durable in the queues of wanted[] (one flag per destination), or a DIMSE
- * failure status with why filled. name gets the entry's name. */
-uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_uid, const int *wanted,
-                      char *name, size_t cap, char *why, size_t whycap);
+/* Receive ds (kept in its transfer syntax ts_uid), SOP Instance UID
+ * sop_uid: 0x0000 once it is durable in the queues of wanted[] (one flag
+ * per destination), or a DIMSE failure status with why filled. name gets
+ * the entry's name. */
+uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_uid, const char *sop_uid,
+                      const int *wanted, char *name, size_t cap, char *why, size_t whycap);
 
 /* Free bytes on the spool's file system. */
 unsigned long long spool_free_bytes(const struct spool *s);
@@ -54,8 +56,13 @@ unsigned long long spool_bytes(const struct spool *s);
 int spool_path(const struct spool *s, const char *dest, const char *name, char *buf, size_t cap);
 /* Delivered: remove the destination's link. */
 void spool_done(struct spool *s, const char *dest, const char *name);
-/* Move to the dead letters of dest with a reason file. 0 or -1. */
+/* Move to the dead letters of dest with a reason file (reason escaped
+ * to one line), durably. 0 or -1. */
 int spool_dead(struct spool *s, const char *dest, const char *name, const char *reason);
+
+/* fsync the folder of area for dest under root (after renames into or
+ * out of it). 0, or -1/errno. */
+int spool_sync_dir(const char *root, enum spool_area area, const char *dest);
 
 /* The entry names in area (SPOOL_QUEUE or SPOOL_DEAD) of dest under the
  * spool folder root, oldest first; *names is NULL or an array the caller

@@ -51,12 +51,19 @@ int spool_reason_path(char *buf, size_t cap, const char *root, const char *dest,
     return path(buf, cap, "%s/%s/%s/%s" REASON_SUFFIX, root, area_names[SPOOL_DEAD], dest, name);
 }
 
+/* A UID is digits and dots; anything else a peer put there (a '/', a
+ * newline) must not reach a file name. */
+static int name_safe(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '.' || c == '-';
+}
+
 void spool_entry_name(char *buf, size_t cap, uint64_t wall_ms, unsigned long long seq, const char *sop_uid)
 {
     char uid[65];
     snprintf(uid, sizeof uid, "%s", sop_uid);
     for (char *p = uid; *p; p++)
-        if (*p == '/')
+        if (!name_safe(*p))
             *p = '_';
     snprintf(buf, cap, "%013llu-%06llu-%s" ENTRY_SUFFIX, (unsigned long long)wall_ms, seq % 1000000, uid);
 }

@@ -39,7 +39,8 @@ int spool_entry_path(char *buf, size_t cap, const char *root, enum spool_area ar
 int spool_reason_path(char *buf, size_t cap, const char *root, const char *dest, const char *name);
 
 /* The name of an instance received at wall_ms, the seq-th since start,
- * with SOP Instance UID sop_uid ('/' in it becomes '_'). */
+ * with SOP Instance UID sop_uid (its first 64 characters; any but letters,
+ * digits, '.' and '-' becomes '_'). */
 void spool_entry_name(char *buf, size_t cap, uint64_t wall_ms, unsigned long long seq, const char *sop_uid);
 
 /* When the entry was received, in wall-clock ms since the epoch. */
