@@ -84,8 +84,13 @@ cirr_dicom_status receive_listen(struct mux *m, cirr_dicom_scp **scp)
 {
     static const unsigned acse_timeout_s = 30, dimse_timeout_s = 300;
     const struct mux_conf *c = &m->conf;
-    cirr_dicom_handlers h = {NULL, store, NULL, NULL, NULL, association_done, m};
-    cirr_dicom_scp_config cfg = {c->port, c->aet, c->allow_any ? NULL : (const char *const *)c->allowed,
-                                 c->max_associations, acse_timeout_s, dimse_timeout_s, 0, NULL, NULL};
+    cirr_dicom_handlers h = {.store = store, .association_done = association_done, .ud = m};
+    /* by name: what is not set is 0, lib/dicom's default (its limits on hostile peers too) */
+    cirr_dicom_scp_config cfg = {.port = c->port,
+                                 .aet = c->aet,
+                                 .allowed = c->allow_any ? NULL : (const char *const *)c->allowed,
+                                 .max_associations = c->max_associations,
+                                 .acse_timeout = acse_timeout_s,
+                                 .dimse_timeout = dimse_timeout_s};
     return cirr_dicom_scp_new(&cfg, &h, scp);
 }

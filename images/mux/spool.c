@@ -4,7 +4,6 @@
 #include "array.h"
 #include "atomicfile.h"
 #include "clock.h"
-#include "fdio.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -211,22 +210,6 @@ int spool_path(const struct spool *s, const char *dest, const char *name, char *
     return spool_entry_path(buf, cap, s->conf->spool, SPOOL_QUEUE, dest, name);
 }
 
-/* The instance's Part 10 bytes, in the transfer syntax it arrived in, in
- * *data (free it): 0x0000, or a failure status with why. */
-static uint16_t encode(cirr_dicom_dataset *ds, const char *ts_uid, void **data, size_t *len, char *why,
-                       size_t whycap)
-{
-    cirr_dicom_status st = cirr_dicom_dataset_encode(ds, ts_uid, data, len);
-    if (st == CIRR_DICOM_OK)
-        return 0x0000;
-    if (st == CIRR_DICOM_ERROR_TRANSCODE) {
-        snprintf(why, whycap, "%s", cirr_dicom_last_error());
-        return 0xA900;
-    }
-    snprintf(why, whycap, "cannot encode the instance: %s", cirr_dicom_last_error());
-    return 0xA700;
-}
-
 /* Create the temporary file of a new entry, naming it in name and tmp:
  * never through a link planted at that path and never over a file there
  * (O_NOFOLLOW, O_EXCL); a name taken makes the next sequence number's.
@@ -251,19 +234,24 @@ static int create_tmp(struct spool *s, const char *sop_uid, char *name, size_t c
     return -1;
 }
 
-/* The instance written into a new temporary file, left open for the
- * commit's fsync: the descriptor, or -1 with why. */
-static int write_tmp(struct spool *s, const void *data, size_t len, const char *sop_uid, char *name, size_t cap,
-                     char *tmp, char *why, size_t whycap)
+/* Write ds into the open file fd, in the transfer syntax it arrived in:
+ * 0x0000, or a failure status with why. DCMTK opens files by name, and
+ * /proc/self/fd/N names this very file whatever lies at its path now, so
+ * nothing planted there is followed, and the instance is not copied in
+ * memory on its way (as encoding it into a buffer would, twice). */
+static uint16_t write_fd(cirr_dicom_dataset *ds, const char *ts_uid, int fd, char *why, size_t whycap)
 {
-    int fd = create_tmp(s, sop_uid, name, cap, tmp, why, whycap);
-    if (fd >= 0 && fd_write_all(fd, data, len) < 0) {
-        snprintf(why, whycap, "cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        return -1;
+    char path[32];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    cirr_dicom_status st = cirr_dicom_dataset_write(ds, path, ts_uid);
+    if (st == CIRR_DICOM_OK)
+        return 0x0000;
+    if (st == CIRR_DICOM_ERROR_TRANSCODE) {
+        snprintf(why, whycap, "%s", cirr_dicom_last_error());
+        return 0xA900;
     }
-    return fd;
+    snprintf(why, whycap, "cannot write the spool: %s", cirr_dicom_last_error());
+    return 0xA700;
 }
 
 /* Link tmp into the queue of every wanted destination, or into none. */
@@ -289,20 +277,17 @@ static int link_queues(struct spool *s, const char *tmp, const char *name, const
 uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_uid, const char *sop_uid,
                       const int *wanted, char *name, size_t cap, char *why, size_t whycap)
 {
-    void *data;
-    size_t len;
     char tmp[SPOOL_PATH_MAX];
-    uint16_t status = encode(ds, ts_uid, &data, &len, why, whycap);
-    if (status != 0x0000)
-        return status;
-    int fd = write_tmp(s, data, len, sop_uid, name, cap, tmp, why, whycap);
-    free(data);
+    int fd = create_tmp(s, sop_uid, name, cap, tmp, why, whycap);
     if (fd < 0)
         return 0xA700;
-    if (link_queues(s, tmp, name, wanted, why, whycap) < 0) {
-        unlink(tmp);
+    uint16_t status = write_fd(ds, ts_uid, fd, why, whycap);
+    if (status == 0x0000 && link_queues(s, tmp, name, wanted, why, whycap) < 0)
+        status = 0xA700;
+    if (status != 0x0000) {
         close(fd);
-        return 0xA700;
+        unlink(tmp);
+        return status;
     }
     commit_wait(s, fd); /* file data and every queue link are on disk now */
     unlink(tmp);
