@@ -37,11 +37,11 @@ static const struct envconf_var mux_vars[] = {
 };
 #define NVARS (sizeof mux_vars / sizeof mux_vars[0])
 
-/* Variables named after each destination: not in the table. */
+/* Variables named after each destination: not in the table, but in the
+ * same Environment part of --help (no heading of their own ends it). */
 static const char per_destination_help[] =
-    "Per destination (NAME: letters, digits, '_' and '-'):\n"
     "  MUX_DEST_<NAME> (at least one, or MOD_WORKSTATION)\n"
-    "      a destination: AET,host,port\n"
+    "      a destination: AET,host,port (NAME: letters, digits, '_' and '-')\n"
     "  MOD_WORKSTATION\n"
     "      the seed's form of MUX_DEST_WORKSTATION\n"
     "  MUX_DEST_<NAME>_WORKERS (default 1) [1-16]\n"
