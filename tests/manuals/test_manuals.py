@@ -59,6 +59,8 @@ def help_variables(text):
             inside = True
         elif inside and line.startswith("  ") and not line.startswith("   "):
             names.append(line.split()[0])
+        elif inside and line.strip() and not line.startswith(" ") and line.rstrip().endswith(":"):
+            pass  # a sub-heading of the same part ("Per destination ...:")
         elif inside and not line.startswith("   "):
             inside = False  # a blank line or the next part
     return names
