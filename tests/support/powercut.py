@@ -93,7 +93,10 @@ class Node:
 
 
 def serve(mount, image):
-    import llfuse  # Debian: python3-llfuse
+    try:
+        import llfuse
+    except ImportError:
+        sys.exit("powercut: no llfuse module: install Debian's python3-llfuse (ci/bootstrap does)")
 
     class Operations(llfuse.Operations):
         def __init__(self):
