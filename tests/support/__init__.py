@@ -11,6 +11,10 @@
   dicomgen         the CT instances every suite and benchmark sends
   postgres         a throw-away PostgreSQL 15 cluster (a real server)
   containers       the Docker CLI, and what a test made, removed after it
+  rawscu           a C-STORE client on plain sockets, for datasets DCMTK's
+                   tools refuse to send (empty, without UIDs)
+  powercut         a FUSE file system that keeps only what was made durable
+                   (fsynced data and names) and can simulate a power cut
   stacks           the stack files' example environment
 
 Test doubles, named as such (real ones are unreachable here):
