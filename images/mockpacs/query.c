@@ -203,35 +203,63 @@ static int find_stored(struct mock *m, const struct query *q, cirr_dicom_find_si
     return rc;
 }
 
+/* The first key that cannot be matched (a DA or TM key that is not a date,
+ * time or range), or NULL: such a query is refused, not answered with
+ * every study. */
+static const struct key *unmatchable_key(const struct query *q)
+{
+    for (unsigned n = 0; n < q->n; n++)
+        if (match_key_check(q->keys[n].vr, q->keys[n].value) < 0)
+            return &q->keys[n];
+    return NULL;
+}
+
+static uint16_t refuse_key(const cirr_dicom_peer *peer, const struct key *k)
+{
+    char aet[LOG_ESCAPED_SIZE(16)], value[LOG_ESCAPED_SIZE(sizeof k->value)];
+    log_msg(LOG_WARN, NULL, "C-FIND from %s: key (%04x,%04x) %s '%s' is not a valid %s or range; answered 0xA900",
+            log_escape(aet, sizeof aet, peer->calling_aet), (unsigned)(k->tag >> 16), (unsigned)(k->tag & 0xffff),
+            k->vr, log_escape(value, sizeof value, k->value), strcmp(k->vr, "DA") ? "time" : "date");
+    return 0xA900; /* identifier does not match SOP class */
+}
+
+/* Answer a collected query: its matches through sink, then the final
+ * status (refusals are logged). */
+static uint16_t answer(struct mock *m, const cirr_dicom_peer *peer, const struct query *q,
+                       cirr_dicom_find_sink *sink)
+{
+    int patient = !strcmp(q->level, "PATIENT"), study = !strcmp(q->level, "STUDY");
+    int series = !strcmp(q->level, "SERIES"), image = !strcmp(q->level, "IMAGE");
+    unsigned sent = 0;
+    if (!patient && !study && !series && !image) {
+        char aet[LOG_ESCAPED_SIZE(16)], level[LOG_ESCAPED_SIZE(sizeof q->level)];
+        log_msg(LOG_WARN, NULL, "C-FIND from %s: no valid Query/Retrieve Level ('%s'); answered 0xA900",
+                log_escape(aet, sizeof aet, peer->calling_aet), log_escape(level, sizeof level, q->level));
+        return 0xA900; /* identifier does not match SOP class */
+    }
+    const struct key *bad = unmatchable_key(q);
+    if (bad)
+        return refuse_key(peer, bad);
+    int rc = patient ? find_patients(m, q, sink, &sent)
+             : study ? find_studies(m, q, sink, &sent)
+                     : find_below(m, q, image, sink, &sent);
+    if (rc == 0)
+        find_stored(m, q, sink, &sent);
+    return 0x0000;
+}
+
 uint16_t mock_find(const cirr_dicom_peer *peer, const char *sop_class, const cirr_dicom_dataset *query,
                    cirr_dicom_find_sink *sink, void *ud)
 {
     struct mock *m = ud;
     struct query *q = calloc(1, sizeof *q);
-    unsigned sent = 0;
     (void)sop_class;
     if (!q)
         return 0xA700;
     m->finds++;
     m->last_activity = time(NULL);
     cirr_dicom_iterate(query, collect, q);
-    int rc;
-    if (!strcmp(q->level, "PATIENT"))
-        rc = find_patients(m, q, sink, &sent);
-    else if (!strcmp(q->level, "STUDY"))
-        rc = find_studies(m, q, sink, &sent);
-    else if (!strcmp(q->level, "SERIES"))
-        rc = find_below(m, q, 0, sink, &sent);
-    else if (!strcmp(q->level, "IMAGE"))
-        rc = find_below(m, q, 1, sink, &sent);
-    else {
-        log_msg(LOG_WARN, NULL, "C-FIND from %s: no valid Query/Retrieve Level ('%s'); answered 0xA900",
-                peer->calling_aet, q->level);
-        free(q);
-        return 0xA900; /* identifier does not match SOP class */
-    }
-    if (rc == 0)
-        rc = find_stored(m, q, sink, &sent);
+    uint16_t status = answer(m, peer, q, sink);
     free(q);
-    return 0x0000;
+    return status;
 }
