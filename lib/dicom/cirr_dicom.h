@@ -179,7 +179,7 @@ typedef struct {
     unsigned port;
     const char *aet;              /* our AE title */
     const char *const *allowed;   /* calling AE titles allowed; NULL = any */
-    unsigned max_associations;    /* concurrent; beyond it: rejected */
+    unsigned max_associations;    /* concurrent; beyond it: rejected (Local Limit Exceeded) */
     unsigned acse_timeout;        /* seconds */
     unsigned dimse_timeout;       /* seconds; 0 = none */
     unsigned max_pdu;             /* bytes we receive */
@@ -187,11 +187,28 @@ typedef struct {
     const char *const *sop_classes;       /* storage classes accepted; NULL = all storage */
 } cirr_dicom_scp_config;
 
+/* Limits against peers that are broken or hostile; 0 = the default given.
+ * Each connection gets its own thread as soon as it is accepted. */
+typedef struct {
+    unsigned request_timeout;  /* seconds for the whole association request, from accept; 10 */
+    unsigned message_timeout;  /* seconds for one message (a command and its dataset) from its
+                                  first byte, plus 1 s per message_min_rate bytes of it; 30.
+                                  Also how long the peer may take to read what we send. */
+    unsigned message_min_rate; /* bytes per second; 16384 */
+    unsigned max_depth;        /* sequences nested in a dataset or command; a dataset nested
+                                  deeper is refused unparsed (0xC000), a command ends the
+                                  association; 64 */
+    unsigned max_pending;      /* connections still sending their request; more are closed; 64 */
+} cirr_dicom_scp_limits;
+
 typedef struct cirr_dicom_scp cirr_dicom_scp;
 
 /* Open the listening port (so a bind error is reported at start). */
 cirr_dicom_status cirr_dicom_scp_new(const cirr_dicom_scp_config *cfg,
                                      const cirr_dicom_handlers *handlers, cirr_dicom_scp **out);
+/* Set the limits (copied) before cirr_dicom_scp_run(); without this call
+ * the defaults apply. */
+cirr_dicom_status cirr_dicom_scp_set_limits(cirr_dicom_scp *scp, const cirr_dicom_scp_limits *limits);
 /* Accept associations until cirr_dicom_scp_stop(); each runs on its own thread. */
 cirr_dicom_status cirr_dicom_scp_run(cirr_dicom_scp *scp);
 /* Ask run() to return (async-signal-safe); running associations finish. */

@@ -2,6 +2,8 @@
 // file sends them as C-STORE sub-operations and reports progress.
 #include "retrieve.h"
 
+#include "receive.h"
+
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -13,15 +15,53 @@ struct Counts {
     std::string failed_uids;
 };
 
-// Send instance i over sub (main association for C-GET); updates counts.
-void send_one(cirr_dicom_instances *inst, size_t i, T_ASC_Association *sub, const char *origin_aet,
-              DIC_US origin_id, bool move, Counts *c)
+// One C-STORE sub-operation over sub, on the presentation context pid;
+// the peer's answer in *rsp, within timeout seconds (0: no limit).
+OFCondition store_one(T_ASC_Association *sub, T_ASC_PresentationContextID pid, DcmDataset *ds,
+                      const OFString &sop_class, const OFString &sop_instance, const char *origin_aet,
+                      DIC_US origin_id, unsigned timeout, T_DIMSE_C_StoreRSP *rsp)
+{
+    T_DIMSE_C_StoreRQ req = {};
+    cirr_dicom_init_request(sub, &req, sop_class.c_str());
+    OFStandard::strlcpy(req.AffectedSOPInstanceUID, sop_instance.c_str(), sizeof req.AffectedSOPInstanceUID);
+    if (origin_aet) { // C-MOVE
+        req.opts = O_STORE_MOVEORIGINATORAETITLE | O_STORE_MOVEORIGINATORID;
+        OFStandard::strlcpy(req.MoveOriginatorApplicationEntityTitle, origin_aet,
+                            sizeof req.MoveOriginatorApplicationEntityTitle);
+        req.MoveOriginatorID = origin_id;
+    }
+    DcmDataset *detail = nullptr;
+    OFCondition cond = DIMSE_storeUser(sub, pid, &req, nullptr, ds, nullptr, nullptr,
+                                       timeout ? DIMSE_NONBLOCKING : DIMSE_BLOCKING, (int)timeout, rsp, &detail);
+    delete detail;
+    return cond;
+}
+
+void count(Counts *c, bool sent, uint16_t status, const OFString &sop_instance)
+{
+    if (sent && status == STATUS_Success) {
+        c->completed++;
+    } else if (sent && (status & 0xf000) == 0xb000) {
+        c->warning++;
+    } else {
+        c->failed++;
+        if (!c->failed_uids.empty())
+            c->failed_uids += "\\";
+        c->failed_uids += sop_instance.c_str();
+    }
+}
+
+// Send instance i over sub (the requestor's own association for C-GET,
+// where origin_aet is NULL); updates counts. Returns a failure of the
+// requestor's association (nothing more can go over it), else EC_Normal.
+OFCondition send_one(cirr_dicom_instances *inst, size_t i, T_ASC_Association *sub, const char *origin_aet,
+                     DIC_US origin_id, unsigned timeout, Counts *c)
 {
     cirr_dicom_dataset *ds = nullptr;
     c->remaining--;
     if (inst->fetch(inst->ctx, i, &ds) != CIRR_DICOM_OK || !ds) {
         c->failed++;
-        return;
+        return EC_Normal;
     }
     OFString sop_class, sop_instance;
     ds->ds->findAndGetOFString(DCM_SOPClassUID, sop_class);
@@ -31,32 +71,11 @@ void send_one(cirr_dicom_instances *inst, size_t i, T_ASC_Association *sub, cons
     bool ok = pid != 0 && ASC_findAcceptedPresentationContext(sub->params, pid, &pc).good() &&
               cirr_dicom_prepare_ts(ds->ds, DcmXfer(pc.acceptedTransferSyntax).getXfer()) == CIRR_DICOM_OK;
     T_DIMSE_C_StoreRSP rsp = {};
-    if (ok) {
-        T_DIMSE_C_StoreRQ req = {};
-        cirr_dicom_init_request(sub, &req, sop_class.c_str());
-        OFStandard::strlcpy(req.AffectedSOPInstanceUID, sop_instance.c_str(), sizeof req.AffectedSOPInstanceUID);
-        if (move) {
-            req.opts = O_STORE_MOVEORIGINATORAETITLE | O_STORE_MOVEORIGINATORID;
-            OFStandard::strlcpy(req.MoveOriginatorApplicationEntityTitle, origin_aet,
-                                sizeof req.MoveOriginatorApplicationEntityTitle);
-            req.MoveOriginatorID = origin_id;
-        }
-        DcmDataset *detail = nullptr;
-        ok = DIMSE_storeUser(sub, pid, &req, nullptr, ds->ds, nullptr, nullptr, DIMSE_BLOCKING, 0,
-                             &rsp, &detail).good();
-        delete detail;
-    }
-    if (ok && rsp.DimseStatus == STATUS_Success) {
-        c->completed++;
-    } else if (ok && (rsp.DimseStatus & 0xf000) == 0xb000) {
-        c->warning++;
-    } else {
-        c->failed++;
-        if (!c->failed_uids.empty())
-            c->failed_uids += "\\";
-        c->failed_uids += sop_instance.c_str();
-    }
+    OFCondition cond = ok ? store_one(sub, pid, ds->ds, sop_class, sop_instance, origin_aet, origin_id, timeout, &rsp)
+                          : EC_Normal;
+    count(c, ok && cond.good(), rsp.DimseStatus, sop_instance);
     cirr_dicom_dataset_free(ds);
+    return origin_aet ? EC_Normal : cond;
 }
 
 DcmDataset *failed_list(const Counts &c)
@@ -85,7 +104,8 @@ static_assert(O_MOVE_AFFECTEDSOPCLASSUID == O_GET_AFFECTEDSOPCLASSUID &&
                   O_MOVE_NUMBEROFCOMPLETEDSUBOPERATIONS == O_GET_NUMBEROFCOMPLETEDSUBOPERATIONS &&
                   O_MOVE_NUMBEROFFAILEDSUBOPERATIONS == O_GET_NUMBEROFFAILEDSUBOPERATIONS &&
                   O_MOVE_NUMBEROFWARNINGSUBOPERATIONS == O_GET_NUMBEROFWARNINGSUBOPERATIONS &&
-                  STATUS_MOVE_Failed_SOPClassNotSupported == STATUS_GET_Failed_SOPClassNotSupported,
+                  STATUS_MOVE_Failed_SOPClassNotSupported == STATUS_GET_Failed_SOPClassNotSupported &&
+                  STATUS_MOVE_Failed_UnableToProcess == STATUS_GET_Failed_UnableToProcess,
               "C-MOVE and C-GET response flags or statuses differ");
 
 template <typename Request> struct ResponseTo;
@@ -136,15 +156,22 @@ OFCondition respond(Retrieve<Request> &r, uint16_t status, bool final)
     return cond;
 }
 
-// Receive the identifier (the query) that follows the request.
-OFCondition receive_query(T_ASC_Association *assoc, unsigned timeout, DcmDataset **query, unsigned *retrieves)
+// Receive the identifier (the query) that follows the request. One that
+// is refused unparsed (nested too deeply) is answered here, 0xC000, and
+// leaves *query NULL and *refused saying why.
+template <typename Request>
+OFCondition receive_query(Retrieve<Request> &r, const cirr_dicom_scp &scp, DcmDataset **query, Tally *tally)
 {
-    T_ASC_PresentationContextID data_pres;
-    OFCondition cond = DIMSE_receiveDataSetInMemory(assoc, timeout ? DIMSE_NONBLOCKING : DIMSE_BLOCKING,
-                                                    (int)timeout, &data_pres, query, nullptr, nullptr);
-    if (cond.good())
-        (*retrieves)++;
-    return cond;
+    const char *why = nullptr;
+    OFCondition cond = cirr_dicom_receive_dataset(r.assoc, scp.cfg.dimse_timeout, scp.limits.max_depth, r.pres,
+                                                  query, &why);
+    if (cond.bad())
+        return cond;
+    tally->retrieves++;
+    if (*query)
+        return cond;
+    tally->refused = why;
+    return respond(r, STATUS_MOVE_Failed_UnableToProcess, true);
 }
 
 // Ask the handler which instances the query names (the query is deleted
@@ -168,18 +195,23 @@ uint16_t ask_handler(const cirr_dicom_handlers &h, const cirr_dicom_peer *peer, 
 // status; a failed answer's condition is returned.
 template <typename Request>
 OFCondition send_all(Retrieve<Request> &r, cirr_dicom_instances *inst, T_ASC_Association *sub,
-                     const char *origin_aet, unsigned *sent, uint16_t *status)
+                     const char *origin_aet, unsigned timeout, unsigned *sent, uint16_t *status)
 {
     OFCondition cond = EC_Normal;
     bool cancelled = false;
     for (size_t i = 0; i < inst->count && cond.good(); i++) {
-        if (DIMSE_checkForCancelRQ(r.assoc, r.pres, r.req->MessageID).good()) {
-            cancelled = true;
+        // Anything but a C-CANCEL ends the association: what followed it
+        // would be read as a command, unchecked (see pdu_watch.h).
+        OFCondition cancel = DIMSE_checkForCancelRQ(r.assoc, r.pres, r.req->MessageID);
+        if (cancel != DIMSE_NODATAAVAILABLE) {
+            cancelled = cancel.good();
+            cond = cancel;
             break;
         }
-        send_one(inst, i, sub, origin_aet, r.req->MessageID, origin_aet != nullptr, &r.c);
+        cond = send_one(inst, i, sub, origin_aet, r.req->MessageID, timeout, &r.c);
         (*sent)++;
-        cond = respond(r, STATUS_Pending, false);
+        if (cond.good())
+            cond = respond(r, STATUS_Pending, false);
     }
     *status = final_status(r.c, cancelled);
     return cond;
@@ -264,16 +296,16 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
     return CIRR_DICOM_OK;
 }
 
-OFCondition cirr_dicom_handle_move(const cirr_dicom_handlers &h, const char *our_aet,
-                                   unsigned dimse_timeout, T_ASC_Association *assoc,
+OFCondition cirr_dicom_handle_move(const cirr_dicom_scp &scp, T_ASC_Association *assoc,
                                    const cirr_dicom_peer *peer, T_ASC_PresentationContextID pres,
-                                   T_DIMSE_C_MoveRQ *req, unsigned *retrieves, unsigned *sent)
+                                   T_DIMSE_C_MoveRQ *req, Tally *tally)
 {
-    DcmDataset *query = nullptr;
-    OFCondition cond = receive_query(assoc, dimse_timeout, &query, retrieves);
-    if (cond.bad())
-        return cond;
+    const cirr_dicom_handlers &h = scp.h;
     Retrieve<T_DIMSE_C_MoveRQ> r = {assoc, pres, req, {}};
+    DcmDataset *query = nullptr;
+    OFCondition cond = receive_query(r, scp, &query, tally);
+    if (cond.bad() || !query)
+        return cond;
     char host[256];
     unsigned port = 0;
     if (!h.destination || h.destination(req->MoveDestination, host, sizeof host, &port, h.ud) != 0) {
@@ -286,13 +318,13 @@ OFCondition cirr_dicom_handle_move(const cirr_dicom_handlers &h, const char *our
         return respond(r, status, true);
     T_ASC_Network *net = nullptr;
     T_ASC_Association *sub = nullptr;
-    if (inst.count && cirr_dicom_request(host, port, req->MoveDestination, our_aet, 30, 0,
+    if (inst.count && cirr_dicom_request(host, port, req->MoveDestination, scp.aet.c_str(), 30, 0,
                                          classes_of(inst), nullptr, &net, &sub) != CIRR_DICOM_OK) {
         r.c.failed = r.c.remaining;
         r.c.remaining = 0;
         status = STATUS_MOVE_Refused_OutOfResourcesSubOperations;
     } else {
-        cond = send_all(r, &inst, sub, peer->calling_aet, sent, &status);
+        cond = send_all(r, &inst, sub, peer->calling_aet, scp.cfg.dimse_timeout, &tally->sent, &status);
     }
     if (sub) {
         ASC_releaseAssociation(sub);
@@ -305,21 +337,20 @@ OFCondition cirr_dicom_handle_move(const cirr_dicom_handlers &h, const char *our
     return cond.bad() ? cond : respond(r, status, true);
 }
 
-OFCondition cirr_dicom_handle_get(const cirr_dicom_handlers &h, unsigned dimse_timeout,
-                                  T_ASC_Association *assoc, const cirr_dicom_peer *peer,
-                                  T_ASC_PresentationContextID pres, T_DIMSE_C_GetRQ *req,
-                                  unsigned *retrieves, unsigned *sent)
+OFCondition cirr_dicom_handle_get(const cirr_dicom_scp &scp, T_ASC_Association *assoc,
+                                  const cirr_dicom_peer *peer, T_ASC_PresentationContextID pres,
+                                  T_DIMSE_C_GetRQ *req, Tally *tally)
 {
-    DcmDataset *query = nullptr;
-    OFCondition cond = receive_query(assoc, dimse_timeout, &query, retrieves);
-    if (cond.bad())
-        return cond;
     Retrieve<T_DIMSE_C_GetRQ> r = {assoc, pres, req, {}};
+    DcmDataset *query = nullptr;
+    OFCondition cond = receive_query(r, scp, &query, tally);
+    if (cond.bad() || !query)
+        return cond;
     cirr_dicom_instances inst = {};
-    uint16_t status = ask_handler(h, peer, req->AffectedSOPClassUID, query, &inst, &r.c);
+    uint16_t status = ask_handler(scp.h, peer, req->AffectedSOPClassUID, query, &inst, &r.c);
     if (status != STATUS_Success)
         return respond(r, status, true);
-    cond = send_all(r, &inst, assoc, nullptr, sent, &status);
+    cond = send_all(r, &inst, assoc, nullptr, scp.cfg.dimse_timeout, &tally->sent, &status);
     if (inst.release)
         inst.release(inst.ctx);
     return cond.bad() ? cond : respond(r, status, true);

@@ -2,22 +2,21 @@
 #ifndef CIRR_DICOM_RETRIEVE_H
 #define CIRR_DICOM_RETRIEVE_H
 
-#include "internal.h"
+#include "scp.h"
 
 #include <string>
 #include <vector>
 
 // Serve one C-MOVE: sub-operations on a new association to the destination.
-OFCondition cirr_dicom_handle_move(const cirr_dicom_handlers &h, const char *our_aet,
-                                   unsigned dimse_timeout, T_ASC_Association *assoc,
+// A query nested too deeply is refused unparsed (0xC000; tally->refused).
+OFCondition cirr_dicom_handle_move(const cirr_dicom_scp &scp, T_ASC_Association *assoc,
                                    const cirr_dicom_peer *peer, T_ASC_PresentationContextID pres,
-                                   T_DIMSE_C_MoveRQ *req, unsigned *retrieves, unsigned *sent);
+                                   T_DIMSE_C_MoveRQ *req, Tally *tally);
 
 // Serve one C-GET: sub-operations on the same association.
-OFCondition cirr_dicom_handle_get(const cirr_dicom_handlers &h, unsigned dimse_timeout,
-                                  T_ASC_Association *assoc, const cirr_dicom_peer *peer,
-                                  T_ASC_PresentationContextID pres, T_DIMSE_C_GetRQ *req,
-                                  unsigned *retrieves, unsigned *sent);
+OFCondition cirr_dicom_handle_get(const cirr_dicom_scp &scp, T_ASC_Association *assoc,
+                                  const cirr_dicom_peer *peer, T_ASC_PresentationContextID pres,
+                                  T_DIMSE_C_GetRQ *req, Tally *tally);
 
 // Open a requestor association proposing each SOP class with the given
 // transfer syntaxes (shared with scu.cc). On success *net and *assoc are set.

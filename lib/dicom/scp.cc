@@ -1,30 +1,18 @@
-// scp.cc: the SCP: accepts associations, one thread each, and dispatches
-// C-ECHO, C-STORE, C-FIND, C-MOVE and C-GET to the C handlers.
-#include "internal.h"
-#include "retrieve.h"
+// scp.cc: the SCP: answers associations (accept.cc accepts them, one
+// thread each) and dispatches C-ECHO, C-STORE, C-FIND, C-MOVE and C-GET to
+// the C handlers.
+#include "scp.h"
 
-#include <atomic>
-#include <chrono>
+#include "receive.h"
+#include "retrieve.h"
+#include "transport.h"
+
 #include <memory>
 #include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
-#include <thread>
 #include <vector>
-
-struct cirr_dicom_scp {
-    cirr_dicom_scp_config cfg;
-    cirr_dicom_handlers h;
-    std::string aet;
-    std::vector<std::string> allowed;
-    std::vector<std::string> ts;
-    std::vector<const char *> ts_ptrs;
-    T_ASC_Network *net = nullptr;
-    std::atomic<bool> stop{false};
-    std::atomic<unsigned> active{0};
-    std::atomic<unsigned long> next_id{1};
-};
 
 struct cirr_dicom_find_sink {
     T_ASC_Association *assoc;
@@ -32,14 +20,7 @@ struct cirr_dicom_find_sink {
     T_DIMSE_C_FindRQ *req;
     unsigned sent;
     bool cancelled;
-    bool failed;
-};
-
-// What one association did, for its log line.
-struct Tally {
-    unsigned echoes = 0, stores = 0, store_failures = 0, finds = 0, matches = 0, retrieves = 0,
-             sent = 0;
-    std::string end = "released";
+    OFCondition failure; // the association cannot go on
 };
 
 namespace {
@@ -61,13 +42,6 @@ bool allowed_caller(const cirr_dicom_scp *scp, const char *calling)
         if (a == calling)
             return true;
     return false;
-}
-
-void reject(T_ASC_Association *assoc, T_ASC_RejectParametersResult result,
-            T_ASC_RejectParametersSource source, T_ASC_RejectParametersReason reason)
-{
-    T_ASC_RejectParameters rej = {result, source, reason};
-    ASC_rejectAssociation(assoc, &rej);
 }
 
 // Accept a proposed storage context with the peer's first transfer syntax
@@ -123,79 +97,57 @@ OFCondition negotiate(cirr_dicom_scp *scp, T_ASC_Association *assoc)
 
 // ---- C-STORE -------------------------------------------------------------
 
-struct StoreCtx {
-    cirr_dicom_scp *scp;
-    const cirr_dicom_peer *peer;
-    const char *ts;
-    Tally *tally;
-};
-
-void store_progress(void *data, T_DIMSE_StoreProgress *progress, T_DIMSE_C_StoreRQ *req,
-                    char *, DcmDataset **dataset, T_DIMSE_C_StoreRSP *rsp, DcmDataset **)
+// The answer to a C-STORE whose dataset arrived (or was refused unparsed).
+uint16_t store_status(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer *peer,
+                      T_ASC_PresentationContextID pres, DcmDataset *dataset, const char *refused, Tally *tally)
 {
-    if (progress->state != DIMSE_StoreEnd)
-        return;
-    auto *ctx = static_cast<StoreCtx *>(data);
-    if (rsp->DimseStatus != STATUS_Success || !dataset || !*dataset) {
-        ctx->tally->store_failures++;
-        return; // DCMTK already set a failure status (e.g. a broken stream)
+    uint16_t status = STATUS_STORE_Refused_SOPClassNotSupported;
+    if (refused) {
+        tally->refused = refused;
+        status = STATUS_STORE_Error_CannotUnderstand;
+    } else if (scp->h.store) {
+        T_ASC_PresentationContext pc;
+        ASC_findAcceptedPresentationContext(assoc->params, pres, &pc);
+        cirr_dicom_dataset wrapped = cirr_dicom_wrap(dataset);
+        status = scp->h.store(peer, &wrapped, pc.acceptedTransferSyntax, scp->h.ud);
     }
-    (void)req;
-    cirr_dicom_dataset wrapped = cirr_dicom_wrap(*dataset);
-    rsp->DimseStatus = ctx->scp->h.store(ctx->peer, &wrapped, ctx->ts, ctx->scp->h.ud);
-    if (rsp->DimseStatus == STATUS_Success)
-        ctx->tally->stores++;
+    if (status == STATUS_Success)
+        tally->stores++;
     else
-        ctx->tally->store_failures++;
+        tally->store_failures++;
+    return status;
 }
 
+// dataset: the request's, or NULL when refused unparsed (refused says why).
 OFCondition handle_store(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer *peer,
-                         T_ASC_PresentationContextID pres, T_DIMSE_C_StoreRQ *req, Tally *tally)
+                         T_ASC_PresentationContextID pres, T_DIMSE_C_StoreRQ *req, DcmDataset *dataset,
+                         const char *refused, Tally *tally)
 {
-    T_ASC_PresentationContext pc;
-    ASC_findAcceptedPresentationContext(assoc->params, pres, &pc);
-    StoreCtx ctx = {scp, peer, pc.acceptedTransferSyntax, tally};
-    DcmDataset *dataset = nullptr;
-    if (!scp->h.store) {
-        tally->store_failures++;
-        T_DIMSE_C_StoreRSP rsp = {};
-        DIMSE_storeProvider(assoc, pres, req, nullptr, OFFalse, &dataset, nullptr, nullptr,
-                            DIMSE_BLOCKING, 0);
-        delete dataset;
-        (void)rsp;
-        return EC_Normal;
-    }
-    OFCondition cond = DIMSE_storeProvider(assoc, pres, req, nullptr, OFFalse, &dataset,
-                                           store_progress, &ctx,
-                                           scp->cfg.dimse_timeout ? DIMSE_NONBLOCKING : DIMSE_BLOCKING,
-                                           (int)scp->cfg.dimse_timeout);
-    delete dataset;
-    return cond;
+    T_DIMSE_C_StoreRSP rsp = {};
+    rsp.DimseStatus = store_status(scp, assoc, peer, pres, dataset, refused, tally);
+    return DIMSE_sendStoreResponse(assoc, pres, req, &rsp, nullptr);
 }
 
 // ---- C-FIND ----------------------------------------------------------------
 
+// query: the request's, or NULL when refused unparsed (refused says why).
 OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer *peer,
-                        T_ASC_PresentationContextID pres, T_DIMSE_C_FindRQ *req, Tally *tally)
+                        T_ASC_PresentationContextID pres, T_DIMSE_C_FindRQ *req, DcmDataset *query,
+                        const char *refused, Tally *tally)
 {
-    DcmDataset *query = nullptr;
-    T_ASC_PresentationContextID data_pres;
-    OFCondition cond = DIMSE_receiveDataSetInMemory(
-        assoc, scp->cfg.dimse_timeout ? DIMSE_NONBLOCKING : DIMSE_BLOCKING,
-        (int)scp->cfg.dimse_timeout, &data_pres, &query, nullptr, nullptr);
-    if (cond.bad())
-        return cond;
-    cirr_dicom_find_sink sink = {assoc, pres, req, 0, false, false};
+    cirr_dicom_find_sink sink = {assoc, pres, req, 0, false, EC_Normal};
     cirr_dicom_dataset q = cirr_dicom_wrap(query);
     cirr_dicom_cork(assoc, true);
-    uint16_t status = scp->h.find ? scp->h.find(peer, req->AffectedSOPClassUID, &q, &sink, scp->h.ud)
-                                  : STATUS_FIND_Refused_SOPClassNotSupported;
-    delete query;
+    uint16_t status = STATUS_FIND_Refused_SOPClassNotSupported;
+    if (refused)
+        tally->refused = refused, status = STATUS_FIND_Failed_UnableToProcess;
+    else if (scp->h.find)
+        status = scp->h.find(peer, req->AffectedSOPClassUID, &q, &sink, scp->h.ud);
     tally->finds++;
     tally->matches += sink.sent;
-    if (sink.failed) {
+    if (sink.failure.bad()) {
         cirr_dicom_cork(assoc, false);
-        return DIMSE_SENDFAILED;
+        return sink.failure;
     }
     if (sink.cancelled)
         status = STATUS_FIND_Cancel_MatchingTerminatedDueToCancelRequest;
@@ -215,7 +167,7 @@ OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cir
 extern "C" cirr_dicom_status cirr_dicom_find_send(cirr_dicom_find_sink *sink, const cirr_dicom_dataset *match)
 {
     return cirr_dicom_guard([&] {
-        if (sink->cancelled || sink->failed)
+        if (sink->cancelled || sink->failure.bad())
             return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "the peer cancelled the query");
         T_DIMSE_C_FindRSP rsp = {};
         rsp.MessageIDBeingRespondedTo = sink->req->MessageID;
@@ -227,14 +179,21 @@ extern "C" cirr_dicom_status cirr_dicom_find_send(cirr_dicom_find_sink *sink, co
         OFCondition cond = DIMSE_sendFindResponse(sink->assoc, sink->pres, sink->req, &rsp, match->ds,
                                                   nullptr);
         if (cond.bad()) {
-            sink->failed = true;
+            sink->failure = cond;
             return cirr_dicom_from_condition(cond, "C-FIND response");
         }
         sink->sent++;
         // A C-CANCEL is looked for every 16 matches: each look is a system call.
-        if (sink->sent % 16 == 0 &&
-            DIMSE_checkForCancelRQ(sink->assoc, sink->pres, sink->req->MessageID).good()) {
-            sink->cancelled = true;
+        if (sink->sent % 16)
+            return CIRR_DICOM_OK;
+        cond = DIMSE_checkForCancelRQ(sink->assoc, sink->pres, sink->req->MessageID);
+        if (cond != DIMSE_NODATAAVAILABLE) {
+            // Anything but a C-CANCEL breaks the protocol: the association
+            // ends, or what followed would be read as a command, unchecked
+            // (see pdu_watch.h).
+            sink->cancelled = cond.good();
+            if (cond.bad())
+                sink->failure = cond;
             return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "the peer cancelled the query");
         }
         return CIRR_DICOM_OK;
@@ -242,6 +201,23 @@ extern "C" cirr_dicom_status cirr_dicom_find_send(cirr_dicom_find_sink *sink, co
 }
 
 namespace {
+
+// C-STORE and C-FIND: their dataset first, checked before it is parsed
+// (receive.h), then the service.
+OFCondition with_dataset(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer *peer,
+                         T_ASC_PresentationContextID pres, T_DIMSE_Message *msg, Tally *tally)
+{
+    DcmDataset *dataset = nullptr;
+    const char *refused = nullptr;
+    OFCondition cond = cirr_dicom_receive_dataset(assoc, scp->cfg.dimse_timeout, scp->limits.max_depth, pres,
+                                                  &dataset, &refused);
+    std::unique_ptr<DcmDataset> owned(dataset);
+    if (cond.bad())
+        return cond;
+    if (msg->CommandField == DIMSE_C_STORE_RQ)
+        return handle_store(scp, assoc, peer, pres, &msg->msg.CStoreRQ, dataset, refused, tally);
+    return handle_find(scp, assoc, peer, pres, &msg->msg.CFindRQ, dataset, refused, tally);
+}
 
 OFCondition dispatch(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer *peer,
                      T_ASC_PresentationContextID pres, T_DIMSE_Message *msg, Tally *tally)
@@ -253,15 +229,12 @@ OFCondition dispatch(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_d
         return DIMSE_sendEchoResponse(assoc, pres, &msg->msg.CEchoRQ, status, nullptr);
     }
     case DIMSE_C_STORE_RQ:
-        return handle_store(scp, assoc, peer, pres, &msg->msg.CStoreRQ, tally);
     case DIMSE_C_FIND_RQ:
-        return handle_find(scp, assoc, peer, pres, &msg->msg.CFindRQ, tally);
+        return with_dataset(scp, assoc, peer, pres, msg, tally);
     case DIMSE_C_MOVE_RQ:
-        return cirr_dicom_handle_move(scp->h, scp->aet.c_str(), scp->cfg.dimse_timeout, assoc,
-                                      peer, pres, &msg->msg.CMoveRQ, &tally->retrieves, &tally->sent);
+        return cirr_dicom_handle_move(*scp, assoc, peer, pres, &msg->msg.CMoveRQ, tally);
     case DIMSE_C_GET_RQ:
-        return cirr_dicom_handle_get(scp->h, scp->cfg.dimse_timeout, assoc, peer, pres,
-                                     &msg->msg.CGetRQ, &tally->retrieves, &tally->sent);
+        return cirr_dicom_handle_get(*scp, assoc, peer, pres, &msg->msg.CGetRQ, tally);
     case DIMSE_C_CANCEL_RQ:
         return EC_Normal; // nothing in progress: ignore
     default:
@@ -288,17 +261,19 @@ void serve(cirr_dicom_scp *scp, T_ASC_Association *assoc, cirr_dicom_peer peer)
         if (cond.good())
             cond = dispatch(scp, assoc, &peer, pres, &msg, &tally);
         if (cond.bad()) {
-            tally.end = std::string("ended: ") + cond.text();
+            const char *cut_off = cirr_dicom_transport_failure(); // says more than DCMTK's condition
+            tally.end = std::string("ended: ") + (cut_off ? cut_off : cond.text());
             ASC_abortAssociation(assoc);
             break;
         }
     }
     if (scp->h.association_done) {
-        char summary[512];
+        char summary[640];
         snprintf(summary, sizeof summary,
-                 "%u echo, %u stored, %u store failures, %u find (%u matches), %u retrieve (%u sent); %s",
+                 "%u echo, %u stored, %u store failures, %u find (%u matches), %u retrieve (%u sent)%s%s; %s",
                  tally.echoes, tally.stores, tally.store_failures, tally.finds, tally.matches,
-                 tally.retrieves, tally.sent, tally.end.c_str());
+                 tally.retrieves, tally.sent, tally.refused ? ", refused unparsed: " : "",
+                 tally.refused ? tally.refused : "", tally.end.c_str());
         scp->h.association_done(&peer, summary, scp->h.ud);
     }
 }
@@ -307,8 +282,8 @@ void serve(cirr_dicom_scp *scp, T_ASC_Association *assoc, cirr_dicom_peer peer)
 void answer(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer &peer)
 {
     if (!allowed_caller(scp, peer.calling_aet)) {
-        reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
-               ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
+        cirr_dicom_reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                          ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED);
         if (scp->h.association_done)
             scp->h.association_done(&peer, "rejected: calling AE title not allowed", scp->h.ud);
     } else if (negotiate(scp, assoc).bad() || ASC_acknowledgeAssociation(assoc).bad()) {
@@ -322,7 +297,16 @@ void answer(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer
     }
 }
 
-void association_thread(cirr_dicom_scp *scp, T_ASC_Association *assoc)
+} // namespace
+
+void cirr_dicom_reject(T_ASC_Association *assoc, T_ASC_RejectParametersResult result,
+                       T_ASC_RejectParametersSource source, T_ASC_RejectParametersReason reason)
+{
+    T_ASC_RejectParameters rej = {result, source, reason};
+    ASC_rejectAssociation(assoc, &rej);
+}
+
+void cirr_dicom_association(cirr_dicom_scp *scp, T_ASC_Association *assoc)
 {
     char calling[64] = "", called[64] = "";
     ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, nullptr, 0);
@@ -338,9 +322,38 @@ void association_thread(cirr_dicom_scp *scp, T_ASC_Association *assoc)
             scp->h.association_done(&peer, summary, scp->h.ud);
         }
     }
-    ASC_dropSCPAssociation(assoc);
-    ASC_destroyAssociation(&assoc);
-    scp->active--;
+}
+
+namespace {
+
+unsigned or_default(unsigned value, unsigned fallback) { return value ? value : fallback; }
+
+// Zeros in limits become the defaults (cirr_dicom.h).
+cirr_dicom_scp_limits with_defaults(cirr_dicom_scp_limits limits)
+{
+    limits.request_timeout = or_default(limits.request_timeout, 10);
+    // A real sender sends a message in one go: 30 s from its first byte, and
+    // 1 s more per 16 KiB (a slow link), are ample.
+    limits.message_timeout = or_default(limits.message_timeout, 30);
+    limits.message_min_rate = or_default(limits.message_min_rate, 16384);
+    // Real data rarely nests sequences more than 5 deep, the deepest
+    // structured reports a few times that; 64 leaves room to spare, while
+    // DCMTK's parser 64 levels deep takes a small part of a thread's stack
+    // (it recurses once per level: thousands of levels overflow it).
+    limits.max_depth = or_default(limits.max_depth, 64);
+    limits.max_pending = or_default(limits.max_pending, 64);
+    return limits;
+}
+
+// Give the network's connections the SCP's limits (transport.h).
+cirr_dicom_status install_limits(cirr_dicom_scp *scp)
+{
+    const cirr_dicom_scp_limits &l = scp->limits;
+    auto *layer = new (std::nothrow) GuardedLayer(
+        {l.request_timeout * 1000, l.message_timeout * 1000, l.message_min_rate, l.max_depth});
+    if (!layer)
+        return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+    return cirr_dicom_from_condition(ASC_setTransportLayer(scp->net, layer, 1), "transport layer");
 }
 
 // A handle for cfg, listening (cfg checked by the caller).
@@ -359,15 +372,18 @@ cirr_dicom_status scp_new(const cirr_dicom_scp_config *cfg, const cirr_dicom_han
         scp->ts.push_back(*t);
     for (const auto &t : scp->ts)
         scp->ts_ptrs.push_back(t.c_str());
-    if (!scp->cfg.max_associations)
-        scp->cfg.max_associations = 16;
-    if (!scp->cfg.acse_timeout)
-        scp->cfg.acse_timeout = 30;
-    if (!scp->cfg.max_pdu)
-        scp->cfg.max_pdu = ASC_DEFAULTMAXPDU;
+    scp->cfg.max_associations = or_default(cfg->max_associations, 16);
+    scp->cfg.acse_timeout = or_default(cfg->acse_timeout, 30);
+    scp->cfg.max_pdu = or_default(cfg->max_pdu, ASC_DEFAULTMAXPDU);
+    scp->limits = with_defaults({});
     OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, (int)cfg->port, (int)scp->cfg.acse_timeout, &scp->net);
     if (cond.bad())
         return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "cannot listen on port %u: %s", cfg->port, cond.text());
+    cirr_dicom_status s = install_limits(scp.get());
+    if (s != CIRR_DICOM_OK) {
+        ASC_dropNetwork(&scp->net);
+        return s;
+    }
     *out = scp.release();
     return CIRR_DICOM_OK;
 }
@@ -383,40 +399,18 @@ extern "C" cirr_dicom_status cirr_dicom_scp_new(const cirr_dicom_scp_config *cfg
     return cirr_dicom_guard([&] { return scp_new(cfg, handlers, out); });
 }
 
+extern "C" cirr_dicom_status cirr_dicom_scp_set_limits(cirr_dicom_scp *scp, const cirr_dicom_scp_limits *limits)
+{
+    return cirr_dicom_guard([&] {
+        scp->limits = with_defaults(*limits);
+        return install_limits(scp);
+    });
+}
+
 extern "C" cirr_dicom_status cirr_dicom_scp_run(cirr_dicom_scp *scp)
 {
     return cirr_dicom_guard([&] {
-        while (!scp->stop) {
-            T_ASC_Association *assoc = nullptr;
-            OFCondition cond = ASC_receiveAssociation(scp->net, &assoc, (long)scp->cfg.max_pdu, nullptr,
-                                                      nullptr, OFFalse, DUL_NOBLOCK, 1);
-            if (cond.bad()) {
-                if (assoc) {
-                    ASC_dropSCPAssociation(assoc);
-                    ASC_destroyAssociation(&assoc);
-                }
-                continue; // a timeout (nothing arrived) or a peer that gave up early
-            }
-            if (scp->active >= scp->cfg.max_associations) {
-                reject(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-                       ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
-                ASC_dropSCPAssociation(assoc);
-                ASC_destroyAssociation(&assoc);
-                continue;
-            }
-            scp->active++;
-            try {
-                std::thread(association_thread, scp, assoc).detach();
-            } catch (...) {
-                scp->active--;
-                ASC_abortAssociation(assoc);
-                ASC_destroyAssociation(&assoc);
-            }
-        }
-        // Let running associations finish (bounded: a stuck peer must not hold
-        // shutdown forever; their threads are detached).
-        for (int i = 0; i < 300 && scp->active > 0; i++)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        cirr_dicom_accept_loop(scp);
         return CIRR_DICOM_OK;
     });
 }

@@ -1,0 +1,264 @@
+// nesting.cc: the streaming nesting scanner (see nesting.h).
+#include "nesting.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace {
+
+const uint32_t undefined_length = 0xffffffff;
+const uint32_t item_tag = 0xfffee000, item_end_tag = 0xfffee00d, sequence_end_tag = 0xfffee0dd;
+const uint32_t pixel_data_tag = 0x7fe00010;
+
+// Items and delimiters have no VR, even in an explicit VR encoding.
+bool is_delimiter(uint32_t tag)
+{
+    return tag == item_tag || tag == item_end_tag || tag == sequence_end_tag;
+}
+
+} // namespace
+
+NestingScan::NestingScan(E_TransferSyntax ts, unsigned max_depth) : max_depth_(max_depth)
+{
+    DcmXfer xfer(ts);
+    levels_.reserve(2 * (size_t)max_depth + 2); // each sequence level and its item
+    levels_.push_back({UINT64_MAX, elements, xfer.isExplicitVR() == OFTrue,
+                       xfer.getByteOrder() == EBO_BigEndian});
+}
+
+void NestingScan::watch(uint32_t tag)
+{
+    for (Watch &w : watch_)
+        if (!w.tag) {
+            w.tag = tag;
+            return;
+        }
+}
+
+long NestingScan::watched(uint32_t tag) const
+{
+    for (const Watch &w : watch_)
+        if (w.tag == tag)
+            return w.value;
+    return -1;
+}
+
+uint16_t NestingScan::u16(unsigned at) const
+{
+    return levels_.back().big_endian ? (uint16_t)(hdr_[at] << 8 | hdr_[at + 1])
+                                     : (uint16_t)(hdr_[at + 1] << 8 | hdr_[at]);
+}
+
+uint32_t NestingScan::u32(unsigned at) const
+{
+    return levels_.back().big_endian ? (uint32_t)u16(at) << 16 | u16(at + 2)
+                                     : (uint32_t)u16(at + 2) << 16 | u16(at);
+}
+
+Nesting NestingScan::feed(const uint8_t *bytes, size_t n)
+{
+    while (verdict_ == Nesting::ok) {
+        if (skip_ && have_) { // value bytes already taken into hdr_ (a look ahead)
+            unsigned k = (unsigned)std::min<uint64_t>(skip_, have_);
+            skip_value(hdr_, k);
+            consume(k);
+            skip_ -= k;
+        } else if (skip_) {
+            if (!n)
+                break;
+            size_t k = (size_t)std::min<uint64_t>(skip_, n);
+            skip_value(bytes, k);
+            pos_ += k, bytes += k, n -= k, skip_ -= k;
+        } else {
+            close_finished();
+            unsigned need = header_length();
+            if (have_ >= need) {
+                decode_header();
+                continue;
+            }
+            if (!n)
+                break;
+            size_t k = std::min<size_t>(need - have_, n);
+            memcpy(hdr_ + have_, bytes, k);
+            have_ += (unsigned)k, bytes += k, n -= k;
+        }
+    }
+    return verdict_;
+}
+
+// How many bytes the header starting in hdr_ takes, as far as what is
+// there tells (an explicit VR header: 4, then 6, then 8 or 12).
+unsigned NestingScan::header_length() const
+{
+    const Level &l = levels_.back();
+    if (l.kind != elements)
+        return 8;
+    if (!l.explicit_vr)
+        return have_ >= 8 && private_sequence_likely(tag_at(0), u32(4)) ? 12 : 8;
+    if (have_ < 4)
+        return 4;
+    if (is_delimiter(tag_at(0)))
+        return 8;
+    if (have_ < 6)
+        return 6;
+    const char name[3] = {(char)hdr_[4], (char)hdr_[5], 0};
+    return DcmVR(name).usesExtendedLengthEncoding() ? 12 : 8;
+}
+
+// Implicit VR: a private element's VR comes from a private dictionary and
+// its creator, which this scanner does not follow; DCMTK may read it as a
+// sequence, whose value then starts with an item: look at 4 value bytes.
+bool NestingScan::private_sequence_likely(uint32_t tag, uint32_t length) const
+{
+    return (tag & 0x00010000) && (tag & 0xffff) >= 0x1000 && length != undefined_length && length >= 8;
+}
+
+void NestingScan::decode_header()
+{
+    if (levels_.back().kind == elements)
+        decode_element(tag_at(0));
+    else
+        decode_item(tag_at(0), u32(4));
+}
+
+// In a sequence: an item opens, or the sequence ends. Among fragments
+// (encapsulated pixel data) an item is bytes to skip.
+void NestingScan::decode_item(uint32_t tag, uint32_t length)
+{
+    consume(8);
+    const Level top = levels_.back();
+    if (tag == item_tag && top.kind == fragments && length != undefined_length)
+        skip_ = length;
+    else if (tag == item_tag && top.kind == items)
+        open(elements, length, top.explicit_vr, top.big_endian);
+    else if (tag == sequence_end_tag) // DCMTK ends a sequence on it whatever its length
+        close();
+    else
+        verdict_ = Nesting::malformed;
+}
+
+void NestingScan::decode_element(uint32_t tag)
+{
+    const Level top = levels_.back();
+    if (tag == item_end_tag) { // ends the item it is in
+        consume(8);
+        if (levels_.size() == 1)
+            verdict_ = Nesting::malformed;
+        else
+            close();
+        return;
+    }
+    if (tag == item_tag || tag == sequence_end_tag) {
+        verdict_ = Nesting::malformed;
+        return;
+    }
+    if (!top.explicit_vr) {
+        bool item_follows = have_ >= 12 && tag_at(8) == item_tag;
+        classify(tag, item_follows ? EVR_SQ : DcmTag((Uint16)(tag >> 16), (Uint16)tag).getEVR(), u32(4), 8);
+        return;
+    }
+    const char name[3] = {(char)hdr_[4], (char)hdr_[5], 0};
+    DcmVR vr(name);
+    if (tag == pixel_data_tag && strcmp(name, "OX") == 0)
+        vr.setVR(EVR_OW); // DCMTK's workaround for a known wrong VR
+    bool extended = vr.usesExtendedLengthEncoding();
+    classify(tag, vr.getEVR(), extended ? u32(8) : u16(6), extended ? 12 : 8);
+}
+
+// What the element whose header takes `header` bytes holds: a sequence,
+// fragments, or a value to skip (captured when watched).
+void NestingScan::classify(uint32_t tag, DcmEVR vr, uint32_t length, unsigned header)
+{
+    const Level top = levels_.back();
+    consume(header);
+    bool undefined = length == undefined_length;
+    if (vr == EVR_SQ) {
+        open(items, length, top.explicit_vr, top.big_endian);
+    } else if (undefined && (vr == EVR_UN || vr == EVR_UNKNOWN || vr == EVR_UNKNOWN2B)) {
+        open(items, length, false, false); // CP-246: read in Implicit VR Little Endian
+    } else if (undefined && (tag == pixel_data_tag || vr == EVR_OB || vr == EVR_OW || vr == EVR_ox ||
+                             vr == EVR_px)) {
+        open(fragments, length, top.explicit_vr, top.big_endian);
+    } else if (undefined) {
+        verdict_ = Nesting::malformed; // a value DCMTK cannot read either
+    } else {
+        skip_ = length;
+        for (int i = 0; i < 2 && levels_.size() == 1 && length >= 2; i++)
+            if (watch_[i].tag == tag && watch_[i].value < 0)
+                capturing_ = i, captured_ = 0;
+    }
+}
+
+void NestingScan::open(Kind kind, uint32_t length, bool explicit_vr, bool big_endian)
+{
+    if (kind != elements && sequences_++ >= max_depth_) {
+        verdict_ = Nesting::too_deep;
+        return;
+    }
+    levels_.push_back({length == undefined_length ? UINT64_MAX : pos_ + length, kind, explicit_vr, big_endian});
+}
+
+void NestingScan::close()
+{
+    if (levels_.size() == 1)
+        return;
+    if (levels_.back().kind != elements)
+        sequences_--;
+    levels_.pop_back();
+}
+
+// Defined lengths end where DCMTK ends them: at the first header boundary
+// at or past their end (a value that overruns its item ends it after).
+void NestingScan::close_finished()
+{
+    while (levels_.size() > 1 && levels_.back().end != UINT64_MAX && pos_ >= levels_.back().end)
+        close();
+}
+
+void NestingScan::consume(unsigned n)
+{
+    pos_ += n;
+    memmove(hdr_, hdr_ + n, have_ - n);
+    have_ -= n;
+}
+
+void NestingScan::skip_value(const uint8_t *bytes, size_t n)
+{
+    for (size_t i = 0; capturing_ >= 0 && i < n; i++) {
+        Watch &w = watch_[capturing_];
+        w.value = captured_ == 0 ? bytes[i] : (w.value | bytes[i] << 8); // commands: little endian
+        if (++captured_ == 2)
+            capturing_ = -1;
+    }
+}
+
+DatasetScan::DatasetScan(E_TransferSyntax ts, unsigned max_depth)
+    : scan_(DcmXfer(ts).getStreamCompression() == ESC_none ? ts : EXS_LittleEndianExplicit, max_depth)
+{
+    E_StreamCompression compression = DcmXfer(ts).getStreamCompression();
+    if (compression != ESC_none) {
+        inflate_.reset(new DcmInputBufferStream);
+        if (inflate_->installCompressionFilter(compression).bad())
+            inflate_.reset(); // DCMTK cannot read it either; feed() says so
+    }
+    deflated_ = compression != ESC_none;
+}
+
+DatasetScan::~DatasetScan() = default;
+
+Nesting DatasetScan::feed(const void *bytes, size_t n, bool last)
+{
+    if (!deflated_)
+        return scan_.feed(static_cast<const uint8_t *>(bytes), n);
+    if (!inflate_)
+        return Nesting::malformed;
+    inflate_->setBuffer(bytes, (offile_off_t)n);
+    if (last)
+        inflate_->setEos();
+    uint8_t out[16384];
+    offile_off_t k;
+    while (scan_.verdict() == Nesting::ok && (k = inflate_->read(out, sizeof out)) > 0)
+        scan_.feed(out, (size_t)k);
+    inflate_->releaseBuffer();
+    return scan_.verdict();
+}

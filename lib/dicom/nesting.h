@@ -1,0 +1,96 @@
+// nesting.h: how deeply sequences nest in an encoded dataset or command,
+// found by a streaming scanner that never recurses, over the bytes as they
+// arrive and before DCMTK's parser (which recurses once per sequence level
+// and so overflows the thread's stack on a few thousand levels) sees them.
+//
+// The scanner follows DCMTK's reading rules (dcitem.cc, dcsequen.cc) where
+// they decide what nests: SQ, and UN or unknown VRs of undefined length
+// (read as sequences, their content in Implicit VR Little Endian, CP-246),
+// nest; Pixel Data and other OB/OW of undefined length hold fragments,
+// which it skips unread. Where a defined length might be a sequence that
+// only a private dictionary knows (Implicit VR, private tags), it looks at
+// the value and counts it as one when it starts with an item. It counts
+// at least every level DCMTK would recurse into: an encoding it cannot
+// follow is "malformed", never passed on unchecked.
+#ifndef CIRR_DICOM_NESTING_H
+#define CIRR_DICOM_NESTING_H
+
+#include "internal.h"
+
+#include <dcmtk/dcmdata/dcistrmb.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+enum class Nesting { ok, too_deep, malformed };
+
+class NestingScan {
+public:
+    // ts: the encoding (explicit or implicit VR, byte order; not deflated:
+    // see DatasetScan); max_depth: sequences open at once.
+    NestingScan(E_TransferSyntax ts, unsigned max_depth);
+    // Scan the next n bytes of the stream; the verdict so far.
+    Nesting feed(const uint8_t *bytes, size_t n);
+    Nesting verdict() const { return verdict_; }
+    // Remember the first value of a top-level US element (a command's
+    // Command Field or Command Data Set Type); at most two.
+    void watch(uint32_t tag);
+    // Its value, or -1 when not seen (yet).
+    long watched(uint32_t tag) const;
+
+private:
+    enum Kind : uint8_t { elements, items, fragments };
+    struct Level {
+        uint64_t end; // stream offset where a defined length ends; UINT64_MAX: undefined
+        Kind kind;
+        bool explicit_vr, big_endian;
+    };
+    struct Watch {
+        uint32_t tag;
+        long value;
+    };
+
+    unsigned header_length() const;
+    void decode_header();
+    void decode_item(uint32_t tag, uint32_t length);
+    void decode_element(uint32_t tag);
+    void classify(uint32_t tag, DcmEVR vr, uint32_t length, unsigned header);
+    bool private_sequence_likely(uint32_t tag, uint32_t length) const;
+    void open(Kind kind, uint32_t length, bool explicit_vr, bool big_endian);
+    void close();
+    void close_finished();
+    void consume(unsigned n);
+    void skip_value(const uint8_t *bytes, size_t n);
+    uint16_t u16(unsigned at) const;
+    uint32_t u32(unsigned at) const;
+    uint32_t tag_at(unsigned at) const { return (uint32_t)u16(at) << 16 | u16(at + 2); }
+
+    std::vector<Level> levels_;
+    unsigned max_depth_, sequences_ = 0;
+    uint64_t pos_ = 0;  // stream offset of the first byte in hdr_
+    uint64_t skip_ = 0; // value bytes still to skip
+    uint8_t hdr_[16];
+    unsigned have_ = 0;
+    Watch watch_[2] = {{0, -1}, {0, -1}};
+    int capturing_ = -1; // index in watch_ of the value being skipped
+    unsigned captured_ = 0;
+    Nesting verdict_ = Nesting::ok;
+};
+
+// NestingScan for a dataset in its transfer syntax, inflating a deflated
+// one first (with DCMTK's own zlib filter, as its parser will).
+class DatasetScan {
+public:
+    DatasetScan(E_TransferSyntax ts, unsigned max_depth);
+    ~DatasetScan();
+    // The next fragment of the stream; last: no more follow.
+    Nesting feed(const void *bytes, size_t n, bool last);
+
+private:
+    NestingScan scan_;
+    bool deflated_;
+    std::unique_ptr<DcmInputBufferStream> inflate_; // null unless deflated (and inflatable)
+};
+
+#endif

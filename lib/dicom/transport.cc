@@ -1,0 +1,186 @@
+// transport.cc: deadlines and a watch over an SCP's connections (see
+// transport.h), and handing an accepted socket to DCMTK.
+#include "transport.h"
+
+#include "pdu_watch.h"
+
+#include <dcmtk/dcmnet/dcmtrans.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <new>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+thread_local char failure[200] = "";
+
+int64_t now_ms()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+class GuardedConnection : public DcmTCPConnection {
+public:
+    GuardedConnection(DcmNativeSocketType fd, const cirr_dicom_limits &limits)
+        : DcmTCPConnection(fd), limits_(limits), request_deadline_(now_ms() + limits.request_ms),
+          watch_(limits.max_depth)
+    {
+        failure[0] = '\0';
+    }
+    ssize_t read(void *buf, size_t n) override;
+    ssize_t write(void *buf, size_t n) override;
+    OFBool networkDataAvailable(int timeout) override;
+
+private:
+    int64_t deadline() const;
+    int64_t allowance(uint64_t bytes) const { return limits_.message_ms + (int64_t)(bytes * 1000 / limits_.min_rate); }
+    bool wait(short events, int64_t until);
+    void missed_deadline();
+
+    cirr_dicom_limits limits_;
+    int64_t request_deadline_;
+    PduWatch watch_;
+};
+
+// When the bytes awaited now must have arrived; 0: no deadline (between
+// messages DCMTK's DIMSE timeout applies).
+int64_t GuardedConnection::deadline() const
+{
+    if (!watch_.request_done())
+        return request_deadline_;
+    return watch_.in_message() ? watch_.message_start() + allowance(watch_.message_bytes()) : 0;
+}
+
+// Wait until the socket is ready for events or until (monotonic ms).
+bool GuardedConnection::wait(short events, int64_t until)
+{
+    for (;;) {
+        struct pollfd p = {(int)getSocket(), events, 0};
+        int64_t left = until - now_ms();
+        int n = poll(&p, 1, (int)std::max<int64_t>(0, std::min<int64_t>(left, 1 << 30)));
+        if (n > 0)
+            return true;
+        if (n == 0 || errno != EINTR)
+            return false;
+    }
+}
+
+void GuardedConnection::missed_deadline()
+{
+    if (!watch_.request_done())
+        snprintf(failure, sizeof failure, "no whole association request within %u s", limits_.request_ms / 1000);
+    else
+        snprintf(failure, sizeof failure, "a message took longer than %u s (plus 1 s per %u bytes)",
+                 limits_.message_ms / 1000, limits_.min_rate);
+    errno = ETIMEDOUT;
+}
+
+ssize_t GuardedConnection::read(void *buf, size_t n)
+{
+    int64_t until = deadline();
+    if (until && !wait(POLLIN, until)) {
+        missed_deadline();
+        return -1;
+    }
+    ssize_t got = DcmTCPConnection::read(buf, n);
+    if (got > 0 && !watch_.feed(static_cast<const uint8_t *>(buf), (size_t)got, now_ms())) {
+        snprintf(failure, sizeof failure, "%s", watch_.why());
+        errno = EPROTO;
+        return -1;
+    }
+    return got;
+}
+
+// DCMTK's wait for data (timeout in seconds), cut short by a deadline.
+OFBool GuardedConnection::networkDataAvailable(int timeout)
+{
+    int64_t until = now_ms() + 1000 * (int64_t)std::max(0, timeout), by = deadline();
+    if (by && by <= until) {
+        if (wait(POLLIN, by))
+            return OFTrue;
+        missed_deadline();
+        return OFFalse;
+    }
+    return wait(POLLIN, until) ? OFTrue : OFFalse;
+}
+
+// All of buf, or -1: DCMTK takes anything less as a failure.
+ssize_t GuardedConnection::write(void *buf, size_t n)
+{
+    const char *p = static_cast<const char *>(buf);
+    int64_t until = now_ms() + allowance(n);
+    for (size_t done = 0; done < n;) {
+        if (!wait(POLLOUT, until)) {
+            snprintf(failure, sizeof failure, "the peer did not take %zu bytes within %u s (plus 1 s per %u bytes)",
+                     n, limits_.message_ms / 1000, limits_.min_rate);
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        ssize_t sent = send((int)getSocket(), p + done, n - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent < 0 && errno != EAGAIN && errno != EINTR)
+            return -1;
+        done += sent > 0 ? (size_t)sent : 0;
+    }
+    return (ssize_t)n;
+}
+
+// dcmExternalSocketHandle, by which DCMTK adopts an accepted socket, is
+// one for the process: one thread at a time hands a socket over, until
+// DCMTK has made its connection (then it reads the request unlocked).
+std::mutex handing_over;
+thread_local std::unique_lock<std::mutex> *hand_over = nullptr;
+
+void handed_over()
+{
+    if (hand_over && hand_over->owns_lock()) {
+        dcmExternalSocketHandle.set(-1);
+        hand_over->unlock();
+    }
+}
+
+// One hand-over of fd, on this thread; fd is closed at the end unless
+// DCMTK took it (it then closes it itself).
+class HandOver {
+public:
+    explicit HandOver(int fd) : lock_(handing_over), fd_(fd)
+    {
+        hand_over = &lock_;
+        dcmExternalSocketHandle.set(fd);
+    }
+    ~HandOver()
+    {
+        bool taken = !lock_.owns_lock();
+        handed_over(); // DCMTK stopped before making its connection
+        hand_over = nullptr;
+        if (!taken)
+            close(fd_);
+    }
+
+private:
+    std::unique_lock<std::mutex> lock_;
+    int fd_;
+};
+
+} // namespace
+
+DcmTransportConnection *GuardedLayer::createConnection(DcmNativeSocketType fd, OFBool secure)
+{
+    handed_over(); // from here on DCMTK owns fd (and closes it when this fails)
+    if (secure)
+        return nullptr;
+    return new (std::nothrow) GuardedConnection(fd, limits_);
+}
+
+OFCondition cirr_dicom_receive_request(T_ASC_Network *net, int fd, long max_pdu, T_ASC_Association **assoc)
+{
+    HandOver hand(fd);
+    return ASC_receiveAssociation(net, assoc, max_pdu, nullptr, nullptr, OFFalse, DUL_NOBLOCK, 0);
+}
+
+const char *cirr_dicom_transport_failure() { return failure[0] ? failure : nullptr; }
