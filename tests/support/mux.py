@@ -36,7 +36,8 @@ class Mux(Process):
         e.update({k: str(v) for k, v in env.items()})
         self.env = e
         super().__init__([*wrapper, MUX], e, str(tmp / f"mux-{self.port}-{time.monotonic_ns()}.log"))
-        self.wait_listening(60)
+        # a test may read /metrics at once: wait for both ports, whichever opens last
+        self.wait_listening(60, ports=(self.port,) + ((self.http,) if e["MUX_HTTP_PORT"] != "0" else ()))
 
     def metrics(self):
         return read_metrics(self.http)
