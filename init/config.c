@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "list.h"
+#include "log.h"
 #include "servicefile.h"
 #include "strbuf.h"
 
@@ -40,7 +41,7 @@ static const size_t probe_texts[] = {
     PRB(name), PRB(target), PRB(user), PRB(user_env), PRB(password_env), PRB(ca_file),
     PRB(cert_file), PRB(key_file),
 };
-static const size_t probe_lists[] = {PRB(argv)};
+static const size_t probe_lists[] = {PRB(argv), PRB(env_allow)};
 #define COUNT(a) (sizeof a / sizeof *a)
 
 static void free_fields(void *obj, const size_t *texts, size_t ntexts, const size_t *lists,
@@ -57,6 +58,7 @@ void config_free(struct config *cfg)
     for (unsigned i = 0; i < cfg->service_count; i++) {
         struct service *s = &cfg->services[i];
         free_fields(s, service_texts, COUNT(service_texts), service_lists, COUNT(service_lists));
+        identity_free(&s->id);
         for (unsigned j = 0; j < s->template_count; j++) {
             free(s->templates[j].src);
             free(s->templates[j].dst);
@@ -64,8 +66,10 @@ void config_free(struct config *cfg)
         free(s->templates);
     }
     free(cfg->services);
-    for (unsigned i = 0; i < cfg->probe_count; i++)
+    for (unsigned i = 0; i < cfg->probe_count; i++) {
         free_fields(&cfg->probes[i], probe_texts, COUNT(probe_texts), probe_lists, COUNT(probe_lists));
+        identity_free(&cfg->probes[i].id);
+    }
     free(cfg->probes);
     memset(cfg, 0, sizeof *cfg);
 }
@@ -80,7 +84,7 @@ static int fail_at(const struct config *cfg, int line, char *err, size_t cap, co
     char msg[384];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    log_vformat(msg, sizeof msg, fmt, ap); /* redacted whole, then cut */
     va_end(ap);
     snprintf(err, cap, "%s:%d: %s", cfg->path ? cfg->path : "-", line, msg);
     return -1;
@@ -136,6 +140,71 @@ static int check_service(const struct config *cfg, const struct service *s, char
         return fail_at(cfg, s->line, err, cap, "%s: traefik-rule needs traefik-port and traefik-dir "
                        "(or CIRR_TRAEFIK_DIR)", s->name);
     return 0;
+}
+
+/* Nonzero when s names probe p in wait, ready or health. */
+static int serves(const struct service *s, const struct probe *p)
+{
+    return list_contains(s->wait, p->name) || list_contains(s->health, p->name) ||
+           (s->ready && strcmp(s->ready, p->name) == 0);
+}
+
+/* An exec probe runs as the services and tasks it serves do (they must
+ * agree), unless its probe-user says otherwise. The other kinds run only
+ * cirr-init's own code: as cirr-init, unless probe-user says otherwise. */
+static int probe_identity(const struct config *cfg, struct probe *p, char *err, size_t cap)
+{
+    if (p->id.has_user || p->kind != PROBE_EXEC)
+        return 0;
+    const struct service *first = NULL;
+    for (unsigned i = 0; i < cfg->service_count; i++) {
+        const struct service *s = &cfg->services[i];
+        if (!serves(s, p))
+            continue;
+        if (first && !identity_same(&first->id, &s->id))
+            return fail_at(cfg, p->line, err, cap, "probe %s serves services that run as different "
+                           "users (%s, %s): say whose it is with 'probe-user'", p->name,
+                           first->name, s->name);
+        first = first ? first : s;
+    }
+    if (first)
+        identity_copy(&p->id, &first->id);
+    return 0;
+}
+
+/* Keep in *have (NULL: everything) only the names also in allow. */
+static void narrow(char ***have, char *const *allow)
+{
+    if (!*have) {
+        *have = xmalloc((list_len(allow) + 1) * sizeof **have);
+        size_t n = 0;
+        for (char *const *a = allow; *a; a++)
+            (*have)[n++] = xstrdup(*a);
+        (*have)[n] = NULL;
+        return;
+    }
+    size_t kept = 0;
+    for (char **h = *have; *h; h++) {
+        if (list_contains(allow, *h))
+            (*have)[kept++] = *h;
+        else
+            free(*h);
+    }
+    (*have)[kept] = NULL;
+}
+
+/* A process's environment can be read by every process of its user: an
+ * exec probe that does not run as root sees only what every service and
+ * task of its user may see. */
+static void probe_env(const struct config *cfg, struct probe *p)
+{
+    if (p->kind != PROBE_EXEC || !p->id.has_user || p->id.uid == 0)
+        return;
+    for (unsigned i = 0; i < cfg->service_count; i++) {
+        const struct service *s = &cfg->services[i];
+        if (s->id.has_user && s->id.uid == p->id.uid && s->env_allow)
+            narrow(&p->env_allow, s->env_allow);
+    }
 }
 
 /* Nonzero while a service that s names in `after` is not placed yet. */
@@ -214,5 +283,10 @@ int config_finish(struct config *cfg, char *err, size_t cap)
                 cfg->services[i].is_main = 1;
                 break;
             }
+    for (unsigned i = 0; i < cfg->probe_count; i++) {
+        if (probe_identity(cfg, &cfg->probes[i], err, cap) < 0)
+            return -1;
+        probe_env(cfg, &cfg->probes[i]);
+    }
     return order_services(cfg, err, cap);
 }

@@ -4,6 +4,8 @@
 #ifndef CIRR_CONFIG_H
 #define CIRR_CONFIG_H
 
+#include "identity.h"
+
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,6 +28,10 @@ struct probe {
     int pg_query;          /* postgres: log in and run SELECT 1 */
     unsigned timeout_ms;   /* hard limit; the probe process is killed after it */
     unsigned interval_ms;  /* between runs */
+    /* Who runs it: `probe-user`, else for an exec probe the user of the
+     * services it serves (config_finish); else cirr-init's own. */
+    struct identity id;
+    char **env_allow;      /* exec: what it may see (NULL: everything) */
 };
 
 struct template_spec {
@@ -58,9 +64,7 @@ struct service {
     int stop_signal;
     unsigned stop_timeout_ms;
     unsigned backoff_ms, backoff_max_ms, stable_ms, max_fast_failures;
-    int has_user, has_group;
-    uid_t uid;
-    gid_t gid;
+    struct identity id;    /* user, group, supplementary groups */
     int has_umask;
     mode_t umask;
     char *workdir;

@@ -129,12 +129,10 @@ static int env_is_secret(const char *name, void *ctx)
 
 const struct template_env template_process_env = {env_lookup, env_is_secret, NULL};
 
-static void redact(char *buf, size_t cap) { secrets_redact(buf, cap); }
-
 static void load_secrets(const struct init_settings *st)
 {
     char msg[512];
-    log_set_redactor(redact);
+    log_set_text_redactor(secrets_redact_text);
     if (secrets_load(st->secrets_dir, st->file_env, msg, sizeof msg) < 0)
         die(100, "%s", msg);
 }

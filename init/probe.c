@@ -1,6 +1,8 @@
 /* probe.c: runs a probe in a child process (see probe.h). */
 #include "probe.h"
 
+#include "spawn.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,7 +23,8 @@ const char *probe_kind_name(enum probe_kind kind)
 }
 
 /* In the child: exec the command with stdout and stderr on the pipe, so
- * that its first line of output becomes the reason. */
+ * that its first line of output becomes the reason (probe_sched.c redacts
+ * the whole output first). */
 static void run_exec(const struct probe *p, int wfd)
 {
     dup2(wfd, STDOUT_FILENO);
@@ -29,7 +32,7 @@ static void run_exec(const struct probe *p, int wfd)
     int null = open("/dev/null", O_RDONLY);
     if (null >= 0)
         dup2(null, STDIN_FILENO);
-    execvp(p->argv[0], p->argv);
+    execvpe(p->argv[0], p->argv, spawn_environ(p->env_allow));
     dprintf(STDERR_FILENO, "cannot run %s: %s\n", p->argv[0], strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
 }
@@ -41,6 +44,11 @@ static void run_child(const struct probe *p, int wfd)
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
     setpgid(0, 0);
+    const char *what;
+    if (identity_apply(&p->id, &what) < 0) {
+        dprintf(wfd, "cannot %s: %s\n", what, strerror(errno));
+        _exit(1);
+    }
     if (p->kind == PROBE_EXEC)
         run_exec(p, wfd);
     char reason[512] = "";

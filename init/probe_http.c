@@ -1,6 +1,8 @@
 /* probe_http.c: the http and https probes, over libcurl. */
 #include "probe.h"
 
+#include "log.h"
+
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,16 +42,29 @@ static void set_tls(CURL *c, const struct probe *p)
         curl_easy_setopt(c, CURLOPT_SSLKEY, p->key_file);
 }
 
+/* libcurl's own message, which it cuts to CURL_ERROR_SIZE itself: a full
+ * one may end in the beginning of a secret. */
+static void curl_reason(char *reason, size_t cap, const char *errbuf, CURLcode rc)
+{
+    if (!errbuf[0]) {
+        log_format(reason, cap, "%s", curl_easy_strerror(rc));
+        return;
+    }
+    char *r = log_redact_text(errbuf, strlen(errbuf) + 1 >= CURL_ERROR_SIZE);
+    log_format(reason, cap, "%s", r ? r : "(message lost: out of memory)");
+    free(r);
+}
+
 int probe_http(const struct probe *p, char *reason, size_t cap)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(reason, cap, "cannot initialise libcurl");
+        log_format(reason, cap, "cannot initialise libcurl");
         return 1;
     }
     CURL *c = curl_easy_init();
     if (!c) {
-        snprintf(reason, cap, "cannot initialise libcurl");
+        log_format(reason, cap, "cannot initialise libcurl");
         return 1;
     }
     curl_easy_setopt(c, CURLOPT_URL, p->target);
@@ -65,13 +80,13 @@ int probe_http(const struct probe *p, char *reason, size_t cap)
     long status = 0;
     int result = 1;
     if (rc != CURLE_OK) {
-        snprintf(reason, cap, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        curl_reason(reason, cap, errbuf, rc);
     } else {
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if (status == p->expect_status)
             result = 0;
         else
-            snprintf(reason, cap, "HTTP %ld (expected %d)", status, p->expect_status);
+            log_format(reason, cap, "HTTP %ld (expected %d)", status, p->expect_status);
     }
     curl_easy_cleanup(c);
     curl_global_cleanup();

@@ -3,6 +3,7 @@
  * probes configured cirr-init has no timers and never wakes up on its own. */
 #include "probe_sched.h"
 
+#include "array.h"
 #include "log.h"
 #include "probe.h"
 #include "spawn.h"
@@ -37,9 +38,11 @@ int probe_set_init(struct probe_set *set, const struct config *cfg)
 
 void probe_set_free(struct probe_set *set)
 {
-    for (unsigned i = 0; i < set->n; i++)
+    for (unsigned i = 0; i < set->n; i++) {
         if (set->items[i].fd >= 0)
             close(set->items[i].fd);
+        free(set->items[i].pending);
+    }
     free(set->items);
     set->items = NULL;
     set->n = 0;
@@ -79,6 +82,7 @@ static void run(struct probe_rt *p, uint64_t now)
     p->deadline = now + p->cfg->timeout_ms;
     p->timed_out = 0;
     p->pending_len = 0;
+    p->pending_cut = 0;
     log_msg(LOG_DEBUG, NULL, "probe %s: running (pid %d)", p->cfg->name, (int)p->pid);
 }
 
@@ -102,17 +106,32 @@ unsigned probe_set_pollfds(const struct probe_set *set, struct pollfd *fds)
     return set->n;
 }
 
-/* Keep what the probe writes (its reason) until it exits. */
+/* Keep what the probe wrote: up to PROBE_OUTPUT_MAX, the rest is read and
+ * dropped (so that the probe never blocks on a full pipe) and noted. */
+static void keep_output(struct probe_rt *p, const char *buf, size_t n)
+{
+    size_t room = PROBE_OUTPUT_MAX - p->pending_len;
+    size_t k = n < room ? n : room;
+    void *grown = array_grow(p->pending, &p->pending_cap, p->pending_len + k + 1, 1, 512);
+    if (!grown) {
+        p->pending_cut = 1; /* out of memory: keep what fits, as if cut */
+        return;
+    }
+    p->pending = grown;
+    memcpy(p->pending + p->pending_len, buf, k);
+    p->pending_len += k;
+    p->pending[p->pending_len] = '\0';
+    p->pending_cut |= k < n;
+}
+
+/* Read what the probe writes (its reason) until it exits. */
 static void read_pending(struct probe_rt *p)
 {
     while (p->fd >= 0) {
-        char buf[256];
+        char buf[4096];
         ssize_t n = read(p->fd, buf, sizeof buf);
         if (n > 0) {
-            size_t room = sizeof p->pending - 1 - p->pending_len;
-            size_t k = (size_t)n < room ? (size_t)n : room;
-            memcpy(p->pending + p->pending_len, buf, k);
-            p->pending_len += k;
+            keep_output(p, buf, (size_t)n);
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -146,15 +165,28 @@ static int set_result(struct probe_rt *p, int result, const char *reason)
     return changed;
 }
 
+/* The first line of what the probe wrote, redacted as a whole first: a
+ * secret that spans lines, or a cut, leaves no part of itself behind. */
+static void output_reason(struct probe_rt *p, char *reason, size_t cap)
+{
+    char *text = log_redact_text(p->pending ? p->pending : "", p->pending_cut);
+    const char *t = text ? text : "(output lost: out of memory)";
+    snprintf(reason, cap, "%.*s", (int)strcspn(t, "\r\n"), t);
+    free(text);
+    free(p->pending);
+    p->pending = NULL;
+    p->pending_len = p->pending_cap = 0;
+}
+
 /* The reason for a run's result: empty when it passed. */
 static void run_reason(struct probe_rt *p, int status, char *reason, size_t cap)
 {
-    p->pending[p->pending_len] = '\0';
-    p->pending[strcspn(p->pending, "\r\n")] = '\0';
+    char said[256];
+    output_reason(p, said, sizeof said);
     if (p->timed_out)
         snprintf(reason, cap, "timed out after %.1fs", p->cfg->timeout_ms / 1000.0);
-    else if (status != 0 && p->pending[0])
-        snprintf(reason, cap, "%s", p->pending);
+    else if (status != 0 && said[0])
+        snprintf(reason, cap, "%s", said);
     else if (status != 0)
         snprintf(reason, cap, "exited with status %d", status);
     else

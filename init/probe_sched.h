@@ -27,10 +27,16 @@ struct probe_rt {
     int result;             /* -1 not yet run, 0 pass, 1 fail */
     int ever_passed;
     unsigned retry_ms;      /* current retry delay before the first pass */
-    char reason[256];
-    char pending[256];      /* what the running probe wrote so far */
-    size_t pending_len;
+    char reason[256];       /* redacted, first line only */
+    char *pending;          /* what the running probe wrote so far (malloc'd) */
+    size_t pending_len, pending_cap;
+    int pending_cut;        /* it wrote more than PROBE_OUTPUT_MAX: the rest was dropped */
 };
+
+/* How much of a probe's output is kept until it exits: enough to hold any
+ * secret whole (secrets.c reads at most 64 KiB), since the output is
+ * redacted as a whole before its first line becomes the reason. */
+#define PROBE_OUTPUT_MAX (64 * 1024)
 
 struct probe_set {
     struct probe_rt *items;

@@ -1,6 +1,8 @@
 /* probe_tcp.c: the tcp probe: healthy when HOST:PORT accepts a connection. */
 #include "probe.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -34,13 +36,13 @@ int probe_tcp(const struct probe *p, char *reason, size_t cap)
     char host[256];
     const char *port;
     if (split_address(p->target, host, sizeof host, &port) < 0) {
-        snprintf(reason, cap, "invalid address '%s' (expected HOST:PORT)", p->target);
+        log_format(reason, cap, "invalid address '%s' (expected HOST:PORT)", p->target);
         return 1;
     }
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
     int gai = getaddrinfo(host, port, &hints, &res);
     if (gai != 0) {
-        snprintf(reason, cap, "cannot resolve %s: %s", host, gai_strerror(gai));
+        log_format(reason, cap, "cannot resolve %s: %s", host, gai_strerror(gai));
         return 1;
     }
     int err = 0;
@@ -60,6 +62,6 @@ int probe_tcp(const struct probe *p, char *reason, size_t cap)
         }
     }
     freeaddrinfo(res);
-    snprintf(reason, cap, "cannot connect to %s: %s", p->target, strerror(err));
+    log_format(reason, cap, "cannot connect to %s: %s", p->target, strerror(err));
     return 1;
 }

@@ -2,6 +2,7 @@
 #include "render.h"
 
 #include "atomicfile.h"
+#include "log.h"
 #include "secrets.h"
 
 #include <errno.h>
@@ -16,7 +17,7 @@ int render_template(const struct service *s, const struct template_spec *t,
 {
     char *text = secrets_read_file(t->src, TEMPLATE_MAX);
     if (!text) {
-        snprintf(err, cap, "%s: cannot read template %s: %s", s->name, t->src, strerror(errno));
+        log_format(err, cap, "%s: cannot read template %s: %s", s->name, t->src, strerror(errno));
         return -1;
     }
     /* secrets_read_file strips trailing newlines; a config file keeps one */
@@ -37,11 +38,11 @@ int render_template(const struct service *s, const struct template_spec *t,
     }
     out[len++] = '\n';
     out[len] = '\0';
-    uid_t uid = s->has_user ? s->uid : (uid_t)-1;
-    gid_t gid = s->has_group ? s->gid : (gid_t)-1;
+    uid_t uid = s->id.has_user ? s->id.uid : (uid_t)-1;
+    gid_t gid = s->id.has_group ? s->id.gid : (gid_t)-1;
     rc = atomicfile_write(t->dst, out, len, secret ? 0600 : 0644, uid, gid);
     if (rc < 0)
-        snprintf(err, cap, "%s: cannot write %s: %s", s->name, t->dst, strerror(errno));
+        log_format(err, cap, "%s: cannot write %s: %s", s->name, t->dst, strerror(errno));
     memset(out, 0, len);
     free(out);
     return rc;

@@ -2,6 +2,7 @@
 #include "secrets.h"
 
 #include "list.h"
+#include "redact.h"
 #include "strbuf.h"
 
 #include <dirent.h>
@@ -16,6 +17,7 @@
 extern char **environ;
 
 #define SECRET_MAX (64 * 1024)
+#define SECRET_MIN 3            /* characters; see check_lengths */
 #define LOADED_MAX 256
 
 /* Names of variables loaded from files (static storage for the run). */
@@ -72,6 +74,7 @@ char *secrets_read_file(const char *path, size_t max)
 }
 
 static int named_like_secret(const char *name);
+static const char *secret_value(const char *e);
 
 /* Is VAR=path (VAR being NAME_FILE) a secret reference? Many tools use
  * *_FILE for ordinary files (SSL_CERT_FILE, TF_CLI_CONFIG_FILE, ...), and
@@ -175,6 +178,22 @@ static int load_secrets_dir(const char *dir, char *msg, size_t cap)
     return rc;
 }
 
+/* A secret of one or two characters cannot be masked without masking those
+ * characters in every line: it is refused at start. */
+static int check_lengths(char *msg, size_t cap)
+{
+    for (char **e = environ; *e; e++) {
+        const char *value = secret_value(*e);
+        if (value && *value && strlen(value) < SECRET_MIN) {
+            snprintf(msg, cap, "%.*s: a secret must have at least %d characters (a shorter one "
+                     "could only be kept out of the logs by masking those characters everywhere)",
+                     (int)(value - 1 - *e), *e, SECRET_MIN);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int secrets_load(const char *dir, const char *file_env, char *msg, size_t cap)
 {
     char **names;
@@ -190,6 +209,8 @@ int secrets_load(const char *dir, const char *file_env, char *msg, size_t cap)
     free(names);
     if (rc == 0 && dir)
         rc = load_secrets_dir(dir, msg, cap);
+    if (rc == 0)
+        rc = check_lengths(msg, cap);
     return rc;
 }
 
@@ -217,42 +238,47 @@ int secrets_is_secret(const char *name)
     return named_like_secret(name);
 }
 
-static void replace_all(char *buf, size_t cap, const char *value)
+/* The value of environment entry e ("NAME=value") when NAME holds a
+ * secret; else NULL. */
+static const char *secret_value(const char *e)
 {
-    static const char mask[] = "[redacted]";
-    size_t vlen = strlen(value), mlen = sizeof mask - 1;
-    char *hit;
-    char *from = buf;
-    while ((hit = strstr(from, value)) != NULL) {
-        if ((size_t)(hit - buf) + mlen + 1 > cap) {
-            *hit = '\0'; /* no room for the mask: cut the line here */
-            return;
-        }
-        size_t tail = strlen(hit + vlen);
-        if ((size_t)(hit - buf) + mlen + tail + 1 > cap)
-            tail = cap - (size_t)(hit - buf) - mlen - 1;
-        memmove(hit + mlen, hit + vlen, tail);
-        memcpy(hit, mask, mlen);
-        hit[mlen + tail] = '\0';
-        from = hit + mlen;
+    const char *eq = strchr(e, '=');
+    char name[256];
+    size_t n = eq ? (size_t)(eq - e) : 0;
+    if (!eq || n >= sizeof name)
+        return NULL;
+    memcpy(name, e, n);
+    name[n] = '\0';
+    return secrets_is_secret(name) ? eq + 1 : NULL;
+}
+
+char *secrets_redact_text(const char *text, int cut)
+{
+    size_t len = strlen(text);
+    unsigned char *hit = calloc(len ? len : 1, 1);
+    if (!hit)
+        return NULL;
+    int rc = 0;
+    for (char **e = environ; *e && rc == 0; e++) {
+        const char *value = secret_value(*e);
+        if (value && strlen(value) >= SECRET_MIN)
+            rc = redact_mark(value, text, len, cut, hit);
     }
+    char *out = rc == 0 ? redact_apply(text, len, hit) : NULL;
+    free(hit);
+    return out;
 }
 
 void secrets_redact(char *buf, size_t cap)
 {
-    if (cap < 16)
+    if (cap == 0)
         return;
-    for (char **e = environ; *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq || strlen(eq + 1) < 3)
-            continue;
-        char name[256];
-        size_t n = (size_t)(eq - *e);
-        if (n >= sizeof name)
-            continue;
-        memcpy(name, *e, n);
-        name[n] = '\0';
-        if (secrets_is_secret(name))
-            replace_all(buf, cap, eq + 1);
-    }
+    char *r = secrets_redact_text(buf, 0);
+    size_t n = r ? strlen(r) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, r ? r : "", n);
+    buf[n] = '\0';
+    free(r);
 }
+

@@ -15,15 +15,22 @@
 /* Load secrets into the process environment. dir is the secrets folder
  * (normally /run/secrets; a missing folder is fine); file_env, a comma list
  * of extra NAMEs whose NAME_FILE is a secret reference (CIRR_FILE_ENV; may
- * be NULL). Returns 0, or -1 with one line in msg naming the variable and
- * file (never a value). */
+ * be NULL). A secret of one or two characters is refused: it could not be
+ * masked without masking those characters in every line. Returns 0, or -1
+ * with one line in msg naming the variable and file (never a value). */
 int secrets_load(const char *dir, const char *file_env, char *msg, size_t cap);
 
 /* Nonzero when NAME holds a secret: loaded from a file, or named like one
  * (contains PASSWORD, PASSWD, SECRET, TOKEN or ends in _KEY). */
 int secrets_is_secret(const char *name);
 
-/* Replace every secret value found in buf by "[redacted]" (log redactor). */
+/* text with every secret value in it, in any form it can take there
+ * (redact.h), replaced by "[redacted]": the log's text redactor. cut: text
+ * is the beginning of a longer text (see log_text_redactor). Returns a
+ * malloc'd string, or NULL when out of memory. */
+char *secrets_redact_text(const char *text, int cut);
+
+/* The same in place: buf (capacity cap) redacted, then cut to fit. */
 void secrets_redact(char *buf, size_t cap);
 
 /* Read a whole file of at most max bytes, NUL-terminated, trailing newlines

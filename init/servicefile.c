@@ -2,13 +2,13 @@
 #include "servicefile.h"
 
 #include "list.h"
+#include "log.h"
 #include "signame.h"
 #include "strbuf.h"
+#include "words.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +35,7 @@ static int perr(struct parser *ps, const char *fmt, ...)
     char msg[384];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    log_vformat(msg, sizeof msg, fmt, ap); /* redacted whole, then cut */
     va_end(ap);
     snprintf(ps->err, ps->cap, "%s:%d: %s", ps->path, ps->line, msg);
     return -1;
@@ -63,50 +63,6 @@ int parse_duration_ms(const char *s, unsigned *out)
         return -1;
     *out = (unsigned)(v * scale + 0.5);
     return 0;
-}
-
-/* One word of a command line at s into w; NULL on an unterminated quote,
- * else where the word ends. */
-static const char *one_word(const char *s, struct strbuf *w)
-{
-    while (*s && *s != ' ' && *s != '\t') {
-        if (*s != '"') {
-            strbuf_add(w, s++, 1);
-            continue;
-        }
-        for (s++; *s && *s != '"'; s++) {
-            if (*s == '\\' && s[1])
-                s++;
-            strbuf_add(w, s, 1);
-        }
-        if (*s != '"')
-            return NULL;
-        s++;
-    }
-    return s;
-}
-
-char **split_words(const char *s)
-{
-    char **v = xmalloc(sizeof *v);
-    size_t n = 0;
-    struct strbuf w = {0};
-    for (;;) {
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            break;
-        if (!(s = one_word(s, &w))) {
-            strbuf_free(&w);
-            v[n] = NULL;
-            list_free(v);
-            return NULL;
-        }
-        v = xrealloc(v, (n + 2) * sizeof *v);
-        v[n++] = strbuf_take(&w);
-    }
-    v[n] = NULL;
-    return v;
 }
 
 static int parse_bool(const char *s, int *out)
@@ -141,6 +97,8 @@ struct key {
     size_t offset;
     unsigned max;          /* set_count: the largest value */
     int service_only;      /* not for a [task] */
+    int split;             /* words or items: the parser gets the value unexpanded
+                              and expands within each (words.h) */
 };
 
 /* The section being read: a struct probe or a struct service. */
@@ -161,12 +119,36 @@ static int set_text(struct parser *ps, const struct key *k, const char *v)
     return 0;
 }
 
+/* The words (or items) of raw, expanded within each; NULL after perr. */
+static char **expand_split(struct parser *ps, const struct key *k, const char *raw, int items)
+{
+    char msg[256];
+    char **v = items ? words_expand_items(raw, ps->env, msg, sizeof msg)
+                     : words_expand(raw, ps->env, msg, sizeof msg);
+    if (!v)
+        perr(ps, "%s: %s", k->name, msg);
+    return v;
+}
+
+/* The words (items: the comma list) of raw into the vector field of the
+ * section's object that k sets. */
+static int set_vector(struct parser *ps, const struct key *k, const char *raw, int items)
+{
+    char **v = expand_split(ps, k, raw, items);
+    if (!v)
+        return -1;
+    char ***field = FIELD(ps, k, char **);
+    list_free(*field);
+    *field = v;
+    return 0;
+}
+
 /* An empty list is NULL: "nothing named", as when the key is absent. */
 static int set_list(struct parser *ps, const struct key *k, const char *v)
 {
+    if (set_vector(ps, k, v, 1) < 0)
+        return -1;
     char ***field = FIELD(ps, k, char **);
-    list_free(*field);
-    *field = list_split(v, ',');
     if (!**field) {
         list_free(*field);
         *field = NULL;
@@ -206,63 +188,34 @@ static int set_count(struct parser *ps, const struct key *k, const char *v)
 /* Service keys with their own rules. */
 static int set_command(struct parser *ps, const struct key *k, const char *v)
 {
-    struct service *s = cur_service(ps);
-    char **argv = split_words(v);
-    if (!argv)
-        return perr(ps, "%s: unterminated quote", k->name);
-    if (!argv[0]) {
-        free(argv);
+    if (set_vector(ps, k, v, 0) < 0)
+        return -1;
+    if (!cur_service(ps)->argv[0])
         return perr(ps, "%s: empty", k->name);
-    }
-    list_free(s->argv);
-    s->argv = argv;
     return 0;
+}
+
+/* The identity the section's user, group or probe-user keys set. */
+static struct identity *section_identity(struct parser *ps)
+{
+    return ps->section == SEC_PROBE ? &cur_probe(ps)->id : &cur_service(ps)->id;
 }
 
 static int set_user(struct parser *ps, const struct key *k, const char *v)
 {
-    struct service *s = cur_service(ps);
-    char *end;
-    unsigned long uid = strtoul(v, &end, 10);
-    if (end != v && (*end == '\0' || *end == ':')) {
-        s->uid = (uid_t)uid;
-        s->has_user = 1;
-        if (*end == ':') {
-            unsigned long gid = strtoul(end + 1, &end, 10);
-            if (*end)
-                return perr(ps, "%s: expected NAME, UID or UID:GID, got '%s'", k->name, v);
-            s->gid = (gid_t)gid;
-            s->has_group = 1;
-        }
-        return 0;
-    }
-    struct passwd *pw = getpwnam(v);
-    if (!pw)
-        return perr(ps, "unknown user '%s' (not in /etc/passwd)", v);
-    s->uid = pw->pw_uid;
-    s->has_user = 1;
-    if (!s->has_group) {
-        s->gid = pw->pw_gid;
-        s->has_group = 1;
-    }
+    char msg[384];
+    struct identity *id = section_identity(ps);
+    if (identity_set_user(id, k->name, v, msg, sizeof msg) < 0)
+        return perr(ps, "%s", msg);
+    id->line = ps->line;
     return 0;
 }
 
 static int set_group(struct parser *ps, const struct key *k, const char *v)
 {
-    (void)k;
-    struct service *s = cur_service(ps);
-    char *end;
-    unsigned long gid = strtoul(v, &end, 10);
-    if (end != v && *end == '\0') {
-        s->gid = (gid_t)gid;
-    } else {
-        struct group *gr = getgrnam(v);
-        if (!gr)
-            return perr(ps, "unknown group '%s' (not in /etc/group)", v);
-        s->gid = gr->gr_gid;
-    }
-    s->has_group = 1;
+    char msg[384];
+    if (identity_set_group(section_identity(ps), k->name, v, msg, sizeof msg) < 0)
+        return perr(ps, "%s", msg);
     return 0;
 }
 
@@ -281,17 +234,16 @@ static int set_umask(struct parser *ps, const struct key *k, const char *v)
 /* env: an empty allow-list lets the process see nothing (unlike no list). */
 static int set_env(struct parser *ps, const struct key *k, const char *v)
 {
-    char ***field = FIELD(ps, k, char **);
-    list_free(*field);
-    *field = list_split(v, ',');
-    return 0;
+    return set_vector(ps, k, v, 1);
 }
 
 static int add_template(struct parser *ps, const struct key *k, const char *v)
 {
     struct service *s = cur_service(ps);
-    char **w = split_words(v);
-    if (!w || !w[0] || !w[1] || w[2]) {
+    char **w = expand_split(ps, k, v, 0);
+    if (!w)
+        return -1;
+    if (!w[0] || !w[1] || w[2]) {
         list_free(w);
         return perr(ps, "%s: expected 'SOURCE DESTINATION'", k->name);
     }
@@ -356,31 +308,32 @@ static int set_port(struct parser *ps, const struct key *k, const char *v)
     return 0;
 }
 
-#define SVC(name, fn, field, only) {name, fn, offsetof(struct service, field), 0, only}
-#define SVC_SPECIAL(name, fn, only) {name, fn, 0, 0, only}
+#define SVC(name, fn, field, only) {name, fn, offsetof(struct service, field), 0, only, 0}
+#define SVC_SPLIT(name, fn, field, only) {name, fn, offsetof(struct service, field), 0, only, 1}
+#define SVC_SPECIAL(name, fn, only) {name, fn, 0, 0, only, 0}
 
 static const struct key service_keys[] = {
-    SVC_SPECIAL("command", set_command, 0),
-    SVC("wait", set_list, wait, 0),
+    {"command", set_command, offsetof(struct service, argv), 0, 0, 1},
+    SVC_SPLIT("wait", set_list, wait, 0),
     SVC("wait-timeout", set_duration, wait_timeout_ms, 0),
     SVC_SPECIAL("user", set_user, 0),
     SVC_SPECIAL("group", set_group, 0),
     SVC_SPECIAL("umask", set_umask, 0),
     SVC("workdir", set_text, workdir, 0),
-    SVC("env", set_env, env_allow, 0),
-    SVC_SPECIAL("template", add_template, 0),
+    SVC_SPLIT("env", set_env, env_allow, 0),
+    {"template", add_template, 0, 0, 0, 1},
     SVC_SPECIAL("output", set_output, 0),
     SVC_SPECIAL("stop-signal", set_stop_signal, 0),
     SVC("stop-timeout", set_duration, stop_timeout_ms, 0),
     SVC_SPECIAL("restart", set_restart, 1),
-    SVC("after", set_list, after, 1),
+    SVC_SPLIT("after", set_list, after, 1),
     SVC("ready", set_text, ready, 1),
-    SVC("health", set_list, health, 1),
+    SVC_SPLIT("health", set_list, health, 1),
     SVC("main", set_bool, is_main, 1),
     SVC("backoff", set_duration, backoff_ms, 1),
     SVC("backoff-max", set_duration, backoff_max_ms, 1),
     SVC("stable-after", set_duration, stable_ms, 1),
-    {"max-fast-failures", set_count, offsetof(struct service, max_fast_failures), 1000, 1},
+    {"max-fast-failures", set_count, offsetof(struct service, max_fast_failures), 1000, 1, 0},
     SVC("traefik-rule", set_text, traefik.rule, 1),
     SVC("traefik-dir", set_text, traefik.dir, 1),
     SVC("traefik-entrypoints", set_text, traefik.entrypoints, 1),
@@ -404,13 +357,9 @@ static int set_kind(struct parser *ps, const struct key *k, const char *v)
     return 0;
 }
 
-static int set_probe_command(struct parser *ps, const struct key *k, const char *v)
+static int set_words(struct parser *ps, const struct key *k, const char *v)
 {
-    struct probe *p = cur_probe(ps);
-    list_free(p->argv);
-    if (!(p->argv = split_words(v)))
-        return perr(ps, "%s: unterminated quote", k->name);
-    return 0;
+    return set_vector(ps, k, v, 0);
 }
 
 static int set_status(struct parser *ps, const struct key *k, const char *v)
@@ -440,15 +389,15 @@ static int set_interval(struct parser *ps, const struct key *k, const char *v)
     return 0;
 }
 
-#define PRB(name, fn, field) {name, fn, offsetof(struct probe, field), 0, 0}
+#define PRB(name, fn, field) {name, fn, offsetof(struct probe, field), 0, 0, 0}
 
 static const struct key probe_keys[] = {
-    {"kind", set_kind, 0, 0, 0},
+    {"kind", set_kind, 0, 0, 0, 0},
     PRB("url", set_text, target),
     PRB("conninfo", set_text, target),
     PRB("address", set_text, target),
-    {"command", set_probe_command, 0, 0, 0},
-    {"status", set_status, 0, 0, 0},
+    {"command", set_words, offsetof(struct probe, argv), 0, 0, 1},
+    {"status", set_status, 0, 0, 0, 0},
     PRB("user", set_text, user),
     PRB("user-env", set_text, user_env),
     PRB("password-env", set_text, password_env),
@@ -459,6 +408,7 @@ static const struct key probe_keys[] = {
     PRB("query", set_bool, pg_query),
     PRB("timeout", set_timeout, timeout_ms),
     PRB("interval", set_interval, interval_ms),
+    {"probe-user", set_user, 0, 0, 0, 0},
 };
 
 static const struct key *find_key(const struct key *keys, size_t n, const char *name)
@@ -469,16 +419,18 @@ static const struct key *find_key(const struct key *keys, size_t n, const char *
     return NULL;
 }
 
-/* key = v in the current section. */
-static int apply_key(struct parser *ps, const char *key, const char *v)
+/* The key called name in the current section, or NULL after perr. */
+static const struct key *section_key(struct parser *ps, const char *name)
 {
     const struct key *k = ps->section == SEC_PROBE
-        ? find_key(probe_keys, sizeof probe_keys / sizeof *probe_keys, key)
-        : find_key(service_keys, sizeof service_keys / sizeof *service_keys, key);
-    if (!k || (k->service_only && ps->section == SEC_TASK))
-        return perr(ps, "unknown key '%s' for a %s", key,
-                    ps->section == SEC_PROBE ? "probe" : ps->section == SEC_TASK ? "task" : "service");
-    return k->parse(ps, k, v);
+        ? find_key(probe_keys, sizeof probe_keys / sizeof *probe_keys, name)
+        : find_key(service_keys, sizeof service_keys / sizeof *service_keys, name);
+    if (!k || (k->service_only && ps->section == SEC_TASK)) {
+        perr(ps, "unknown key '%s' for a %s", name,
+             ps->section == SEC_PROBE ? "probe" : ps->section == SEC_TASK ? "task" : "service");
+        return NULL;
+    }
+    return k;
 }
 
 static int valid_name(const char *s)
@@ -547,12 +499,22 @@ static int open_section(struct parser *ps, const char *line)
     return 0;
 }
 
-/* A probe section ends: it must have said what kind it is. */
+/* A section ends: a probe must have said what kind it is; the user and
+ * groups are settled, now that every key is read. */
 static int close_section(struct parser *ps)
 {
+    if (ps->section == SEC_NONE)
+        return 0;
     if (ps->section == SEC_PROBE && (int)cur_probe(ps)->kind == -1) {
         ps->line = cur_probe(ps)->line;
         return perr(ps, "probe %s has no 'kind'", cur_probe(ps)->name);
+    }
+    struct identity *id = section_identity(ps);
+    char msg[256];
+    if (identity_finish(id, msg, sizeof msg) < 0) {
+        ps->line = id->line;
+        return perr(ps, "%s: %s: add '%s'", ps->section == SEC_PROBE ? "probe-user" : "user", msg,
+                    ps->section == SEC_PROBE ? "probe-user = UID:GID" : "group = GID");
     }
     return 0;
 }
@@ -573,11 +535,16 @@ static int key_value(struct parser *ps, char *line)
         return perr(ps, "missing key before '='");
     if (ps->section == SEC_NONE)
         return perr(ps, "'%s' outside a section", k);
+    const struct key *key = section_key(ps, k);
+    if (!key)
+        return -1;
+    if (key->split) /* split first, then expanded within each word */
+        return key->parse(ps, key, raw);
     char *v;
     struct template_error terr;
     if (template_render(raw, ps->env, &v, NULL, &terr) < 0)
         return perr(ps, "%s: %s", k, terr.message);
-    int rc = apply_key(ps, k, v);
+    int rc = key->parse(ps, key, v);
     free(v);
     return rc;
 }

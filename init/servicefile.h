@@ -4,7 +4,9 @@
  *   [probe NAME]   kind = http|https|postgres|tcp|exec, then its keys
  *   [task NAME]    a one-shot setup step, run in file order before services
  *   [service NAME] a long-running, supervised service
- *   key = value    ${VAR} references in values are expanded (template.h)
+ *   key = value    ${VAR} references in values are expanded (template.h);
+ *                  a command, a template or a comma list is split first and
+ *                  expanded within each word (words.h)
  *
  * Parsing never starts anything: errors come back as "FILE:LINE: what". */
 #ifndef CIRR_SERVICEFILE_H
@@ -23,11 +25,6 @@ int servicefile_parse(const char *path, const char *text, const struct template_
 /* Check references and order services: tasks first, services so that each
  * starts after those it names in `after`. Returns 0 or -1 with err set. */
 int config_finish(struct config *cfg, char *err, size_t cap);
-
-/* Split a command line into words: whitespace separates, "..." groups,
- * backslash escapes inside quotes. Returns a NULL-terminated malloc'd vector
- * or NULL on an unterminated quote. */
-char **split_words(const char *s);
 
 /* Parse "5s", "250ms", "2m", "1h" or a bare number of seconds. */
 int parse_duration_ms(const char *s, unsigned *out);

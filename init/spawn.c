@@ -2,11 +2,11 @@
 #include "spawn.h"
 
 #include "list.h"
+#include "log.h"
 #include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +26,13 @@ int spawn_exit_status(int st)
     return 255;
 }
 
-/* The environment a service sees: everything, or only the allow-list. */
-static char **service_env(const struct service *s)
+char **spawn_environ(char *const *allow)
 {
-    if (!s->env_allow)
+    if (!allow)
         return environ;
-    char **env = xmalloc((list_len(s->env_allow) + 1) * sizeof *env);
+    char **env = xmalloc((list_len(allow) + 1) * sizeof *env);
     size_t k = 0;
-    for (char **a = s->env_allow; *a; a++) {
+    for (char *const *a = allow; *a; a++) {
         size_t len = strlen(*a);
         for (char **e = environ; *e; e++)
             if (strncmp(*e, *a, len) == 0 && (*e)[len] == '=') {
@@ -45,23 +44,16 @@ static char **service_env(const struct service *s)
     return env;
 }
 
+/* In the child: one line, redacted (what may hold a value from the
+ * service file), whatever the verbosity; then _exit, never exit(). */
 static void child_fail(const struct service *s, const char *what, int code)
 {
-    dprintf(STDERR_FILENO, "cirr-init[%s]: fatal: unable to %s: %s\n", s->name, what, strerror(errno));
+    char line[1024];
+    log_format(line, sizeof line, "unable to %s: %s", what, strerror(errno));
+    dprintf(STDERR_FILENO, "cirr-init[%s]: fatal: %s\n", s->name, line);
     _exit(code);
 }
 
-static void drop_privileges(const struct service *s)
-{
-    if (s->has_group || s->has_user) {
-        if (geteuid() == 0 && setgroups(0, NULL) < 0)
-            child_fail(s, "clear supplementary groups", 126);
-    }
-    if (s->has_group && setgid(s->gid) < 0)
-        child_fail(s, "set group", 126);
-    if (s->has_user && setuid(s->uid) < 0)
-        child_fail(s, "set user", 126);
-}
 
 static void child(const struct service *s, int tty_fd, int out[2], int err[2])
 {
@@ -80,16 +72,19 @@ static void child(const struct service *s, int tty_fd, int out[2], int err[2])
         dup2(out[1], STDOUT_FILENO);
         dup2(err[1], STDERR_FILENO);
     }
-    drop_privileges(s);
+    const char *what;
+    if (identity_apply(&s->id, &what) < 0)
+        child_fail(s, what, 126);
     if (s->has_umask)
         umask(s->umask);
     if (s->workdir && chdir(s->workdir) < 0)
         child_fail(s, "change to the working directory", 126);
-    execvpe(s->argv[0], s->argv, service_env(s));
-    int code = errno == ENOENT ? 127 : 126;
-    dprintf(STDERR_FILENO, "cirr-init[%s]: fatal: unable to exec %s: %s\n", s->name, s->argv[0],
-            strerror(errno));
-    _exit(code);
+    execvpe(s->argv[0], s->argv, spawn_environ(s->env_allow));
+    char exec_what[512];
+    int code = errno == ENOENT ? 127 : 126, saved = errno;
+    log_format(exec_what, sizeof exec_what, "exec %s", s->argv[0]);
+    errno = saved;
+    child_fail(s, exec_what, code);
 }
 
 pid_t spawn_service(const struct service *s, int tty_fd, int *out_fd, int *err_fd)

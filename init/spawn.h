@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 /* Fork and exec s->argv in a new process group, with the service's user,
- * group (supplementary groups cleared), umask, working directory and
+ * groups (identity.h), umask, working directory and
  * environment allow-list. When s->prefix_output is set, *out_fd and *err_fd
  * receive the read ends of its stdout and stderr pipes (non-blocking);
  * otherwise they are -1 and the service inherits init's. When tty_fd >= 0
@@ -15,6 +15,11 @@
  * one line and exits 127 (not found) or 126 (cannot execute).
  * Returns the pid, or -1 with errno set. */
 pid_t spawn_service(const struct service *s, int tty_fd, int *out_fd, int *err_fd);
+
+/* The environment a child sees: everything (allow NULL), or only the
+ * variables named in allow. The vector is malloc'd unless it is environ;
+ * for a child about to exec. */
+char **spawn_environ(char *const *allow);
 
 /* The exit status a shell would report: the code, or 128+signal. */
 int spawn_exit_status(int wait_status);

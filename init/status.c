@@ -12,6 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Probe reasons quote peers; though redacted, they are nobody else's
+ * business: readable by cirr-init's user and group (root in the images,
+ * where Docker runs HEALTHCHECK `cirr-init health` as that same user). */
+#define STATUS_MODE 0640
+
 void status_open(struct status_file *f, const char *rundir)
 {
     f->path[0] = '\0';
@@ -50,11 +55,11 @@ static void add_probe(struct strbuf *sb, const struct probe_rt *p)
 {
     const char *result = p->result < 0 ? "pending" : p->result == 0 ? "pass" : "fail";
     char reason[300];
-    snprintf(reason, sizeof reason, "%s", p->reason);
+    /* redacted whole, and only then made one line */
+    log_format(reason, sizeof reason, "%s", p->reason);
     for (char *c = reason; *c; c++)
         if (*c == '\n' || *c == '\r')
             *c = ' ';
-    log_redact(reason, sizeof reason);
     strbuf_addf(sb, "probe %s %s %s\n", p->cfg->name, result, reason);
 }
 
@@ -69,7 +74,7 @@ void status_publish(struct status_file *f, const char *phase, const struct svc_l
         add_service(&sb, &services->items[i]);
     for (unsigned i = 0; i < probes->n; i++)
         add_probe(&sb, &probes->items[i]);
-    if (atomicfile_replace(f->path, sb.data, sb.len, 0644) < 0) {
+    if (atomicfile_replace(f->path, sb.data, sb.len, STATUS_MODE) < 0) {
         log_msg(LOG_WARN, NULL, "cannot write %s: %s; `cirr-init health` will fail", f->path,
                 strerror(errno));
         f->path[0] = '\0'; /* say it once */

@@ -26,8 +26,8 @@ struct status_file {
  * health` will fail, and publish nothing. rundir may be NULL. */
 void status_open(struct status_file *f, const char *rundir);
 
-/* Replace the file (atomically) with the current state. Probe reasons
- * pass through the log redactor; no variable's value is written. */
+/* Replace the file (atomically, mode 0640) with the current state. Probe
+ * reasons pass through the log redactor; no variable's value is written. */
 void status_publish(struct status_file *f, const char *phase, const struct svc_list *services,
                     const struct probe_set *probes);
 

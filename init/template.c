@@ -1,6 +1,7 @@
 /* template.c: renders the ${VAR} language described in template.h. */
 #include "template.h"
 
+#include "log.h"
 #include "strbuf.h"
 
 #include <stdarg.h>
@@ -20,7 +21,7 @@ static int fail(struct cursor *c, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     c->err->line = c->line;
-    vsnprintf(c->err->message, sizeof c->err->message, fmt, ap);
+    log_vformat(c->err->message, sizeof c->err->message, fmt, ap); /* redacted whole */
     va_end(ap);
     return -1;
 }

@@ -142,6 +142,42 @@ static void test_redaction(void **state)
     assert_null(strstr(small, "abcd-1234"));
 }
 
+/* Whole texts in every form (redact.c does the matching), and a text that
+ * was cut loses the beginning of a secret at its end too. */
+static void test_redact_text(void **state)
+{
+    (void)state;
+    setenv("MULTI_PASSWORD", "one-Lk3\ntwo-Mq8", 1);
+    char *r = secrets_redact_text("raw one-Lk3\ntwo-Mq8; spaced one-Lk3 two-Mq8; url one-Lk3%0Atwo-Mq8", 0);
+    assert_string_equal(r, "raw [redacted]; spaced [redacted]; url [redacted]");
+    free(r);
+    r = secrets_redact_text("first line: one-L", 1);
+    assert_string_equal(r, "first line: [redacted]");
+    free(r);
+    unsetenv("MULTI_PASSWORD");
+}
+
+/* One or two characters could only be masked by masking them everywhere:
+ * refused; an empty value is no secret. */
+static void test_short_secret_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value;
+        int rc;
+    } cases[] = {{"q7", -1}, {"q", -1}, {"q7x", 0}, {"", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char msg[256] = "";
+        setenv("SHORT_TOKEN", cases[i].value, 1);
+        assert_int_equal(secrets_load(NULL, NULL, msg, sizeof msg), cases[i].rc);
+        if (cases[i].rc < 0)
+            assert_string_equal(msg, "SHORT_TOKEN: a secret must have at least 3 characters (a "
+                                "shorter one could only be kept out of the logs by masking those "
+                                "characters everywhere)");
+    }
+    unsetenv("SHORT_TOKEN");
+}
+
 static void test_secret_names(void **state)
 {
     (void)state;
@@ -162,6 +198,8 @@ int main(void)
         cmocka_unit_test(test_file_in_secrets_dir_and_allow_list),
         cmocka_unit_test(test_secrets_dir),
         cmocka_unit_test(test_redaction),
+        cmocka_unit_test(test_redact_text),
+        cmocka_unit_test(test_short_secret_refused),
         cmocka_unit_test(test_secret_names),
     };
     return cmocka_run_group_tests_name("secrets", tests, setup, teardown);

@@ -102,7 +102,7 @@ static void test_full_file(void **state)
     assert_int_equal(o->stop_signal, SIGINT);
     assert_int_equal(o->stop_timeout_ms, 5000);
     assert_int_equal(o->umask, 027);
-    assert_true(o->has_user);
+    assert_true(o->id.has_user);
     assert_string_equal(o->env_allow[0], "PATH");
     assert_string_equal(o->env_allow[1], "TZ");
     assert_string_equal(o->templates[0].dst, "/etc/orthanc/orthanc.json");
@@ -184,6 +184,101 @@ static void test_empty_lists(void **state)
     config_free(&cfg);
 }
 
+/* Split first, expanded within each word: a variable's value is one word
+ * (or one item) however many spaces, quotes or commas it holds. */
+static void test_a_variable_is_one_word(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[256];
+    setenv("ARGS", "a b \"c d\" --flag", 1);
+    setenv("TWO_PROBES", "p,q", 1);
+    unsetenv("UNSET_X");
+    assert_int_equal(parse("[probe p]\nkind = exec\ncommand = check ${ARGS}\n"
+                           "[service a]\ncommand = prog ${ARGS} \"${ARGS}\" x${ARGS}y ${UNSET_X} "
+                           "\"${UNSET_X}\" ${UNSET_X:-d e} \"q\\\"uote\"\n"
+                           "template = ${ARGS} /etc/out\nwait = p\n", &cfg, err, sizeof err), 0);
+    char **argv = config_service(&cfg, "a")->argv;
+    const char *want[] = {"prog", "a b \"c d\" --flag", "a b \"c d\" --flag", "xa b \"c d\" --flagy",
+                          "", "d e", "q\"uote"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        assert_string_equal(argv[i], want[i]);
+    assert_null(argv[sizeof want / sizeof *want]);
+    assert_string_equal(config_service(&cfg, "a")->templates[0].src, "a b \"c d\" --flag");
+    assert_string_equal(config_probe(&cfg, "p")->argv[1], "a b \"c d\" --flag");
+    assert_null(config_probe(&cfg, "p")->argv[2]);
+    config_free(&cfg);
+    expect_error("[probe p]\nkind = exec\ncommand = x\n[service a]\ncommand = x\nwait = ${TWO_PROBES}\n",
+                 "svc.conf:4: a: wait names unknown probe 'p,q'");
+    unsetenv("ARGS");
+    unsetenv("TWO_PROBES");
+}
+
+/* Ids are checked, never wrapped; a numeric user takes its passwd group. */
+static void test_users_and_groups(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[512];
+    assert_int_equal(parse("[service a]\ncommand = x\nuser = 65534\n"
+                           "[service b]\ncommand = x\nuser = 54321\ngroup = 54322\n"
+                           "[service c]\ncommand = x\ngroup = 54323\nuser = 0\n", &cfg, err, sizeof err), 0);
+    const struct identity *a = &config_service(&cfg, "a")->id, *b = &config_service(&cfg, "b")->id;
+    assert_int_equal(a->uid, 65534);
+    assert_int_equal(a->gid, 65534); /* nobody's group in /etc/passwd */
+    assert_true(a->ngroups >= 1);
+    assert_int_equal(b->uid, 54321);
+    assert_int_equal(b->gid, 54322);
+    assert_int_equal(b->ngroups, 1);
+    assert_int_equal(b->groups[0], 54322);
+    assert_int_equal(config_service(&cfg, "c")->id.gid, 54323); /* the group given wins */
+    config_free(&cfg);
+    expect_error("[service a]\ncommand = x\nuser = 54321\n",
+                 "svc.conf:3: user: UID 54321 has no entry in /etc/passwd to take a group from: "
+                 "add 'group = GID'");
+    expect_error("[service a]\ncommand = x\nuser = 4294967296\n",
+                 "svc.conf:3: user: 4294967296 is not a valid UID (0 to 4294967294)");
+    expect_error("[service a]\ncommand = x\nuser = -1\n",
+                 "svc.conf:3: user: -1 is not a valid UID (0 to 4294967294)");
+    expect_error("[service a]\ncommand = x\nuser = 0:4294967295\n",
+                 "svc.conf:3: user: 4294967295 is not a valid GID (0 to 4294967294)");
+    expect_error("[service a]\ncommand = x\ngroup = +7\n",
+                 "svc.conf:3: group: +7 is not a valid GID (0 to 4294967294)");
+    expect_error("[probe p]\nkind = exec\ncommand = x\nprobe-user = 54321\n[service a]\ncommand = x\n",
+                 "svc.conf:4: probe-user: UID 54321 has no entry in /etc/passwd to take a group from: "
+                 "add 'probe-user = UID:GID'");
+}
+
+/* An exec probe runs as the services it serves, seeing what their user may
+ * see; probe-user says otherwise; the other kinds run as cirr-init. */
+static void test_probe_users(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[512];
+    assert_int_equal(parse("[probe mine]\nkind = exec\ncommand = x\n"
+                           "[probe rooted]\nkind = exec\ncommand = x\nprobe-user = root\n"
+                           "[probe web]\nkind = http\nurl = http://h/\n"
+                           "[service a]\ncommand = x\nuser = nobody\nenv = PATH, TZ\n"
+                           "ready = mine\nhealth = mine, rooted, web\n"
+                           "[service b]\ncommand = x\nuser = nobody\nenv = TZ, LANG\n",
+                           &cfg, err, sizeof err), 0);
+    const struct probe *mine = config_probe(&cfg, "mine"), *rooted = config_probe(&cfg, "rooted");
+    assert_true(mine->id.has_user);
+    assert_int_equal(mine->id.uid, 65534);
+    assert_string_equal(mine->env_allow[0], "TZ"); /* what both of nobody's services see */
+    assert_null(mine->env_allow[1]);
+    assert_true(rooted->id.has_user);
+    assert_int_equal(rooted->id.uid, 0);
+    assert_null(rooted->env_allow);
+    assert_false(config_probe(&cfg, "web")->id.has_user);
+    config_free(&cfg);
+    expect_error("[probe who]\nkind = exec\ncommand = x\n[service a]\ncommand = x\nuser = nobody\n"
+                 "ready = who\n[task t]\ncommand = x\nwait = who\n",
+                 "svc.conf:1: probe who serves services that run as different users (a, t): "
+                 "say whose it is with 'probe-user'");
+}
+
 static void test_durations(void **state)
 {
     (void)state;
@@ -209,6 +304,9 @@ int main(void)
         cmocka_unit_test(test_errors_name_file_and_line),
         cmocka_unit_test(test_empty_lists),
         cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_a_variable_is_one_word),
+        cmocka_unit_test(test_users_and_groups),
+        cmocka_unit_test(test_probe_users),
     };
     return cmocka_run_group_tests_name("servicefile", tests, NULL, NULL);
 }
