@@ -6,34 +6,38 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void field(cirr_dicom_dataset *ds, uint32_t tag, char *buf, size_t cap)
-{
-    if (cirr_dicom_get_string(ds, tag, buf, cap) != CIRR_DICOM_OK)
-        buf[0] = '\0';
-}
+/* The attributes a stored instance is indexed by, and where each is kept:
+ * one table for reading them from a received dataset and for answering a
+ * query about them. */
+#define STORED(tag, field) {tag, offsetof(struct stored, field), sizeof ((struct stored *)0)->field}
+static const struct {
+    uint32_t tag;
+    size_t offset, size;
+} stored_fields[] = {
+    STORED(CIRR_TAG_SOP_CLASS_UID, sop_class), STORED(CIRR_TAG_SOP_INSTANCE_UID, sop_uid),
+    STORED(CIRR_TAG_STUDY_INSTANCE_UID, study_uid), STORED(CIRR_TAG_SERIES_INSTANCE_UID, series_uid),
+    STORED(CIRR_TAG_PATIENT_NAME, patient_name), STORED(CIRR_TAG_PATIENT_ID, patient_id),
+    STORED(CIRR_TAG_STUDY_DATE, study_date), STORED(CIRR_TAG_STUDY_TIME, study_time),
+    STORED(CIRR_TAG_ACCESSION_NUMBER, accession), STORED(CIRR_TAG_STUDY_DESCRIPTION, study_desc),
+    STORED(CIRR_TAG_MODALITY, modality), STORED(CIRR_TAG_SERIES_NUMBER, series_number),
+    STORED(CIRR_TAG_SERIES_DESCRIPTION, series_desc), STORED(CIRR_TAG_INSTANCE_NUMBER, instance_number),
+};
+#define NSTORED (sizeof stored_fields / sizeof stored_fields[0])
 
 static void describe(cirr_dicom_dataset *ds, struct stored *st)
 {
-    field(ds, CIRR_TAG_SOP_CLASS_UID, st->sop_class, sizeof st->sop_class);
-    field(ds, CIRR_TAG_SOP_INSTANCE_UID, st->sop_uid, sizeof st->sop_uid);
-    field(ds, CIRR_TAG_STUDY_INSTANCE_UID, st->study_uid, sizeof st->study_uid);
-    field(ds, CIRR_TAG_SERIES_INSTANCE_UID, st->series_uid, sizeof st->series_uid);
-    field(ds, CIRR_TAG_PATIENT_NAME, st->patient_name, sizeof st->patient_name);
-    field(ds, CIRR_TAG_PATIENT_ID, st->patient_id, sizeof st->patient_id);
-    field(ds, CIRR_TAG_STUDY_DATE, st->study_date, sizeof st->study_date);
-    field(ds, CIRR_TAG_STUDY_TIME, st->study_time, sizeof st->study_time);
-    field(ds, CIRR_TAG_ACCESSION_NUMBER, st->accession, sizeof st->accession);
-    field(ds, CIRR_TAG_STUDY_DESCRIPTION, st->study_desc, sizeof st->study_desc);
-    field(ds, CIRR_TAG_MODALITY, st->modality, sizeof st->modality);
-    field(ds, CIRR_TAG_SERIES_NUMBER, st->series_number, sizeof st->series_number);
-    field(ds, CIRR_TAG_SERIES_DESCRIPTION, st->series_desc, sizeof st->series_desc);
-    field(ds, CIRR_TAG_INSTANCE_NUMBER, st->instance_number, sizeof st->instance_number);
+    for (size_t i = 0; i < NSTORED; i++) {
+        char *buf = (char *)st + stored_fields[i].offset;
+        if (cirr_dicom_get_string(ds, stored_fields[i].tag, buf, stored_fields[i].size) != CIRR_DICOM_OK)
+            buf[0] = '\0';
+    }
 }
 
 /* Add or replace (same SOP Instance UID: stores are idempotent). */
@@ -138,24 +142,12 @@ size_t store_snapshot(struct store *s, struct stored **out)
 
 int store_attr(const struct stored *st, uint32_t tag, char *buf, size_t cap)
 {
-    const char *v = NULL;
-    switch (tag) {
-    case CIRR_TAG_SOP_CLASS_UID: v = st->sop_class; break;
-    case CIRR_TAG_SOP_INSTANCE_UID: v = st->sop_uid; break;
-    case CIRR_TAG_STUDY_INSTANCE_UID: v = st->study_uid; break;
-    case CIRR_TAG_SERIES_INSTANCE_UID: v = st->series_uid; break;
-    case CIRR_TAG_PATIENT_NAME: v = st->patient_name; break;
-    case CIRR_TAG_PATIENT_ID: v = st->patient_id; break;
-    case CIRR_TAG_STUDY_DATE: v = st->study_date; break;
-    case CIRR_TAG_STUDY_TIME: v = st->study_time; break;
-    case CIRR_TAG_ACCESSION_NUMBER: v = st->accession; break;
-    case CIRR_TAG_STUDY_DESCRIPTION: v = st->study_desc; break;
-    case CIRR_TAG_MODALITY: case CIRR_TAG_MODALITIES_IN_STUDY: v = st->modality; break;
-    case CIRR_TAG_SERIES_NUMBER: v = st->series_number; break;
-    case CIRR_TAG_SERIES_DESCRIPTION: v = st->series_desc; break;
-    case CIRR_TAG_INSTANCE_NUMBER: v = st->instance_number; break;
-    default: return 0;
-    }
-    snprintf(buf, cap, "%s", v);
-    return 1;
+    if (tag == CIRR_TAG_MODALITIES_IN_STUDY)
+        tag = CIRR_TAG_MODALITY; /* what a study of stored instances has is their modality */
+    for (size_t i = 0; i < NSTORED; i++)
+        if (stored_fields[i].tag == tag) {
+            snprintf(buf, cap, "%s", (const char *)st + stored_fields[i].offset);
+            return 1;
+        }
+    return 0;
 }
