@@ -209,3 +209,13 @@ bench-init: deps $(BUILD)/cirr-init
 # Everything but the sysroot (slow to rebuild) and Docker's images.
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/asan $(BUILD)/debug $(BUILD)/unit $(addprefix $(BUILD)/,$(PROGRAMS))
+
+# --- Fuzzing ------------------------------------------------------------------
+# libFuzzer targets for the PDU and dataset paths under ASan/UBSan (clang),
+# each run FUZZ_SECONDS from a seed corpus after replaying its regressions.
+include tests/fuzz/build.mk
+FUZZ_SECONDS ?= 50
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	PYTHON=$(PYTHON) sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -46,7 +46,9 @@ void answer_or_refuse(cirr_dicom_scp *scp, T_ASC_Association *assoc)
     cirr_dicom_association(scp, assoc);
 }
 
-void connection_thread(cirr_dicom_scp *scp, int fd)
+} // namespace
+
+void cirr_dicom_connection(cirr_dicom_scp *scp, int fd)
 {
     T_ASC_Association *assoc = nullptr;
     cirr_dicom_guard([&] {
@@ -67,6 +69,8 @@ void connection_thread(cirr_dicom_scp *scp, int fd)
         ASC_destroyAssociation(&assoc);
     }
 }
+
+namespace {
 
 // DCMTK's listening socket, made non-blocking so that accept() after
 // poll() never waits on a peer that went away in between.
@@ -102,7 +106,7 @@ void hand_to_thread(cirr_dicom_scp *scp, int fd)
     }
     scp->pending++;
     try {
-        std::thread(connection_thread, scp, fd).detach();
+        std::thread(cirr_dicom_connection, scp, fd).detach();
     } catch (...) {
         scp->pending--;
         close(fd);

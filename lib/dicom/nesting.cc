@@ -128,7 +128,7 @@ void NestingScan::decode_item(uint32_t tag, uint32_t length)
     consume(8);
     const Level top = levels_.back();
     if (tag == item_tag && top.kind == fragments && length != undefined_length)
-        skip_ = length;
+        skip_ = length, skip_misplaced_ = false;
     else if (tag == item_tag && top.kind == items)
         open(elements, length, top.explicit_vr, top.big_endian);
     else if (tag == sequence_end_tag) // DCMTK ends a sequence on it whatever its length
@@ -169,33 +169,47 @@ void NestingScan::decode_element(uint32_t tag)
 // fragments, or a value to skip (captured when watched).
 void NestingScan::classify(uint32_t tag, DcmEVR vr, uint32_t length, unsigned header)
 {
+    bool out_of_order = misplaced(tag);
     const Level top = levels_.back();
     consume(header);
     bool undefined = length == undefined_length;
     if (vr == EVR_SQ) {
-        open(items, length, top.explicit_vr, top.big_endian);
+        open(items, length, top.explicit_vr, top.big_endian, out_of_order);
     } else if (undefined && (vr == EVR_UN || vr == EVR_UNKNOWN || vr == EVR_UNKNOWN2B)) {
-        open(items, length, false, false); // CP-246: read in Implicit VR Little Endian
+        open(items, length, false, false, out_of_order); // CP-246: read in Implicit VR Little Endian
     } else if (undefined && (tag == pixel_data_tag || vr == EVR_OB || vr == EVR_OW || vr == EVR_ox ||
                              vr == EVR_px)) {
-        open(fragments, length, top.explicit_vr, top.big_endian);
+        open(fragments, length, top.explicit_vr, top.big_endian, out_of_order);
     } else if (undefined) {
         verdict_ = Nesting::malformed; // a value DCMTK cannot read either
     } else {
-        skip_ = length;
+        skip_ = length, skip_misplaced_ = out_of_order;
         for (int i = 0; i < 2 && levels_.size() == 1 && length >= 2; i++)
             if (watch_[i].tag == tag && watch_[i].value < 0)
                 capturing_ = i, captured_ = 0;
     }
 }
 
-void NestingScan::open(Kind kind, uint32_t length, bool explicit_vr, bool big_endian)
+// Whether an element with this tag comes out of tag order in its item
+// (DCMTK sorts it in: see resumable()).
+bool NestingScan::misplaced(uint32_t tag)
+{
+    Level &item = levels_.back();
+    if (item.tagged && tag <= item.last_tag)
+        return true;
+    item.tagged = true, item.last_tag = tag;
+    return false;
+}
+
+void NestingScan::open(Kind kind, uint32_t length, bool explicit_vr, bool big_endian, bool misplaced)
 {
     if (kind != elements && sequences_++ >= max_depth_) {
         verdict_ = Nesting::too_deep;
         return;
     }
     levels_.push_back({length == undefined_length ? UINT64_MAX : pos_ + length, kind, explicit_vr, big_endian});
+    levels_.back().misplaced = misplaced;
+    misplaced_open_ += misplaced;
 }
 
 void NestingScan::close()
@@ -204,6 +218,7 @@ void NestingScan::close()
         return;
     if (levels_.back().kind != elements)
         sequences_--;
+    misplaced_open_ -= levels_.back().misplaced;
     levels_.pop_back();
 }
 
@@ -248,8 +263,15 @@ DatasetScan::~DatasetScan() = default;
 
 Nesting DatasetScan::feed(const void *bytes, size_t n, bool last)
 {
-    if (!deflated_)
-        return scan_.feed(static_cast<const uint8_t *>(bytes), n);
+    Nesting verdict = deflated_ ? inflate_and_feed(bytes, n, last)
+                                : scan_.feed(static_cast<const uint8_t *>(bytes), n);
+    if (verdict == Nesting::ok && !last && !scan_.resumable())
+        unresumable_ = true;
+    return unresumable_ ? Nesting::malformed : verdict;
+}
+
+Nesting DatasetScan::inflate_and_feed(const void *bytes, size_t n, bool last)
+{
     if (!inflate_)
         return Nesting::malformed;
     inflate_->setBuffer(bytes, (offile_off_t)n);
@@ -260,5 +282,12 @@ Nesting DatasetScan::feed(const void *bytes, size_t n, bool last)
     while (scan_.verdict() == Nesting::ok && (k = inflate_->read(out, sizeof out)) > 0)
         scan_.feed(out, (size_t)k);
     inflate_->releaseBuffer();
+    // Once zlib fails, DCMTK's inflater drops the output it still holds,
+    // more or less of it as its reads and the input fell: DCMTK's parser
+    // could then see bytes this check did not. Refuse what does not inflate.
+    if (inflate_->status().bad()) {
+        inflate_.reset();
+        return Nesting::malformed;
+    }
     return scan_.verdict();
 }

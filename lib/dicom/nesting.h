@@ -33,6 +33,17 @@ public:
     // Scan the next n bytes of the stream; the verdict so far.
     Nesting feed(const uint8_t *bytes, size_t n);
     Nesting verdict() const { return verdict_; }
+    // The bytes so far end between elements: not inside a header, nor a
+    // value (DCMTK takes a dataset or command that ends inside one as
+    // whole, the value's bytes that never came left uninitialised).
+    bool between_elements() const { return !have_ && !skip_; }
+    // DCMTK, given the bytes so far, can take up the next ones where it
+    // stopped. It cannot inside an element out of tag order in its item
+    // (a repeated tag included): it resumes the last element in tag order
+    // instead (DcmItem::insert leaves the list there), which is whole, and
+    // reads on in the middle of the other's value, as elements this
+    // scanner never saw. Ask at the end of each PDV but the last.
+    bool resumable() const { return !misplaced_open_ && !(skip_ && skip_misplaced_); }
     // Remember the first value of a top-level US element (a command's
     // Command Field or Command Data Set Type); at most two.
     void watch(uint32_t tag);
@@ -45,6 +56,9 @@ private:
         uint64_t end; // stream offset where a defined length ends; UINT64_MAX: undefined
         Kind kind;
         bool explicit_vr, big_endian;
+        bool misplaced = false; // opened by an element out of tag order in its item
+        bool tagged = false;    // elements: last_tag is the largest tag so far
+        uint32_t last_tag = 0;
     };
     struct Watch {
         uint32_t tag;
@@ -57,7 +71,8 @@ private:
     void decode_element(uint32_t tag);
     void classify(uint32_t tag, DcmEVR vr, uint32_t length, unsigned header);
     bool private_sequence_likely(uint32_t tag, uint32_t length) const;
-    void open(Kind kind, uint32_t length, bool explicit_vr, bool big_endian);
+    bool misplaced(uint32_t tag);
+    void open(Kind kind, uint32_t length, bool explicit_vr, bool big_endian, bool misplaced = false);
     void close();
     void close_finished();
     void consume(unsigned n);
@@ -70,6 +85,8 @@ private:
     unsigned max_depth_, sequences_ = 0;
     uint64_t pos_ = 0;  // stream offset of the first byte in hdr_
     uint64_t skip_ = 0; // value bytes still to skip
+    bool skip_misplaced_ = false; // of an element out of tag order
+    unsigned misplaced_open_ = 0; // levels open with misplaced set
     uint8_t hdr_[16];
     unsigned have_ = 0;
     Watch watch_[2] = {{0, -1}, {0, -1}};
@@ -84,12 +101,17 @@ class DatasetScan {
 public:
     DatasetScan(E_TransferSyntax ts, unsigned max_depth);
     ~DatasetScan();
-    // The next fragment of the stream; last: no more follow.
+    // The next PDV of the stream; last: no more follow. Not last, it must
+    // leave DCMTK able to resume (NestingScan::resumable).
     Nesting feed(const void *bytes, size_t n, bool last);
+    bool between_elements() const { return scan_.between_elements(); }
 
 private:
+    Nesting inflate_and_feed(const void *bytes, size_t n, bool last);
+
     NestingScan scan_;
     bool deflated_;
+    bool unresumable_ = false; // a PDV ended where DCMTK cannot resume
     std::unique_ptr<DcmInputBufferStream> inflate_; // null unless deflated (and inflatable)
 };
 

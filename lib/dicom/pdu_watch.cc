@@ -118,13 +118,24 @@ void PduWatch::pdv_begin()
 void PduWatch::pdv_done()
 {
     in_pdv_ = false;
+    if (why_)
+        return; // the peer is cut off already
     if (!pdv_checked_) { // a dataset the SCP checks
         if (pdv_last_)
             expect_command_ = true, in_message_ = false;
         return;
     }
-    if (pdv_command_ && !pdv_last_)
+    if (pdv_command_ && !pdv_last_) {
+        if (!command_->resumable()) // DCMTK reads a command's PDVs as it does a dataset's
+            why_ = "a command cut inside an element out of tag order";
         return;
+    }
+    // DCMTK would take a command that ends inside an element as whole, the
+    // value's missing bytes uninitialised (and answer with them).
+    if (pdv_command_ && !command_->between_elements()) {
+        why_ = "a command that ends inside an element";
+        return;
+    }
     bool follows = pdv_command_ && dataset_follows();
     command_.reset();
     expect_command_ = !follows;

@@ -62,7 +62,15 @@ OFCondition take(const DUL_PDV &pdv, T_ASC_PresentationContextID pres, DatasetSc
     if (pdv.lastPDV)
         stream.setEos();
     OFCondition cond = ds.read(stream, ts);
-    return cond == EC_Normal || cond == EC_StreamNotifyClient ? EC_Normal : DIMSE_RECEIVEFAILED;
+    if (cond != EC_Normal && cond != EC_StreamNotifyClient)
+        return DIMSE_RECEIVEFAILED;
+    // After the last PDV the dataset must be whole. DCMTK (and its own
+    // loop) takes one that ends inside an element as complete, the value
+    // declared but never sent: uninitialised heap bytes (a value cut short,
+    // then an empty last PDV), or a length of up to 4 GiB with no value.
+    if (pdv.lastPDV && (cond != EC_Normal || !scan.between_elements()))
+        return DIMSE_RECEIVEFAILED;
+    return EC_Normal;
 }
 
 } // namespace

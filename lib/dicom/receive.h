@@ -12,8 +12,8 @@
 // check cannot follow, EC_Normal with *out NULL and *refused saying why
 // (static text): it was read to its end and not parsed, and the request is
 // to be answered with a failure status. Any other condition: the dataset
-// could not be received (network, protocol, DCMTK's parser) and the
-// association cannot go on.
+// could not be received (network, protocol, DCMTK's parser, a dataset
+// that ends inside an element) and the association cannot go on.
 OFCondition cirr_dicom_receive_dataset(T_ASC_Association *assoc, unsigned timeout, unsigned max_depth,
                                        T_ASC_PresentationContextID pres, DcmDataset **out,
                                        const char **refused);

@@ -40,6 +40,12 @@ void cirr_dicom_association(cirr_dicom_scp *scp, T_ASC_Association *assoc);
 void cirr_dicom_reject(T_ASC_Association *assoc, T_ASC_RejectParametersResult result,
                        T_ASC_RejectParametersSource source, T_ASC_RejectParametersReason reason);
 
+// Serve one accepted connection to its end: its association request,
+// then the association (fd is closed). The caller has counted it in
+// scp->pending. The accept loop runs it on a thread of its own; the fuzz
+// target tests/fuzz/scp_fuzz.cc calls it directly, on a socketpair.
+void cirr_dicom_connection(cirr_dicom_scp *scp, int fd);
+
 // Accept connections until scp->stop, each on its own thread; then wait
 // (bounded) for the running ones to end.
 void cirr_dicom_accept_loop(cirr_dicom_scp *scp);
