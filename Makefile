@@ -171,6 +171,7 @@ test: deps
 	$(MAKE) test-manuals
 	$(MAKE) test-behaviour
 	$(MAKE) test-dicom
+	$(MAKE) fuzz
 	$(MAKE) test-images
 	$(MAKE) test-system
 
