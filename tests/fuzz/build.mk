@@ -10,15 +10,20 @@
 #                   C-ECHO/STORE/FIND/MOVE/GET providers, checked datasets
 #
 # Each aborts when DCMTK nests sequences deeper than the nesting check
-# allowed (depth_guard.h), or takes as whole a dataset that declares more
-# value bytes than were sent (value_bytes.h). Seeds: tests/fuzz/seeds.py (CT instances from
-# tests/support/dicomgen.py, nested sequences, PDU streams carrying them).
+# allowed (depth_guard.h), or takes as whole a dataset that accounts for
+# more bytes than were sent (value_bytes.h). Seeds: tests/fuzz/seeds.py
+# (CT instances from tests/support/dicomgen.py, nested sequences, and PDU
+# streams carrying them).
 # Inputs that once failed live in tests/fuzz/regressions/<target>/ and are
 # replayed before fuzzing; tests/fuzz/run.sh does both.
 #
 # lib/dicom is compiled again with clang and coverage instrumentation
 # (-fsanitize=fuzzer-no-link); DCMTK is Debian's, uninstrumented.
 # Needs Debian's clang and libclang-rt-14-dev (libFuzzer's runtime).
+#
+# By hand: $(BUILD)/fuzz/<target> FILE... runs inputs once (a crash prints
+# its report); $(BUILD)/fuzz/<target> DIR... fuzzes. DCMTK has no frame
+# pointers: ASAN_OPTIONS=fast_unwind_on_malloc=0 gives whole stacks.
 FUZZ_TARGETS  := dataset_fuzz pdu_watch_fuzz scp_fuzz
 FUZZ_BINS     := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 FUZZ_CXX      ?= clang++
