@@ -215,7 +215,7 @@ clean:
 # libFuzzer targets for the PDU and dataset paths under ASan/UBSan (clang),
 # each run FUZZ_SECONDS from a seed corpus after replaying its regressions.
 include tests/fuzz/build.mk
-FUZZ_SECONDS ?= 50
+FUZZ_SECONDS ?= 40
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
