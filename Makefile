@@ -7,10 +7,14 @@
 #   NAME_TOOLCHAIN := musl   static musl, for PID 1 and image helpers that
 #                            must run in any image (cirr-init, cirr-pg-init...)
 #                     dicom  glibc + DCMTK through lib/dicom (cirr-mux...)
-#   NAME_USES      := curl pq   (musl programs: the sysroot's libraries)
+#   NAME_USES      := curl pq   (the sysroot's libraries for musl, Debian's
+#                                 for the glibc builds)
 # and this file makes, from that one declaration, the normal build
 # ($(BUILD)/NAME), the ASan/UBSan build ($(BUILD)/asan/NAME) and, for musl
 # programs, a glibc debug build for valgrind ($(BUILD)/debug/NAME).
+# The test suites find each one through an environment variable named
+# after it: cirr-bridge is CIRR_BRIDGE, get_client CIRR_GET_CLIENT (and
+# CIRR_<X>_ASAN, CIRR_<X>_DEBUG for the other builds of musl programs).
 
 BUILD    ?= build
 SYSROOT  := $(BUILD)/sysroot
@@ -83,18 +87,20 @@ endef
 
 define dicom_program
 $(BUILD)/$(1): $(call objs,glibc,$($(1)_SRC)) $(call LIBDICOM,glibc) $(BUILD)/obj/glibc/libcirr.a
-	g++ -o $$@ $$^ $(DCMTK_LIBS)
+	g++ -o $$@ $$^ $(DCMTK_LIBS) $(call uses,glibc,$($(1)_USES))
 $(BUILD)/asan/$(1): $(call objs,asan,$($(1)_SRC)) $(call LIBDICOM,asan) $(BUILD)/obj/asan/libcirr.a
 	@mkdir -p $$(@D)
-	g++ $(SAN) -o $$@ $$^ $(DCMTK_LIBS)
+	g++ $(SAN) -o $$@ $$^ $(DCMTK_LIBS) $(call uses,glibc,$($(1)_USES))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call $($(p)_TOOLCHAIN)_program,$(p))))
 
 define unit_test
 $(BUILD)/obj/asan/tests/unit/$(1).o: EXTRA_INC := $(addprefix -I,$(sort $(dir $($(1)_SRC))))
-$(BUILD)/unit/$(1): $(BUILD)/obj/asan/tests/unit/$(1).o $(call objs,asan,$(if $(filter $(1),$(UNIT_LIB_TESTS)),,$(or $($(1)_SRC),$(UNIT_DEFAULT_SRC)))) $(BUILD)/obj/asan/libcirr.a
+$(BUILD)/unit/$(1): $(BUILD)/obj/asan/tests/unit/$(1).o $(call objs,asan,$(if $(filter $(1),$(UNIT_LIB_TESTS)),,$(or $($(1)_SRC),$(UNIT_DEFAULT_SRC)))) $(BUILD)/obj/asan/libcirr.a \
+    $(if $($(1)_TOOLCHAIN),$(call LIBDICOM,asan))
 	@mkdir -p $$(@D)
-	gcc $(SAN) -o $$@ $$^ $(call uses,glibc,$(UNIT_DEFAULT_USES)) -lcmocka
+	$(if $($(1)_TOOLCHAIN),g++,gcc) $(SAN) -o $$@ $$^ $(call uses,glibc,$(UNIT_DEFAULT_USES)) -lcmocka \
+	  $(if $($(1)_TOOLCHAIN),$(DCMTK_LIBS))
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 
@@ -131,16 +137,17 @@ unit: $(UNIT_BINS)
 test-unit: unit
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-# Every program's path, for the suites that run them.
-PROGRAM_ENV = CIRR_INIT=$(abspath $(BUILD)/cirr-init) CIRR_INIT_ASAN=$(abspath $(BUILD)/asan/cirr-init) \
-  CIRR_INIT_DEBUG=$(abspath $(BUILD)/debug/cirr-init) CIRR_MUX=$(abspath $(BUILD)/cirr-mux) \
-  CIRR_MOCKPACS=$(abspath $(BUILD)/cirr-mockpacs) CIRR_GET_CLIENT=$(abspath $(BUILD)/get_client) \
-  CIRR_ORTHANC_SETUP=$(abspath $(BUILD)/cirr-orthanc-setup) CIRR_PG_INIT=$(abspath $(BUILD)/cirr-pg-init)
-ASAN_PROGRAM_ENV = CIRR_MUX=$(abspath $(BUILD)/asan/cirr-mux) CIRR_MOCKPACS=$(abspath $(BUILD)/asan/cirr-mockpacs) \
-  CIRR_GET_CLIENT=$(abspath $(BUILD)/asan/get_client)
+# Every program's path, for the suites that run them: CIRR_<NAME> (see the
+# header); ASAN_PROGRAM_ENV points the DICOM programs' variables at their
+# ASan/UBSan builds.
+program_var = CIRR_$(shell echo '$(patsubst cirr-%,%,$(1))' | tr 'a-z-' 'A-Z_')
+PROGRAM_ENV = $(foreach p,$(PROGRAMS),$(call program_var,$(p))=$(abspath $(BUILD)/$(p)) \
+  $(if $(filter musl,$($(p)_TOOLCHAIN)),$(call program_var,$(p))_ASAN=$(abspath $(BUILD)/asan/$(p)) \
+  $(call program_var,$(p))_DEBUG=$(abspath $(BUILD)/debug/$(p))))
+ASAN_PROGRAM_ENV = $(foreach p,$(DICOM_PROGRAMS),$(call program_var,$(p))=$(abspath $(BUILD)/asan/$(p)))
 
 # Every program's --help against the Configuration section of its manual.
-test-manuals: $(BUILD)/cirr-init $(BUILD)/cirr-mux $(BUILD)/cirr-mockpacs $(BUILD)/cirr-orthanc-setup $(BUILD)/cirr-pg-init
+test-manuals: programs
 	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/manuals
 
 test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init $(BUILD)/debug/cirr-init
@@ -171,7 +178,7 @@ test: deps
 	$(MAKE) test-manuals
 	$(MAKE) test-behaviour
 	$(MAKE) test-dicom
-	$(MAKE) fuzz
+	$(MAKE) fuzz FUZZ_RUNS=$(TEST_FUZZ_RUNS)
 	$(MAKE) test-images
 	$(MAKE) test-system
 
@@ -216,7 +223,9 @@ clean:
 # each run FUZZ_SECONDS from a seed corpus after replaying its regressions.
 include tests/fuzz/build.mk
 FUZZ_SECONDS ?= 40
+# make test: a fixed seed and this many inputs per target (tests/fuzz/run.sh).
+TEST_FUZZ_RUNS ?= 15000
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
-	PYTHON=$(PYTHON) sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	PYTHON=$(PYTHON) FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
