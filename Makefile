@@ -21,7 +21,7 @@ SYSROOT  := $(BUILD)/sysroot
 PYTHON   ?= /usr/bin/python3
 
 PROGRAMS :=
-include lib/build.mk init/build.mk $(sort $(wildcard images/*/build.mk)) tests/build.mk bench/build.mk
+include lib/build.mk $(sort $(wildcard lib/*/build.mk)) init/build.mk $(sort $(wildcard images/*/build.mk)) tests/build.mk bench/build.mk
 
 # --- Toolchains ------------------------------------------------------------
 # Flavours of object files: musl (static, -Os), glibc (services, -O2),
