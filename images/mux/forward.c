@@ -65,7 +65,7 @@ static void retry_or_bury(struct dest_queue *q, struct entry *e, const char *rea
         return;
     }
     e->not_before_ms = clock_mono_ms() + retry_delay_ms(c, e->attempts);
-    queue_put_back(q, e);
+    queue_put_back(e);
 }
 
 /* No association, or the destination out of resources (0xA7xx): the whole
@@ -225,7 +225,7 @@ static int send_one(struct worker *w, struct entry *e, cirr_dicom_dataset *ds)
     } else if (st == CIRR_DICOM_ERROR_DIMSE && (status & 0xFF00) == 0xA700) {
         /* full, not this instance's fault: it and the rest wait, uncounted */
         destination_down(q, DEST_OUT_OF_RESOURCES);
-        queue_put_back(q, e);
+        queue_put_back(e);
         disconnect(w); /* reconnect after the backoff, not onto a stale association */
         return -1;
     } else if (st == CIRR_DICOM_ERROR_TRANSCODE || st == CIRR_DICOM_ERROR_NO_CONTEXT) {
@@ -253,7 +253,7 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
     memset(&need, 0, sizeof need);
     if (!ds) { /* out of memory: the batch waits for the next attempt */
         for (size_t i = 0; i < k; i++)
-            queue_put_back(q, &batch[i]);
+            queue_put_back(&batch[i]);
         return;
     }
     if (read_batch(q, batch, k, ds, &need) == 0) { /* nothing to send: no association needed */
@@ -270,7 +270,7 @@ static void send_batch(struct worker *w, struct entry *batch, size_t k)
         if (!ds[i])
             continue;
         if (!connected)
-            queue_put_back(q, &batch[i]);
+            queue_put_back(&batch[i]);
         else if (send_one(w, &batch[i], ds[i]) < 0)
             connected = 0;
     }

@@ -19,6 +19,7 @@ struct entry {
     char name[SPOOL_NAME_MAX];
     unsigned attempts;
     unsigned long long not_before_ms; /* monotonic; 0: now */
+    int again; /* in a batch: goes back into the queue when it is finished */
 };
 
 /* A batch a worker has taken and not finished yet (the worker's array). */

@@ -202,13 +202,49 @@ size_t queue_take(struct dest_queue *q, struct entry *out, size_t max)
     return k;
 }
 
-void queue_finished(struct dest_queue *q, const struct entry *out)
+static int entry_by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+/* Merge the m entries of back into the queue, both ordered by name, in
+ * one pass. Lock held. Out of memory, they wait in the spool (as insert). */
+static void merge_back(struct dest_queue *q, struct entry *back, size_t m)
+{
+    struct entry *all = malloc((q->n + m) * sizeof *all);
+    if (!all) {
+        log_msg(LOG_ERROR, q->dest->peer.name, "out of memory: %zu entries wait in the spool until a restart", m);
+        return;
+    }
+    qsort(back, m, sizeof *back, entry_by_name);
+    size_t i = 0, j = 0, k = 0;
+    while (i < q->n || j < m)
+        if (j == m || (i < q->n && strcmp(q->items[i].name, back[j].name) < 0))
+            all[k++] = q->items[i++];
+        else
+            all[k++] = back[j++];
+    free(q->items);
+    q->items = all;
+    q->n = q->cap = k;
+}
+
+void queue_finished(struct dest_queue *q, struct entry *out)
 {
     pthread_mutex_lock(&q->lock);
     for (size_t f = 0; f < MUX_MAX_WORKERS; f++)
         if (q->flights[f].batch == out) {
-            q->in_flight -= q->flights[f].k;
+            size_t k = q->flights[f].k, m = 0;
+            for (size_t i = 0; i < k; i++)
+                if (out[i].again) {
+                    out[i].again = 0;
+                    out[m++] = out[i];
+                }
+            q->in_flight -= k;
             q->flights[f] = (struct flight){NULL, 0};
+            if (m) {
+                merge_back(q, out, m);
+                pthread_cond_broadcast(&q->ready);
+            }
             break;
         }
     if (!q->in_flight)
@@ -216,11 +252,9 @@ void queue_finished(struct dest_queue *q, const struct entry *out)
     pthread_mutex_unlock(&q->lock);
 }
 
-void queue_put_back(struct dest_queue *q, const struct entry *e)
+void queue_put_back(struct entry *e)
 {
-    pthread_mutex_lock(&q->lock);
-    insert(q, e);
-    pthread_mutex_unlock(&q->lock);
+    e->again = 1;
 }
 
 int queue_empty(struct dest_queue *q)

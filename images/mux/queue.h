@@ -17,12 +17,15 @@ void queue_load(struct dest_queue *q);
 
 /* Take up to max entries that are due, oldest first, into out, waiting
  * while none is (or while the destination is down). 0 once q->stop is
- * set. The k entries taken are in flight until queue_finished(q, out). */
+ * set. The k entries taken are in flight until queue_finished(q, out),
+ * which merges those put back into the queue in one pass (a batch put
+ * back one entry at a time cost a walk of the whole queue for each). */
 size_t queue_take(struct dest_queue *q, struct entry *out, size_t max);
-void queue_finished(struct dest_queue *q, const struct entry *out);
+void queue_finished(struct dest_queue *q, struct entry *out);
 
-/* An entry taken goes back into the queue (due at e->not_before_ms). */
-void queue_put_back(struct dest_queue *q, const struct entry *e);
+/* An entry of a batch taken goes back into the queue, due at
+ * e->not_before_ms, when the batch is finished. */
+void queue_put_back(struct entry *e);
 
 /* 1 if nothing waits, else 0. */
 int queue_empty(struct dest_queue *q);
