@@ -21,7 +21,7 @@ SYSROOT  := $(BUILD)/sysroot
 PYTHON   ?= /usr/bin/python3
 
 PROGRAMS :=
-include lib/build.mk $(sort $(wildcard lib/*/build.mk)) init/build.mk $(sort $(wildcard images/*/build.mk)) tests/build.mk bench/build.mk
+include lib/build.mk $(sort $(wildcard lib/*/build.mk)) init/build.mk $(wildcard verify/build.mk) $(sort $(wildcard images/*/build.mk)) tests/build.mk bench/build.mk
 
 # --- Toolchains ------------------------------------------------------------
 # Flavours of object files: musl (static, -Os), glibc (services, -O2),
@@ -45,6 +45,8 @@ musl_USE_curl  := -lcurl -lmbedtls -lmbedx509 -lmbedcrypto
 musl_USE_pq    := -lpq -lpgcommon_shlib -lpgport_shlib
 glibc_USE_curl := -lcurl
 glibc_USE_pq   := -lpq
+musl_USE_mbedtls  := -lmbedtls -lmbedx509 -lmbedcrypto
+glibc_USE_mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
 DCMTK_LIBS     := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread
 
 objs = $(patsubst %.cc,$(BUILD)/obj/$(1)/%.o,$(patsubst %.c,$(BUILD)/obj/$(1)/%.o,$(2)))
