@@ -1,0 +1,19 @@
+/* bridge.h: the running bridge's state, shared by its threads. */
+#ifndef BRIDGE_H
+#define BRIDGE_H
+
+#include "bridgeconf.h"
+#include "httpd.h"
+#include "jobs.h"
+#include "stats.h"
+#include "throttle.h"
+
+struct bridge {
+    struct bridge_conf conf;
+    struct throttle throttle;  /* upstream associations */
+    struct jobs jobs;          /* retrieves waiting for the upstream's C-STOREs */
+    struct stats stats;
+    struct httpd httpd;
+};
+
+#endif

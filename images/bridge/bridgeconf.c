@@ -1,0 +1,133 @@
+/* bridgeconf.c: settings from the environment (see bridgeconf.h): one
+ * table for the service's variables, then the peers (MOD_<NAME>). */
+#include "bridgeconf.h"
+
+#include "envconf.h"
+#include "list.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* In the order they are checked; --help and doc/bridge.md list them so. */
+static const struct envconf_var bridge_vars[] = {
+    ENVCONF_TXT("BRIDGE_AET", "BRIDGE", 16, struct bridge_conf, aet,
+                "AE title the bridge answers as and calls the upstream as"),
+    ENVCONF_NUM("BRIDGE_PORT", "6262", 1, 65535, struct bridge_conf, port, "DICOM port"),
+    ENVCONF_NUM("BRIDGE_HTTP_PORT", "8082", 0, 65535, struct bridge_conf, http_port,
+                "port of /health, /metrics and the JSON API (0: none)"),
+    ENVCONF_TXT("BRIDGE_UPSTREAM", "PACS", 31, struct bridge_conf, upstream_name,
+                "the MOD_<NAME> peer queried and retrieved from"),
+    ENVCONF_STR("BRIDGE_ALLOW", NULL, struct bridge_conf, allow,
+                "list the calling AE titles allowed to query and retrieve (AET1,AET2), or '*' for any"),
+    ENVCONF_NUM("BRIDGE_MAX_UPSTREAM", "4", 1, 64, struct bridge_conf, max_upstream,
+                "associations to the upstream at once; more requests wait in a fair queue"),
+    ENVCONF_NUM("BRIDGE_TIMEOUT", "60", 1, 86400, struct bridge_conf, timeout_s,
+                "seconds a request may go without progress (an answer, an instance) before it fails"),
+    ENVCONF_NUM("BRIDGE_QUEUE_TIMEOUT", "600", 1, 86400, struct bridge_conf, queue_timeout_s,
+                "seconds a request may wait for an upstream association before it is refused (0xA700)"),
+    ENVCONF_NUM("BRIDGE_MAX_ASSOCIATIONS", "64", 2, 1000, struct bridge_conf, max_associations,
+                "associations to the bridge at once (callers and the upstream's stores); more are rejected"),
+    ENVCONF_NUM("BRIDGE_WINDOW", "32", 1, 10000, struct bridge_conf, window,
+                "instances a retrieve holds in memory between the upstream and the destination"),
+};
+#define NVARS (sizeof bridge_vars / sizeof bridge_vars[0])
+
+static const char per_peer_help[] =
+    "  MOD_<NAME> (at least the BRIDGE_UPSTREAM one)\n"
+    "      a peer: AET,host,port: the upstream, and the C-MOVE destinations callers may name\n";
+
+void bridge_conf_help(FILE *out)
+{
+    envconf_help(out, bridge_vars, NVARS);
+    fputs(per_peer_help, out);
+}
+
+struct peer_env { struct bridge_conf *c; char *err; size_t cap; };
+
+static int add_peer(const char *var, const char *name, const char *value, void *ud)
+{
+    struct peer_env *e = ud;
+    struct bridge_conf *c = e->c;
+    if (c->npeers == BRIDGE_MAX_PEERS)
+        return envconf_fail(e->err, e->cap, "%s: at most %d MOD_<NAME> peers", var, BRIDGE_MAX_PEERS);
+    struct peer *p = &c->peers[c->npeers];
+    if (peer_parse(var, name, value, p, e->err, e->cap) < 0)
+        return -1;
+    for (unsigned i = 0; i < c->npeers; i++)
+        if (!strcmp(c->peers[i].aet, p->aet))
+            return envconf_fail(e->err, e->cap, "%s: AE title %s is also MOD_%s's", var, p->aet, c->peers[i].name);
+    c->npeers++;
+    return 0;
+}
+
+static int peers(struct bridge_conf *c, char *err, size_t cap)
+{
+    struct peer_env e = {c, err, cap};
+    err[0] = '\0';
+    if (peer_each_env("MOD_", NULL, add_peer, &e) < 0)
+        return *err ? -1 : envconf_fail(err, cap, "MOD_<NAME>: out of memory");
+    for (unsigned i = 0; i < c->npeers; i++)
+        if (!strcmp(c->peers[i].name, c->upstream_name))
+            c->upstream = &c->peers[i];
+    if (!c->upstream)
+        return envconf_fail(err, cap, "BRIDGE_UPSTREAM: no MOD_%s=AET,host,port names the upstream", c->upstream_name);
+    return 0;
+}
+
+/* The SCP admits the callers and the upstream (whose C-STOREs answer our
+ * C-MOVEs); which of them may do what is checked per service. */
+static void scp_allowed(struct bridge_conf *c)
+{
+    if (c->allow_any)
+        return;
+    size_t n = list_len(c->allowed);
+    c->scp_allowed = calloc(n + 2, sizeof *c->scp_allowed);
+    if (!c->scp_allowed)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        c->scp_allowed[i] = c->allowed[i];
+    c->scp_allowed[n] = c->upstream->aet;
+}
+
+int bridge_conf_load(struct bridge_conf *c, char *err, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    if (envconf_load(bridge_vars, NVARS, c, err, cap) < 0)
+        return -1;
+    c->allow_any = !strcmp(c->allow, "*");
+    if (!c->allow_any) {
+        c->allowed = list_split(c->allow, ',');
+        for (char **a = c->allowed; *a; a++)
+            if (strlen(*a) > 16)
+                return envconf_fail(err, cap, "BRIDGE_ALLOW: '%.40s' is longer than an AE title (16)", *a);
+        if (!*c->allowed)
+            return envconf_fail(err, cap, "BRIDGE_ALLOW: no AE title (use '*' to accept any)");
+    }
+    if (peers(c, err, cap) < 0)
+        return -1;
+    if (!strcmp(c->upstream->aet, c->aet))
+        return envconf_fail(err, cap, "MOD_%s: the upstream cannot have the bridge's own AE title", c->upstream->name);
+    scp_allowed(c);
+    return 0;
+}
+
+void bridge_conf_free(struct bridge_conf *c)
+{
+    list_free(c->allowed);
+    free(c->scp_allowed);
+    c->allowed = NULL;
+    c->scp_allowed = NULL;
+}
+
+const struct peer *bridge_peer_by_aet(const struct bridge_conf *c, const char *aet)
+{
+    for (unsigned i = 0; i < c->npeers; i++)
+        if (!strcmp(c->peers[i].aet, aet))
+            return &c->peers[i];
+    return NULL;
+}
+
+int bridge_caller_allowed(const struct bridge_conf *c, const char *aet)
+{
+    return c->allow_any || list_contains(c->allowed, aet);
+}

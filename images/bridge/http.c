@@ -1,0 +1,51 @@
+/* http.c: see http.h. */
+#include "http.h"
+
+#include "bridge.h"
+
+#include <string.h>
+
+static void gauge(struct strbuf *b, const char *name, const char *help, unsigned long long v)
+{
+    strbuf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %llu\n", name, help, name, name, v);
+}
+
+/* The throttle's figures, read together under its lock. */
+static void upstream(struct strbuf *b, struct bridge *br)
+{
+    struct throttle *t = &br->throttle;
+    pthread_mutex_lock(&t->mu);
+    unsigned in_use = t->in_use, queued = t->queued, high = t->high_water;
+    unsigned long long waited = t->waited_total, timed_out = t->timed_out_total;
+    pthread_mutex_unlock(&t->mu);
+    gauge(b, "bridge_upstream_in_use", "Associations to the upstream open now.", in_use);
+    gauge(b, "bridge_upstream_in_use_max", "The most associations to the upstream open at once so far.", high);
+    gauge(b, "bridge_upstream_limit", "BRIDGE_MAX_UPSTREAM.", t->limit);
+    gauge(b, "bridge_upstream_queued", "Requests waiting for an upstream association now.", queued);
+    strbuf_addf(b, "# HELP bridge_upstream_waited_total Requests that had to wait for an upstream association.\n"
+                   "# TYPE bridge_upstream_waited_total counter\nbridge_upstream_waited_total %llu\n"
+                   "# HELP bridge_upstream_queue_timeouts_total Requests refused after BRIDGE_QUEUE_TIMEOUT.\n"
+                   "# TYPE bridge_upstream_queue_timeouts_total counter\nbridge_upstream_queue_timeouts_total %llu\n",
+                waited, timed_out);
+}
+
+int http_page(const char *path, struct strbuf *body, const char **type, void *ud)
+{
+    struct bridge *b = ud;
+    if (!strcmp(path, "/health")) {
+        strbuf_adds(body, "ok\n");
+        return 200;
+    }
+    if (strcmp(path, "/metrics")) {
+        strbuf_adds(body, "not found: try /metrics or /health\n");
+        return 404;
+    }
+    *type = "text/plain; version=0.0.4";
+    upstream(body, b);
+    pthread_mutex_lock(&b->jobs.mu);
+    unsigned active = b->jobs.active;
+    pthread_mutex_unlock(&b->jobs.mu);
+    gauge(body, "bridge_retrieves_active", "C-MOVEs and C-GETs waiting for the upstream's instances now.", active);
+    stats_write(&b->stats, body);
+    return 200;
+}

@@ -1,0 +1,10 @@
+/* http.h: the bridge's HTTP port: GET /health and Prometheus /metrics. */
+#ifndef BRIDGE_HTTP_H
+#define BRIDGE_HTTP_H
+
+#include "strbuf.h"
+
+/* lib/httpd's handler; ud: struct bridge. */
+int http_page(const char *path, struct strbuf *body, const char **type, void *ud);
+
+#endif

@@ -1,0 +1,188 @@
+/* jobs.c: see jobs.h. One mutex for the registry and every queue: a
+ * C-STORE's matching and queueing take microseconds. */
+#include "jobs.h"
+
+#include "array.h"
+#include "clock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void cond_init(pthread_cond_t *c)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void jobs_init(struct jobs *j)
+{
+    memset(j, 0, sizeof *j);
+    pthread_mutex_init(&j->mu, NULL);
+}
+
+void jobs_destroy(struct jobs *j) { pthread_mutex_destroy(&j->mu); }
+
+int job_add_item(struct job *job, const char *uid, const char *sop_class)
+{
+    struct job_item *items = array_grow(job->items, &job->cap, job->n + 1, sizeof *items, 64);
+    if (!items)
+        return -1;
+    job->items = items;
+    struct job_item *it = &items[job->n++];
+    memset(it, 0, sizeof *it);
+    snprintf(it->uid, sizeof it->uid, "%s", uid);
+    snprintf(it->sop_class, sizeof it->sop_class, "%s", sop_class);
+    return 0;
+}
+
+static int by_uid(const void *a, const void *b)
+{
+    return strcmp(((const struct job_item *)a)->uid, ((const struct job_item *)b)->uid);
+}
+
+int job_ready(struct job *job, size_t window)
+{
+    if (job->n)
+        qsort(job->items, job->n, sizeof *job->items, by_uid);
+    job->window = window;
+    job->q = calloc(window, sizeof *job->q);
+    if (!job->q)
+        return -1;
+    cond_init(&job->changed);
+    job->last_progress = clock_mono_ms();
+    return 0;
+}
+
+void jobs_add(struct jobs *j, struct job *job)
+{
+    pthread_mutex_lock(&j->mu);
+    job->next = j->head;
+    j->head = job;
+    j->active++;
+    pthread_mutex_unlock(&j->mu);
+}
+
+void jobs_remove(struct jobs *j, struct job *job)
+{
+    pthread_mutex_lock(&j->mu);
+    for (struct job **p = &j->head; *p; p = &(*p)->next)
+        if (*p == job) {
+            *p = job->next;
+            j->active--;
+            break;
+        }
+    job->closing = 1;
+    pthread_cond_broadcast(&job->changed);
+    while (job->users)
+        pthread_cond_wait(&job->changed, &j->mu);
+    pthread_mutex_unlock(&j->mu);
+}
+
+void job_free(struct job *job)
+{
+    if (!job)
+        return;
+    for (size_t k = 0; job->q && k < job->qlen; k++)
+        cirr_dicom_dataset_free(job->q[(job->qhead + k) % job->window]);
+    if (job->q)
+        pthread_cond_destroy(&job->changed);
+    free(job->q);
+    free(job->items);
+    free(job);
+}
+
+/* The first job that waits for uid and has not had it yet (marked now). */
+static struct job *claim(struct jobs *j, const char *uid)
+{
+    struct job_item key;
+    strncpy(key.uid, uid, sizeof key.uid - 1);
+    key.uid[sizeof key.uid - 1] = '\0';
+    for (struct job *job = j->head; job; job = job->next) {
+        struct job_item *it = job->n ? bsearch(&key, job->items, job->n, sizeof *job->items, by_uid) : NULL;
+        if (it && !it->taken && !job->closing) {
+            it->taken = 1;
+            return job;
+        }
+    }
+    return NULL;
+}
+
+/* Wait (under j->mu) until the job has room, is closing, or timeout. */
+static int wait_room(struct jobs *j, struct job *job, unsigned timeout_ms)
+{
+    struct timespec deadline = clock_timespec(clock_mono_ms() + timeout_ms);
+    int rc = 0;
+    while (job->qlen == job->window && !job->closing && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&job->changed, &j->mu, &deadline);
+    return job->qlen < job->window && !job->closing ? 0 : -1;
+}
+
+uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, unsigned timeout_ms)
+{
+    char uid[65];
+    cirr_dicom_dataset *copy = NULL;
+    if (cirr_dicom_get_string(ds, CIRR_TAG_SOP_INSTANCE_UID, uid, sizeof uid) != CIRR_DICOM_OK)
+        return 0x0124;
+    pthread_mutex_lock(&j->mu);
+    struct job *job = claim(j, uid);
+    if (!job) {
+        pthread_mutex_unlock(&j->mu);
+        return 0x0124;
+    }
+    job->users++;
+    pthread_mutex_unlock(&j->mu);
+    int copied = cirr_dicom_dataset_copy(ds, &copy) == CIRR_DICOM_OK; /* outside the lock: it takes time */
+    pthread_mutex_lock(&j->mu);
+    uint16_t status = 0xA700;
+    if (copied && wait_room(j, job, timeout_ms) == 0) {
+        job->q[(job->qhead + job->qlen++) % job->window] = copy;
+        job->arrived++;
+        job->last_progress = clock_mono_ms();
+        copy = NULL;
+        status = 0x0000;
+    }
+    job->users--;
+    pthread_cond_broadcast(&job->changed);
+    pthread_mutex_unlock(&j->mu);
+    cirr_dicom_dataset_free(copy);
+    return status;
+}
+
+int jobs_next(struct jobs *j, struct job *job, unsigned timeout_ms, cirr_dicom_dataset **out, int *timed_out)
+{
+    pthread_mutex_lock(&j->mu);
+    int rc = 0;
+    *timed_out = 0;
+    /* the deadline moves with every arrival: a large move is never cut while instances flow */
+    while (!job->qlen && !job->upstream_done && rc != ETIMEDOUT) {
+        struct timespec deadline = clock_timespec(job->last_progress + timeout_ms);
+        rc = pthread_cond_timedwait(&job->changed, &j->mu, &deadline);
+        if (rc == ETIMEDOUT && clock_mono_ms() < job->last_progress + timeout_ms)
+            rc = 0;
+    }
+    *out = NULL;
+    if (job->qlen) {
+        *out = job->q[job->qhead];
+        job->qhead = (job->qhead + 1) % job->window;
+        job->qlen--;
+        job->last_progress = clock_mono_ms();
+        pthread_cond_broadcast(&job->changed);
+    } else if (!job->upstream_done) {
+        *timed_out = 1;
+    }
+    pthread_mutex_unlock(&j->mu);
+    return *out ? 0 : -1;
+}
+
+void jobs_upstream_done(struct jobs *j, struct job *job)
+{
+    pthread_mutex_lock(&j->mu);
+    job->upstream_done = 1;
+    pthread_cond_broadcast(&job->changed);
+    pthread_mutex_unlock(&j->mu);
+}

@@ -1,0 +1,69 @@
+/* jobs.h: the retrieves in flight, each waiting for the instances it asked
+ * the upstream to move to the bridge. An arriving C-STORE is matched to a
+ * retrieve by its SOP Instance UID (the list the retrieve found before it
+ * moved), queued there (at most a window of them: the upstream waits while
+ * the destination is slower), and taken off by the thread sending them on. */
+#ifndef BRIDGE_JOBS_H
+#define BRIDGE_JOBS_H
+
+#include "cirr_dicom.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct job_item {
+    char uid[65];
+    char sop_class[65];
+    int taken; /* arrived once: a second copy goes to another retrieve, or is refused */
+};
+
+struct job {
+    struct job_item *items; /* sorted by uid (job_sort) */
+    size_t n, cap;
+    cirr_dicom_dataset **q; /* ring of arrived instances */
+    size_t qhead, qlen, window;
+    unsigned arrived;
+    int upstream_done, closing;
+    unsigned users;         /* store handlers inside the job */
+    uint64_t last_progress; /* monotonic ms */
+    pthread_cond_t changed; /* arrived, taken, done, closing, a user left */
+    struct job *next;
+};
+
+struct jobs {
+    pthread_mutex_t mu;
+    struct job *head;
+    unsigned active;
+};
+
+void jobs_init(struct jobs *j);
+void jobs_destroy(struct jobs *j);
+
+/* Append an instance to job's list (before it is added); 0 or -1 (memory). */
+int job_add_item(struct job *job, const char *uid, const char *sop_class);
+/* Sort the list and make the queue: 0 or -1 (memory). */
+int job_ready(struct job *job, size_t window);
+
+/* Start and stop waiting for the job's instances. jobs_remove returns once
+ * no store handler is inside the job any more; the job is then the
+ * caller's to free (job_free). */
+void jobs_add(struct jobs *j, struct job *job);
+void jobs_remove(struct jobs *j, struct job *job);
+void job_free(struct job *job);
+
+/* A C-STORE from the upstream: its copy queued for the retrieve waiting
+ * for it, waiting up to timeout_ms for room. 0x0000; 0x0124 when no
+ * retrieve waits for it; 0xA700 when there was no room in time (or the
+ * retrieve ended). */
+uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, unsigned timeout_ms);
+
+/* The next arrived instance of job (the caller frees it): 0, or -1 when
+ * none will come: the upstream is done, or nothing arrived for timeout_ms
+ * (*timed_out set). */
+int jobs_next(struct jobs *j, struct job *job, unsigned timeout_ms, cirr_dicom_dataset **out, int *timed_out);
+
+/* The upstream's move ended: no more instances will come. */
+void jobs_upstream_done(struct jobs *j, struct job *job);
+
+#endif

@@ -1,0 +1,155 @@
+/* cirr-bridge: the CIRR's query/retrieve bridge to the PACS. Callers ask
+ * the bridge; the bridge asks the PACS as its own AE title: C-FIND answers
+ * stream back as they come, C-MOVE and C-GET instances are relayed as they
+ * arrive, at most BRIDGE_MAX_UPSTREAM associations to the PACS at once
+ * (doc/bridge.md).
+ *
+ * Threads: the DICOM port's (and one per association), a mover per
+ * retrieve, the HTTP page's, and this one, which only waits for signals:
+ * SIGTERM and SIGINT are blocked in every thread and read here. */
+#include "bridge.h"
+#include "cirr_dicom.h"
+#include "find.h"
+#include "http.h"
+#include "log.h"
+#include "relay.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] = "usage: cirr-bridge [--help]";
+
+static int help(void)
+{
+    printf("%s\n\n"
+           "  cirr-bridge              run: relay C-FIND, C-MOVE and C-GET to the upstream PACS,\n"
+           "                           until SIGTERM or SIGINT\n"
+           "  cirr-bridge --help       this text\n\n"
+           "Exit codes: 0 stopped by SIGTERM or SIGINT; 100 bad configuration or usage (one line\n"
+           "names the variable); 111 cannot listen, or another system failure.\n\n",
+           usage);
+    bridge_conf_help(stdout);
+    return 0;
+}
+
+static void check_dicom_api(void)
+{
+    unsigned linked = cirr_dicom_api_version();
+    if (linked != CIRR_DICOM_API_VERSION)
+        die(111, "lib/dicom API version %u linked in, but cirr-bridge was built for version %u: rebuild it", linked,
+            (unsigned)CIRR_DICOM_API_VERSION);
+}
+
+/* Block the signals the loop reads (threads started later inherit the
+ * mask) and ignore SIGPIPE (a peer that went away is an error return). */
+static void block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+        die_sys(111, "cannot block signals");
+}
+
+static void association_done(const cirr_dicom_peer *peer, const char *summary, void *ud)
+{
+    char aet[LOG_ESCAPED_SIZE(16)], host[LOG_ESCAPED_SIZE(63)], what[LOG_ESCAPED_SIZE(640)];
+    ((struct bridge *)ud)->stats.associations++;
+    log_msg(LOG_INFO, NULL, "association %lu from %s@%s: %s", peer->association_id,
+            log_escape(aet, sizeof aet, peer->calling_aet), log_escape(host, sizeof host, peer->peer_host),
+            log_escape(what, sizeof what, summary));
+}
+
+static cirr_dicom_status listen_dicom(struct bridge *b, cirr_dicom_scp **scp)
+{
+    static const unsigned acse_timeout_s = 30;
+    const struct bridge_conf *c = &b->conf;
+    cirr_dicom_handlers h = {.store = relay_store, .find = find_relay, .retrieve = relay_retrieve,
+                             .destination = relay_destination, .association_done = association_done, .ud = b};
+    cirr_dicom_scp_config cfg = {.port = c->port,
+                                 .aet = c->aet,
+                                 .allowed = c->scp_allowed,
+                                 .max_associations = c->max_associations,
+                                 .acse_timeout = acse_timeout_s,
+                                 .dimse_timeout = c->timeout_s};
+    return cirr_dicom_scp_new(&cfg, &h, scp);
+}
+
+static void *scp_thread(void *scp)
+{
+    cirr_dicom_scp_run(scp); /* returns once cirr_dicom_scp_stop was called */
+    return NULL;
+}
+
+static void wait_for_stop(const sigset_t *set)
+{
+    for (;;) {
+        int sig = sigwaitinfo(set, NULL);
+        if (sig == SIGTERM || sig == SIGINT)
+            return;
+        if (sig < 0 && errno != EINTR)
+            die_sys(111, "cannot wait for signals");
+    }
+}
+
+static void log_start(const struct bridge_conf *c)
+{
+    const struct peer *u = c->upstream;
+    log_msg(LOG_INFO, NULL, "upstream %s: %s@%s:%u, at most %u association(s); %u peer(s) as destinations",
+            u->name, u->aet, u->host, u->port, c->max_upstream, c->npeers);
+    log_msg(LOG_INFO, NULL, "listening as %s on port %u; callers: %s", c->aet, c->port,
+            c->allow_any ? "any (BRIDGE_ALLOW=*)" : c->allow);
+}
+
+int main(int argc, char **argv)
+{
+    static struct bridge b;
+    char err[512];
+    sigset_t signals;
+    cirr_dicom_scp *scp;
+    pthread_t scp_runner;
+    log_prog = "cirr-bridge";
+    /* 1. --help needs nothing else; lib/dicom must be the one we were built for. */
+    if (argc == 2 && !strcmp(argv[1], "--help"))
+        return help();
+    if (argc > 1)
+        die(100, "%s", usage);
+    check_dicom_api();
+    /* 2. Configuration, checked before anything starts. */
+    if (bridge_conf_load(&b.conf, err, sizeof err) < 0)
+        die(100, "%s", err);
+    /* 3. Signals blocked before any thread starts: all go to step 6. */
+    block_signals(&signals);
+    /* 4. lib/dicom, the throttle, the retrieves' registry, the counters. */
+    if (cirr_dicom_init() != CIRR_DICOM_OK)
+        die(111, "%s", cirr_dicom_last_error());
+    throttle_init(&b.throttle, b.conf.max_upstream);
+    jobs_init(&b.jobs);
+    stats_init(&b.stats);
+    /* 5. The DICOM port, served on its own thread, and the HTTP page. */
+    if (listen_dicom(&b, &scp) != CIRR_DICOM_OK)
+        die(111, "%s", cirr_dicom_last_error());
+    if (b.conf.http_port && httpd_start(&b.httpd, b.conf.http_port, http_page, &b) < 0)
+        die_sys(111, "cannot serve HTTP on port %u", b.conf.http_port);
+    if (pthread_create(&scp_runner, NULL, scp_thread, scp) != 0)
+        die(111, "cannot start the DICOM port's thread");
+    log_start(&b.conf);
+    /* 6. Serve until SIGTERM or SIGINT. */
+    wait_for_stop(&signals);
+    /* 7. Stop taking associations (running ones finish), then the rest. */
+    log_msg(LOG_INFO, NULL, "stopping; running requests finish");
+    cirr_dicom_scp_stop(scp);
+    pthread_join(scp_runner, NULL);
+    if (b.conf.http_port)
+        httpd_stop(&b.httpd);
+    cirr_dicom_scp_free(scp);
+    stats_destroy(&b.stats);
+    jobs_destroy(&b.jobs);
+    throttle_destroy(&b.throttle);
+    bridge_conf_free(&b.conf);
+    cirr_dicom_cleanup();
+    return 0;
+}

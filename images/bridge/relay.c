@@ -1,0 +1,199 @@
+/* relay.c: see relay.h. Threads: the caller's association thread runs the
+ * handler and then, inside lib/dicom, fetch() for each instance; a mover
+ * thread holds the upstream C-MOVE; the upstream's C-STOREs arrive on
+ * association threads of the bridge's own SCP (relay_store). */
+#include "relay.h"
+
+#include "bridge.h"
+#include "clock.h"
+#include "listing.h"
+#include "log.h"
+#include "upstream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct retrieve {
+    struct bridge *b;
+    struct job *job;
+    cirr_dicom_scu *scu;
+    cirr_dicom_dataset *query;
+    const char *move_model;
+    char caller[LOG_ESCAPED_SIZE(16)]; /* escaped, for the log */
+    const char *what;                  /* "C-MOVE" or "C-GET" */
+    pthread_t mover;
+    /* the upstream's final answer (written by the mover before jobs_upstream_done) */
+    cirr_dicom_status up_result;
+    uint16_t up_status;
+    unsigned up_completed, up_failed;
+    unsigned handed, missing, timed_out;
+    uint64_t started;
+};
+
+static void *mover(void *arg)
+{
+    struct retrieve *r = arg;
+    r->up_result = cirr_dicom_scu_move(r->scu, r->move_model, r->query, r->b->conf.aet, &r->up_completed,
+                                       &r->up_failed, &r->up_status);
+    if (r->up_result != CIRR_DICOM_OK) {
+        char why[LOG_ESCAPED_SIZE(256)];
+        r->b->stats.upstream_failures++;
+        log_msg(LOG_WARN, NULL, "%s from %s: the upstream's C-MOVE failed: %s", r->what, r->caller,
+                log_escape(why, sizeof why, cirr_dicom_last_error()));
+    }
+    jobs_upstream_done(&r->b->jobs, r->job);
+    return NULL;
+}
+
+/* lib/dicom asks for the instances in order; the next to arrive is given,
+ * whichever it is. A failure here counts that sub-operation failed. */
+static cirr_dicom_status fetch(void *ctx, size_t i, cirr_dicom_dataset **out)
+{
+    struct retrieve *r = ctx;
+    int timed_out = 0;
+    (void)i;
+    if (r->timed_out || jobs_next(&r->b->jobs, r->job, r->b->conf.timeout_s * 1000u, out, &timed_out) < 0) {
+        if (timed_out && !r->timed_out)
+            log_msg(LOG_WARN, NULL, "%s from %s: nothing arrived for BRIDGE_TIMEOUT (%u s): the rest fail",
+                    r->what, r->caller, r->b->conf.timeout_s);
+        r->timed_out |= timed_out;
+        r->missing++;
+        r->b->stats.instances_failed++;
+        return CIRR_DICOM_ERROR_NOT_FOUND;
+    }
+    r->handed++;
+    r->b->stats.instances_relayed++;
+    return CIRR_DICOM_OK;
+}
+
+static const char *class_of(void *ctx, size_t i)
+{
+    struct retrieve *r = ctx;
+    return i < r->job->n && r->job->items[i].sop_class[0] ? r->job->items[i].sop_class : NULL;
+}
+
+static void log_end(const struct retrieve *r)
+{
+    log_msg(LOG_INFO, NULL,
+            "%s from %s done: %zu listed, %u handed on, %u never arrived; upstream %s, status 0x%04x "
+            "(%u completed, %u failed); %.1f s",
+            r->what, r->caller, r->job->n, r->handed, r->missing,
+            r->up_result == CIRR_DICOM_OK ? "ended" : "broke", r->up_status, r->up_completed, r->up_failed,
+            (double)(clock_mono_ms() - r->started) / 1000.0);
+}
+
+/* After the last sub-operation (or a cancel): the upstream's move is
+ * waited for (instances still arriving are refused now), then freed. */
+static void release(void *ctx)
+{
+    struct retrieve *r = ctx;
+    jobs_remove(&r->b->jobs, r->job);
+    pthread_join(r->mover, NULL);
+    log_end(r);
+    upstream_close(r->b, r->scu);
+    cirr_dicom_dataset_free(r->query);
+    job_free(r->job);
+    free(r);
+}
+
+static void discard(struct retrieve *r)
+{
+    if (r->scu)
+        upstream_close(r->b, r->scu);
+    cirr_dicom_dataset_free(r->query);
+    job_free(r->job);
+    free(r);
+}
+
+/* Upstream association, the listing, then the move on its own thread. */
+static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const char *sop_class)
+{
+    char why[512], esc[LOG_ESCAPED_SIZE(511)];
+    uint16_t status = upstream_open(r->b, peer->calling_aet, r->what, &r->scu);
+    if (status != 0x0000)
+        return status;
+    if (listing_fill(r->scu, upstream_find_model(sop_class), r->query, r->job, why, sizeof why) < 0) {
+        log_msg(LOG_WARN, NULL, "%s from %s: cannot list the instances (0xC000): %s", r->what, r->caller,
+                log_escape(esc, sizeof esc, why));
+        return 0xC000;
+    }
+    if (job_ready(r->job, r->b->conf.window) < 0)
+        return 0xA700;
+    if (!r->job->n)
+        return 0x0000; /* nothing to move: lib/dicom answers success at once */
+    jobs_add(&r->b->jobs, r->job);
+    if (pthread_create(&r->mover, NULL, mover, r) != 0) {
+        jobs_remove(&r->b->jobs, r->job);
+        return 0xA700;
+    }
+    return 0x0000;
+}
+
+uint16_t relay_retrieve(const cirr_dicom_peer *peer, const char *sop_class, const cirr_dicom_dataset *query,
+                        cirr_dicom_instances *out, void *ud)
+{
+    struct bridge *b = ud;
+    const char *move_model = upstream_move_model(sop_class);
+    int get = move_model && strcmp(move_model, sop_class);
+    struct retrieve *r = calloc(1, sizeof *r);
+    if (!r)
+        return 0xA700;
+    r->b = b;
+    r->move_model = move_model;
+    r->what = get ? "C-GET" : "C-MOVE";
+    r->started = clock_mono_ms();
+    log_escape(r->caller, sizeof r->caller, peer->calling_aet);
+    if (!bridge_caller_allowed(&b->conf, peer->calling_aet)) {
+        log_msg(LOG_WARN, NULL, "%s from %s refused (0x0124): not in BRIDGE_ALLOW", r->what, r->caller);
+        free(r);
+        return 0x0124;
+    }
+    stats_request(&b->stats, get ? STATS_GET : STATS_MOVE, peer->calling_aet);
+    r->job = calloc(1, sizeof *r->job);
+    uint16_t status = !r->job || cirr_dicom_dataset_copy(query, &r->query) != CIRR_DICOM_OK ? 0xA700
+                      : !move_model                                                       ? 0x0122
+                                                                                          : start(r, peer, sop_class);
+    if (status != 0x0000 || !r->job->n) {
+        discard(r);
+        return status;
+    }
+    log_msg(LOG_INFO, NULL, "%s from %s: %zu instances listed; the upstream moves them to the bridge", r->what,
+            r->caller, r->job->n);
+    *out = (cirr_dicom_instances){.count = r->job->n, .fetch = fetch, .sop_class = class_of, .release = release,
+                                  .ctx = r};
+    return 0x0000;
+}
+
+int relay_destination(const char *aet, char *host, size_t cap, unsigned *port, void *ud)
+{
+    struct bridge *b = ud;
+    const struct peer *p = bridge_peer_by_aet(&b->conf, aet);
+    if (!p) {
+        char esc[LOG_ESCAPED_SIZE(16)];
+        log_msg(LOG_WARN, NULL, "C-MOVE to unknown destination '%s' refused (0xA801): no MOD_<NAME> has that AE title",
+                log_escape(esc, sizeof esc, aet));
+        return -1;
+    }
+    snprintf(host, cap, "%s", p->host);
+    *port = p->port;
+    return 0;
+}
+
+uint16_t relay_store(const cirr_dicom_peer *peer, cirr_dicom_dataset *ds, const char *ts_uid, void *ud)
+{
+    struct bridge *b = ud;
+    char aet[LOG_ESCAPED_SIZE(16)];
+    (void)ts_uid;
+    if (strcmp(peer->calling_aet, b->conf.upstream->aet)) {
+        log_msg(LOG_WARN, NULL, "C-STORE from %s refused (0x0124): only the upstream stores to the bridge",
+                log_escape(aet, sizeof aet, peer->calling_aet));
+        return 0x0124;
+    }
+    uint16_t status = jobs_deliver(&b->jobs, ds, b->conf.timeout_s * 1000u);
+    if (status == 0x0000)
+        b->stats.instances_received++;
+    else if (status == 0x0124)
+        b->stats.unmatched_stores++;
+    return status;
+}

@@ -1,0 +1,86 @@
+/* upstream.c: see upstream.h. */
+#include "upstream.h"
+
+#include "bridge.h"
+#include "log.h"
+
+#include <string.h>
+
+/* Rows: FIND, MOVE, GET of one root. */
+static const char *const models[2][3] = {
+    {"1.2.840.10008.5.1.4.1.2.1.1", "1.2.840.10008.5.1.4.1.2.1.2", "1.2.840.10008.5.1.4.1.2.1.3"}, /* patient */
+    {"1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.2.2", "1.2.840.10008.5.1.4.1.2.2.3"}, /* study */
+};
+
+static int root_of(const char *sop_class)
+{
+    for (int r = 0; r < 2; r++)
+        for (int k = 0; k < 3; k++)
+            if (!strcmp(models[r][k], sop_class))
+                return r;
+    return -1;
+}
+
+const char *upstream_find_model(const char *sop_class)
+{
+    int r = root_of(sop_class);
+    return r < 0 ? NULL : models[r][0];
+}
+
+const char *upstream_move_model(const char *sop_class)
+{
+    int r = root_of(sop_class);
+    return r < 0 ? NULL : models[r][1];
+}
+
+static uint16_t connect_upstream(struct bridge *b, const char *aet, const char *what, cirr_dicom_scu **out)
+{
+    static const char *const classes[] = {
+        "1.2.840.10008.5.1.4.1.2.1.1", "1.2.840.10008.5.1.4.1.2.1.2",
+        "1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.2.2", NULL};
+    const struct peer *up = b->conf.upstream;
+    cirr_dicom_peer_config pc = {.host = up->host, .port = up->port, .called_aet = up->aet,
+                                 .calling_aet = b->conf.aet, .acse_timeout = b->conf.timeout_s,
+                                 .dimse_timeout = b->conf.timeout_s};
+    if (cirr_dicom_scu_open(&pc, classes, NULL, out) == CIRR_DICOM_OK) {
+        b->stats.upstream_associations++;
+        return 0x0000;
+    }
+    char why[LOG_ESCAPED_SIZE(256)];
+    b->stats.upstream_failures++;
+    log_msg(LOG_WARN, NULL, "%s from %s: cannot reach the upstream %s@%s:%u: %s", what, aet, up->aet, up->host,
+            up->port, log_escape(why, sizeof why, cirr_dicom_last_error()));
+    return strcmp(what, "C-FIND") ? 0xA702 : 0xC000;
+}
+
+struct waiting { const char *what, *aet; };
+
+static void log_wait(void *ud, unsigned in_use, unsigned queued)
+{
+    struct waiting *w = ud;
+    log_msg(LOG_INFO, NULL, "%s from %s waits for an upstream association (%u in use, %u queued)", w->what, w->aet,
+            in_use, queued);
+}
+
+uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, cirr_dicom_scu **out)
+{
+    char aet[LOG_ESCAPED_SIZE(16)];
+    struct throttle *t = &b->throttle;
+    struct waiting w = {what, aet};
+    log_escape(aet, sizeof aet, caller);
+    if (throttle_acquire(t, caller, b->conf.queue_timeout_s * 1000u, log_wait, &w) < 0) {
+        log_msg(LOG_WARN, NULL, "%s from %s refused (0xA700): no upstream association within BRIDGE_QUEUE_TIMEOUT",
+                what, aet);
+        return 0xA700;
+    }
+    uint16_t status = connect_upstream(b, aet, what, out);
+    if (status != 0x0000)
+        throttle_release(t);
+    return status;
+}
+
+void upstream_close(struct bridge *b, cirr_dicom_scu *scu)
+{
+    cirr_dicom_scu_close(scu);
+    throttle_release(&b->throttle);
+}

@@ -1,0 +1,253 @@
+"""cirr-bridge (issue 12) between DCMTK, GDCM and Orthanc callers and a
+mockpacs as the PACS: answers and instances equal to asking mockpacs
+directly, streamed; unknown destinations, refused callers, a PACS or a
+destination dying mid-move; the throttle on upstream associations."""
+import functools
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from tests.dicom.conftest import each_started, stopped_cleanly
+from tests.support.bridge import Bridge, ConnectionWatch, bridge_destination, move_status, query
+from tests.support.dcmtk import NODELAY, dcmtk, received_uids
+from tests.support.ports import free_port
+from tests.support.waiting import wait_for
+
+
+@pytest.fixture
+def bridge(tmp_path):
+    yield from each_started(functools.partial(Bridge, tmp_path), stopped_cleanly)
+
+
+@pytest.fixture
+def pacs(mock, bridge):
+    """start(dests, mock_env, **bridge_env): a mockpacs that knows the
+    bridge as a move destination, and the bridge in front of it."""
+    def start(dests=None, mock_env=None, **env):
+        port = free_port()
+        m = mock(**bridge_destination(port), **(mock_env or {}))
+        return m, bridge(m.port, dests, port=port, **env)
+    return start
+
+
+def ct_study(m, slices_total):
+    """A CT study of the mockpacs and its instance count."""
+    a = query(m.port, "MOCK", "STUDY", "ModalitiesInStudy=CT", "StudyDate=20261001-20261101", "StudyInstanceUID",
+              "NumberOfStudyRelatedInstances")[0]
+    assert int(a["NumberOfStudyRelatedInstances"]) == slices_total
+    return a["StudyInstanceUID"]
+
+
+def move(port, aec, dest, uid, *more, check=True):
+    r = dcmtk("movescu", "-d", "-S", "-aec", aec, "-aem", dest, "-k", "QueryRetrieveLevel=STUDY", "-k",
+              f"StudyInstanceUID={uid}", *more, "127.0.0.1", str(port), check=check)
+    return r, *move_status(r.stdout + r.stderr)
+
+
+def test_find_answers_equal_those_of_the_pacs_at_every_level(pacs):
+    m, b = pacs()
+    cases = [
+        ("-S", "STUDY", "StudyDate=20261001-20261015", "StudyInstanceUID", "PatientID", "PatientName",
+         "AccessionNumber", "ModalitiesInStudy", "NumberOfStudyRelatedInstances"),
+        ("-S", "STUDY", "PatientName=GARCIA*", "StudyInstanceUID", "StudyDate"),
+        ("-P", "PATIENT", "PatientID=MRN0000000?", "PatientName", "PatientBirthDate"),
+        ("-P", "STUDY", "PatientID=MRN00000002", "StudyInstanceUID", "StudyDescription"),
+    ]
+    for root, level, *keys in cases:
+        direct = query(m.port, "MOCK", level, *keys, root=root)
+        assert direct, (level, keys)
+        assert query(b.port, "BRIDGE", level, *keys, root=root) == direct, (level, keys)
+    uid = query(m.port, "MOCK", "STUDY", "PatientID=MRN00000002", "StudyInstanceUID")[0]["StudyInstanceUID"]
+    for level, keys in (("SERIES", ("SeriesInstanceUID", "Modality", "NumberOfSeriesRelatedInstances")),
+                        ("IMAGE", ("SeriesInstanceUID", "SOPInstanceUID", "InstanceNumber"))):
+        direct = query(m.port, "MOCK", level, f"StudyInstanceUID={uid}", *keys)
+        assert direct and query(b.port, "BRIDGE", level, f"StudyInstanceUID={uid}", *keys) == direct
+    assert m.text().count("from BRIDGE@127.0.0.1") >= 6  # the bridge asked as its own AE title
+    assert b.metrics()['bridge_requests_total{kind="find",caller="FINDSCU"}'] == 6
+
+
+def test_cancel_from_the_caller_cancels_the_upstream_search(pacs):
+    m, b = pacs()
+    dcmtk("findscu", "-S", "--cancel", "3", "-aec", "BRIDGE", "-k", "QueryRetrieveLevel=STUDY", "-k",
+              "StudyDate=20250101-20261231", "-k", "StudyInstanceUID", "127.0.0.1", str(b.port))
+    wait_for(lambda: "C-FIND from FINDSCU cancelled" in b.text(), what="the bridge's cancel line")
+    # the whole history is 1000 studies: the upstream stopped short of them
+    wait_for(lambda: "1 find (" in m.text(), what="mockpacs' association line")
+    sent = int(m.text().split("1 find (")[1].split(" ")[0])
+    assert sent < 1000
+
+
+def test_move_relays_each_instance_once_while_the_rest_still_arrive(pacs, storescp):
+    ws = storescp("WS")
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 199})
+    uid = ct_study(m, 200)
+    expected = {a["SOPInstanceUID"] for a in query(m.port, "MOCK", "IMAGE", f"StudyInstanceUID={uid}",
+                                                      "SeriesInstanceUID", "SOPInstanceUID")}
+    first_file, all_generated = [], []
+
+    def watch():  # when the first instance is at the destination, when mockpacs made the last
+        while not all_generated:
+            if not first_file and os.listdir(ws.dir):
+                first_file.append(time.monotonic())
+            if m.status()["instances_retrieved"] >= 200:
+                all_generated.append(time.monotonic())
+            time.sleep(0.002)
+    t = threading.Thread(target=watch)
+    t.start()
+    r, status, counts = move(b.port, "BRIDGE", "WS", uid)
+    t.join(30)
+    assert status == "0x0000" and counts["completed"] == 200 and counts["failed"] == 0, r.stdout + r.stderr
+    assert len(os.listdir(ws.dir)) == 200 and received_uids(ws.dir) == expected
+    assert (r.stdout + r.stderr).count("Received Move Response") >= 200  # a pending answer per instance
+    assert first_file and all_generated and first_file[0] < all_generated[0]
+    assert "C-MOVE from MOVESCU done: 200 listed, 200 handed on, 0 never arrived" in b.text()
+    assert b.metrics()["bridge_instances_relayed_total"] == 200
+
+
+def test_get_returns_the_instances_on_the_callers_association(pacs, tmp_path):
+    m, b = pacs()
+    uid = query(m.port, "MOCK", "STUDY", "PatientID=MRN00000002", "StudyInstanceUID",
+                "NumberOfStudyRelatedInstances")
+    uid = max(uid, key=lambda a: int(a["NumberOfStudyRelatedInstances"]))["StudyInstanceUID"]
+    direct, relayed = tmp_path / "direct", tmp_path / "relayed"
+    for out, port, aec in ((direct, m.port, "MOCK"), (relayed, b.port, "BRIDGE")):
+        out.mkdir()
+        dcmtk("getscu", "-S", "-aec", aec, "-od", str(out), "-k", "QueryRetrieveLevel=STUDY", "-k",
+              f"StudyInstanceUID={uid}", "127.0.0.1", str(port))
+    assert os.listdir(direct) and received_uids(relayed) == received_uids(direct)
+    assert b.metrics()['bridge_requests_total{kind="get",caller="GETSCU"}'] == 1
+
+
+def test_unknown_destination_and_callers_not_allowed(pacs, storescp):
+    ws = storescp("WS")
+    m, b = pacs({"WS": ("WS", ws.port)}, BRIDGE_ALLOW="MOVESCU,FINDSCU")
+    uid = query(m.port, "MOCK", "STUDY", "PatientID=MRN00000002", "StudyInstanceUID")[0]["StudyInstanceUID"]
+    r, status, _ = move(b.port, "BRIDGE", "NOWHERE", uid, check=False)
+    assert "movedestinationunknown" in (r.stdout + r.stderr).lower()  # 0xA801
+    assert "unknown destination 'NOWHERE' refused (0xA801)" in b.text()
+    r = dcmtk("findscu", "-S", "-aet", "STRANGER", "-aec", "BRIDGE", "-k", "QueryRetrieveLevel=STUDY", "-k",
+              "PatientID=MRN00000002", "127.0.0.1", str(b.port), check=False)
+    assert r.returncode != 0 and "reject" in (r.stdout + r.stderr).lower()
+    assert "from STRANGER@127.0.0.1: rejected: calling AE title not allowed" in b.text()
+    assert not os.listdir(ws.dir) and "from BRIDGE" not in m.text()  # the PACS was never asked
+
+
+def test_pacs_killed_mid_move_fails_the_rest_with_counts(pacs, storescp):
+    ws = storescp("WS", options=("--sleep-after", "1"))  # one instance a second: the move is slow
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 39}, BRIDGE_WINDOW=2, BRIDGE_TIMEOUT=10)
+    uid = ct_study(m, 40)
+    result = {}
+    t = threading.Thread(target=lambda: result.update(r=move(b.port, "BRIDGE", "WS", uid, check=False)))
+    t.start()
+    wait_for(lambda: os.listdir(ws.dir), timeout=30, what="the first instance at the destination")
+    m.proc.kill()
+    m.killed = True
+    t.join(120)
+    r, status, counts = result["r"]
+    assert status and status not in ("0x0000", "0xff00"), r.stdout + r.stderr
+    assert 1 <= counts["completed"] < 40 and counts["failed"] >= 1
+    assert counts["completed"] + counts["failed"] + (counts["warning"] or 0) == 40
+    assert len(os.listdir(ws.dir)) == counts["completed"]
+    assert "C-MOVE from MOVESCU done: 40 listed" in b.text() and "upstream broke" in b.text()
+
+
+def test_destination_down_mid_move_answers_b000_with_the_failed_count(pacs, storescp):
+    ws = storescp("WS", options=("--sleep-after", "1"))
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 19}, BRIDGE_WINDOW=4)
+    uid = ct_study(m, 20)
+    result = {}
+    t = threading.Thread(target=lambda: result.update(r=move(b.port, "BRIDGE", "WS", uid, check=False)))
+    t.start()
+    wait_for(lambda: os.listdir(ws.dir), timeout=30, what="the first instance at the destination")
+    ws.proc.kill()
+    ws.proc.wait()
+    t.join(120)
+    r, status, counts = result["r"]
+    assert status == "0xb000", r.stdout + r.stderr
+    assert counts["completed"] >= 1 and counts["failed"] >= 1
+    assert counts["completed"] + counts["failed"] == 20
+
+
+def test_twelve_callers_share_two_upstream_associations(pacs, storescp):
+    ws = storescp("WS")
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_PIXELS": "none"}, BRIDGE_MAX_UPSTREAM=2)
+    studies = query(m.port, "MOCK", "STUDY", "StudyDate=20261001-20261101", "StudyInstanceUID",
+                    "NumberOfStudyRelatedInstances")[:6]
+    expected = sum(int(s["NumberOfStudyRelatedInstances"]) for s in studies)
+    watch = ConnectionWatch(m.port)
+    procs = []
+    for i, s in enumerate(studies):
+        procs.append(subprocess.Popen(
+            ["movescu", "-S", "-aet", f"CALLER{i}", "-aec", "BRIDGE", "-aem", "WS", "-k", "QueryRetrieveLevel=STUDY",
+             "-k", f"StudyInstanceUID={s['StudyInstanceUID']}", "127.0.0.1", str(b.port)], env=NODELAY,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        procs.append(subprocess.Popen(
+            ["findscu", "-S", "-aet", f"FINDER{i}", "-aec", "BRIDGE", "-k", "QueryRetrieveLevel=STUDY", "-k",
+             "StudyDate=20260101-20261101", "-k", "StudyInstanceUID", "127.0.0.1", str(b.port)], env=NODELAY,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+    outs = [p.communicate(timeout=120)[0].decode() for p in procs]
+    most = watch.stop()
+    assert all(p.returncode == 0 for p in procs), outs
+    assert 1 <= most <= 2
+    assert len(os.listdir(ws.dir)) == expected
+    metrics = b.metrics()
+    assert metrics["bridge_upstream_in_use_max"] == 2 and metrics["bridge_upstream_waited_total"] >= 1
+    assert "waits for an upstream association" in b.text()
+
+
+def gdcmscu(*args):
+    return subprocess.run(["gdcmscu", *args], capture_output=True, text=True, env=NODELAY, timeout=120)
+
+
+def test_gdcmscu_finds_and_moves_through_the_bridge(pacs, tmp_path):
+    # Debian 12's gdcmscu aborts after A-RELEASE (see test_mockpacs): judged by its effects
+    port = free_port()
+    m, b = pacs({"GDCM": ("GDCMSCU", port)})
+    expected = query(m.port, "MOCK", "STUDY", "PatientID=MRN00000003", "StudyInstanceUID")
+    gdcmscu("--find", "--study", "--studyroot", "--call", "BRIDGE", "--key", "10,20=MRN00000003", "--key", "20,d=",
+            "127.0.0.1", str(b.port))
+    wait_for(lambda: f"1 find ({len(expected)} matches)" in b.text(), what="the bridge's find line")
+    uid = expected[0]["StudyInstanceUID"]
+    direct = tmp_path / "direct"
+    direct.mkdir()
+    dcmtk("getscu", "-S", "-aec", "MOCK", "-od", str(direct), "-k", "QueryRetrieveLevel=STUDY", "-k",
+          f"StudyInstanceUID={uid}", "127.0.0.1", str(m.port))
+    out = tmp_path / "gdcm"
+    out.mkdir()
+    gdcmscu("--move", "--study", "--studyroot", "--call", "BRIDGE", "--aetitle", "GDCMSCU", "--port-scp",
+            str(port), "-o", str(out), "--key", f"20,d={uid}", "127.0.0.1", str(b.port))
+    assert received_uids(out) == received_uids(direct)
+
+
+def test_orthanc_queries_and_retrieves_through_the_bridge(pacs, orthanc):
+    from tests.dicom.test_orthanc import rest
+    dicom = free_port()
+    m, b = pacs({"ORTHANC": ("ORTHANC", dicom)})
+    o = orthanc("ORTHANC", dicom, {"bridge": ["BRIDGE", "127.0.0.1", b.port]})
+    q = rest(o.http, "POST", "/modalities/bridge/query",
+             {"Level": "Study", "Query": {"PatientID": "MRN00000005", "StudyInstanceUID": "",
+                                          "NumberOfStudyRelatedInstances": ""}})
+    answers = rest(o.http, "GET", f"/queries/{q['ID']}/answers")
+    expected = query(m.port, "MOCK", "STUDY", "PatientID=MRN00000005", "StudyInstanceUID",
+                     "NumberOfStudyRelatedInstances")
+    assert len(answers) == len(expected) > 0
+    uid = rest(o.http, "GET", f"/queries/{q['ID']}/answers/0/content?simplify")["StudyInstanceUID"]
+    total = int(next(e for e in expected if e["StudyInstanceUID"] == uid)["NumberOfStudyRelatedInstances"])
+    rest(o.http, "POST", f"/queries/{q['ID']}/answers/0/retrieve", {"TargetAet": "ORTHANC", "Synchronous": True})
+    assert len(rest(o.http, "GET", "/instances")) == total
+    assert f"C-MOVE from ORTHANC done: {total} listed, {total} handed on" in b.text()
+
+
+def test_bad_configuration_stops_at_start_naming_the_variable(tmp_path):
+    from tests.support.bridge import BRIDGE
+    base = {"PATH": "/usr/bin:/bin", "BRIDGE_PORT": str(free_port()), "BRIDGE_HTTP_PORT": "0"}
+    for env, words in (({"MOD_PACS": "MOCK,127.0.0.1,104"}, "BRIDGE_ALLOW"),
+                       ({"BRIDGE_ALLOW": "*"}, "BRIDGE_UPSTREAM"),
+                       ({"BRIDGE_ALLOW": "*", "MOD_PACS": "MOCK,127.0.0.1,nope"}, "MOD_PACS"),
+                       ({"BRIDGE_ALLOW": "*", "MOD_PACS": "MOCK,127.0.0.1,104", "BRIDGE_MAX_UPSTREAM": "0"},
+                        "BRIDGE_MAX_UPSTREAM")):
+        r = subprocess.run([BRIDGE], env={**base, **env}, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 100 and words in r.stderr and r.stderr.count("\n") == 1, (env, r.stderr)
