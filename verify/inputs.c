@@ -1,0 +1,88 @@
+/* inputs.c: MANIFEST, MANIFEST.sig and md5 lists read from files (inputs.h). */
+#include "inputs.h"
+
+#include "digest.h"
+#include "envconf.h"
+#include "keys.h"
+#include "log.h"
+#include "relpath.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Read path whole: 0, or the inputs.h codes with err filled. */
+static int load(const char *path, size_t max, char **data, size_t *len, char *err, size_t cap)
+{
+    if (read_small_file(path, max, data, len) == 0)
+        return 0;
+    if (errno == EFBIG)
+        return envconf_fail(err, cap, "%s: larger than %zu bytes", path, max);
+    if (errno == ENOENT || errno == EISDIR || errno == EINVAL)
+        return envconf_fail(err, cap, "%s: %s", path, errno == EINVAL ? "not a regular file" : strerror(errno));
+    envconf_fail(err, cap, "cannot read %s: %s", path, strerror(errno));
+    return -2;
+}
+
+int manifest_load(const char *path, char **data, size_t *len, struct manifest *m, char *err, size_t cap)
+{
+    char why[512];
+    int rc = load(path, MANIFEST_MAX_BYTES, data, len, err, cap);
+    if (rc < 0)
+        return rc;
+    if (manifest_parse(*data, *len, m, why, sizeof why) == 0)
+        return 0;
+    free(*data);
+    *data = NULL;
+    return envconf_fail(err, cap, "%s: malformed at %s", path, why);
+}
+
+int signature_load(const char *path, struct signature *s, char *err, size_t cap)
+{
+    char *text, why[256];
+    size_t len;
+    int rc = load(path, SIGNATURE_MAX_TEXT, &text, &len, err, cap);
+    if (rc < 0)
+        return rc;
+    rc = signature_parse(text, len, s, why, sizeof why);
+    free(text);
+    return rc < 0 ? envconf_fail(err, cap, "%s: malformed: %s", path, why) : 0;
+}
+
+/* Every member: a valid path mapped to 32 hex digits. */
+static int check_members(const char *path, const struct json *list, char *err, size_t cap)
+{
+    unsigned char sum[MD5_LEN];
+    char esc[LOG_ESCAPED_SIZE(200)];
+    if (list->type != JSON_OBJECT || list->count == 0)
+        return envconf_fail(err, cap, "%s: expected a JSON object mapping paths to md5 sums, with at least one",
+                            path);
+    for (size_t i = 0; i < list->count; i++) {
+        const struct json *e = &list->items[i];
+        const char *why = relpath_problem(e->key, strlen(e->key));
+        if (why)
+            return envconf_fail(err, cap, "%s: key \"%s\": %s", path, log_escape(esc, sizeof esc, e->key), why);
+        if (e->type != JSON_STRING || hex_decode(e->text, e->len, sum, sizeof sum, 0) < 0)
+            return envconf_fail(err, cap, "%s: \"%s\": the value is not an md5 sum (32 hex digits)", path,
+                                log_escape(esc, sizeof esc, e->key));
+    }
+    return 0;
+}
+
+int md5_list_load(const char *path, struct json *list, char *err, size_t cap)
+{
+    char *text, why[256];
+    size_t len;
+    int rc = load(path, MD5_LIST_MAX, &text, &len, err, cap);
+    if (rc < 0)
+        return rc;
+    rc = json_parse(text, len, list, why, sizeof why);
+    free(text);
+    if (rc < 0)
+        return envconf_fail(err, cap, "%s: not valid JSON: %s", path, why);
+    if (check_members(path, list, err, cap) < 0) {
+        json_free(list);
+        return -1;
+    }
+    return 0;
+}
