@@ -133,15 +133,35 @@ void catalog_free(struct catalog *c)
     free(c->patient_studies);
 }
 
+/* X-Ray Radiation Dose SR Storage */
+#define DOSE_SR_CLASS "1.2.840.10008.5.1.4.1.1.88.67"
+
+static int has_dose_report(const struct catalog *c, const struct study *st)
+{
+    return c->site->dose_reports && !strcmp(catalog_modality(c, st)->code, "CT");
+}
+
 unsigned catalog_series_count(const struct catalog *c, const struct study *st)
 {
-    return catalog_modality(c, st)->nseries;
+    return catalog_modality(c, st)->nseries + (has_dose_report(c, st) ? 1 : 0);
+}
+
+int catalog_is_dose_series(const struct catalog *c, const struct study *st, unsigned j)
+{
+    return has_dose_report(c, st) && j == catalog_modality(c, st)->nseries;
+}
+
+const char *catalog_sop_class(const struct catalog *c, const struct study *st, unsigned j)
+{
+    return catalog_is_dose_series(c, st, j) ? DOSE_SR_CLASS : catalog_modality(c, st)->sop_class;
 }
 
 unsigned catalog_instance_count(const struct catalog *c, const struct study *st, unsigned j)
 {
     const struct modality *m = catalog_modality(c, st);
     unsigned slices;
+    if (catalog_is_dose_series(c, st, j))
+        return 1;
     if (!m->slices || (j < m->nseries && m->series[j].single))
         return 1;
     memcpy(&slices, (const char *)c->site + m->slices, sizeof slices); /* the site's setting */
@@ -192,7 +212,7 @@ static int study_attr(const struct catalog *c, uint32_t k, const struct study *s
     case CIRR_TAG_STUDY_ID: snprintf(buf, cap, "%u", k + 1); return 1;
     case CIRR_TAG_STUDY_DESCRIPTION: snprintf(buf, cap, "%s", kind->description); return 1;
     case CIRR_TAG_REFERRING_PHYSICIAN_NAME: snprintf(buf, cap, "%s", physicians[rng_below(rng_hash(c->site->seed, 5, k, 0), N(physicians))]); return 1;
-    case CIRR_TAG_MODALITIES_IN_STUDY: snprintf(buf, cap, "%s", m->code); return 1;
+    case CIRR_TAG_MODALITIES_IN_STUDY: snprintf(buf, cap, "%s%s", m->code, has_dose_report(c, st) ? "\\SR" : ""); return 1;
     case CIRR_TAG_INSTITUTION_NAME: snprintf(buf, cap, "%s", c->site->institution); return 1;
     case CIRR_TAG_NUMBER_OF_STUDY_RELATED_SERIES: snprintf(buf, cap, "%u", catalog_series_count(c, st)); return 1;
     case CIRR_TAG_NUMBER_OF_STUDY_RELATED_INSTANCES:
@@ -206,10 +226,22 @@ static int study_attr(const struct catalog *c, uint32_t k, const struct study *s
     }
 }
 
+/* What differs in a dose report series from the study's image series. */
+static int dose_series_attr(uint32_t tag, char *buf, size_t cap)
+{
+    switch (tag) {
+    case CIRR_TAG_MODALITY: snprintf(buf, cap, "SR"); return 1;
+    case CIRR_TAG_SERIES_DESCRIPTION: snprintf(buf, cap, "DOSE REPORT"); return 1;
+    default: return 0;
+    }
+}
+
 int catalog_attr(const struct catalog *c, uint32_t k, const struct study *st, int j, int i,
                  uint32_t tag, char *buf, size_t cap)
 {
     const struct modality *m = catalog_modality(c, st);
+    if (j >= 0 && catalog_is_dose_series(c, st, (unsigned)j) && dose_series_attr(tag, buf, cap))
+        return 1;
     if (j >= 0) {
         switch (tag) {
         case CIRR_TAG_SERIES_INSTANCE_UID: catalog_uid(c, k, j, -1, buf, cap); return 1;
@@ -225,7 +257,7 @@ int catalog_attr(const struct catalog *c, uint32_t k, const struct study *st, in
         switch (tag) {
         case CIRR_TAG_SOP_INSTANCE_UID: catalog_uid(c, k, j, i, buf, cap); return 1;
         case CIRR_TAG_INSTANCE_NUMBER: snprintf(buf, cap, "%d", i + 1); return 1;
-        case CIRR_TAG_SOP_CLASS_UID: snprintf(buf, cap, "%s", m->sop_class); return 1;
+        case CIRR_TAG_SOP_CLASS_UID: snprintf(buf, cap, "%s", catalog_sop_class(c, st, (unsigned)j)); return 1;
         default: break;
         }
     }

@@ -45,6 +45,11 @@ const struct modality *catalog_modality(const struct catalog *c, const struct st
 const struct study_kind *catalog_study_kind(const struct catalog *c, uint32_t k, const struct study *st);
 
 unsigned catalog_series_count(const struct catalog *c, const struct study *st);
+/* 1 when series j of the study is its dose report (MOCK_DOSE_REPORTS: the
+ * last series of a CT study, one X-Ray Radiation Dose SR), else 0. */
+int catalog_is_dose_series(const struct catalog *c, const struct study *st, unsigned j);
+/* The SOP Class UID of series j's instances (static storage). */
+const char *catalog_sop_class(const struct catalog *c, const struct study *st, unsigned j);
 unsigned catalog_instance_count(const struct catalog *c, const struct study *st, unsigned series);
 
 /* UIDs: ROOT.1.k (study), ROOT.1.k.j (series), ROOT.1.k.j.i (instance). */

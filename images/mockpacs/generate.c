@@ -3,6 +3,8 @@
  * modality's row says, then synthetic pixels. */
 #include "generate.h"
 
+#include "dose.h"
+
 #include "rng.h"
 
 #include <pthread.h>
@@ -209,8 +211,12 @@ cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const s
     const struct study_kind *kind = catalog_study_kind(c, k, st);
     put(&s, CIRR_TAG_SPECIFIC_CHARACTER_SET, "ISO_IR 100");
     copy_attrs(&s, c, k, st, j, i);
-    context(&s, c, k, st, kind);
-    image(&s, c, k, st, kind, j, i);
+    if (catalog_is_dose_series(c, st, j) && s.status == CIRR_DICOM_OK) {
+        s.status = dose_report(s.ds, c, k, st);
+    } else {
+        context(&s, c, k, st, kind);
+        image(&s, c, k, st, kind, j, i);
+    }
     if (s.status != CIRR_DICOM_OK) {
         cirr_dicom_dataset_free(s.ds);
         return s.status;

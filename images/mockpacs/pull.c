@@ -43,7 +43,7 @@ static int add_generated(struct pull *p, uint32_t k, int j, int i)
         unsigned n = catalog_instance_count(c, st, s);
         for (unsigned x = 0; x < n; x++)
             if ((i < 0 || (unsigned)i == x) &&
-                add(p, (struct ref){k, (uint16_t)s, (uint16_t)x, catalog_modality(c, st)->sop_class, NULL}) < 0)
+                add(p, (struct ref){k, (uint16_t)s, (uint16_t)x, catalog_sop_class(c, st, s), NULL}) < 0)
                 return -1;
     }
     return 0;

@@ -24,7 +24,8 @@ static int push_study(struct mock *m, const struct peer *d, uint32_t k, const st
                       char *why, size_t cap)
 {
     const struct catalog *c = &m->catalog;
-    const char *classes[] = {catalog_modality(c, st)->sop_class, NULL};
+    const char *classes[] = {catalog_sop_class(c, st, 0), catalog_sop_class(c, st, catalog_series_count(c, st) - 1),
+                             NULL}; /* the images', and the dose report's when it has one */
     char station[32];
     snprintf(station, sizeof station, "%s%u", catalog_modality(c, st)->code, st->device + 1);
     cirr_dicom_peer_config pc = {d->host, d->port, d->aet, station, 30, 60, 0};

@@ -21,6 +21,7 @@ struct query {
     struct key keys[MAX_KEYS];
     unsigned n;
     char level[16];
+    unsigned max_answers; /* MOCK_MAX_ANSWERS: the answers stop there (0: no cap) */
 };
 
 /* One candidate: a generated study/series/instance or a stored instance. */
@@ -65,9 +66,11 @@ static int matches(const struct query *q, const struct candidate *x)
     return 1;
 }
 
-/* Send x when it matches; returns -1 when the peer cancelled. */
+/* Send x when it matches; returns -1 when the peer cancelled or the answer cap was reached. */
 static int offer(const struct query *q, const struct candidate *x, cirr_dicom_find_sink *sink, unsigned *sent)
 {
+    if (q->max_answers && *sent >= q->max_answers)
+        return -1; /* capped: the rest is left out, and the answer still ends in success */
     if (!matches(q, x))
         return 0;
     cirr_dicom_dataset *rsp;
@@ -259,6 +262,7 @@ uint16_t mock_find(const cirr_dicom_peer *peer, const char *sop_class, const cir
     m->finds++;
     m->last_activity = time(NULL);
     cirr_dicom_iterate(query, collect, q);
+    q->max_answers = m->site.max_answers;
     uint16_t status = answer(m, peer, q, sink);
     free(q);
     return status;

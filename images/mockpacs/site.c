@@ -40,6 +40,10 @@ static const struct envconf_var settings[] = {
     ENVCONF_STR("MOCK_PUSH_SPEEDUP", "1", S, text.push_speedup, "push mode: simulated hours per real hour"),
     ENVCONF_NUM("MOCK_PUSH_LIMIT", "0", 0, 10000000, S, push_limit, "push mode: stop after N studies (0: never)"),
     ENVCONF_STR("MOCK_STORE_DIR", "/var/lib/mockpacs", S, store_dir, "where received instances are kept"),
+    ENVCONF_BOOL("MOCK_DOSE_REPORTS", "false", S, dose_reports,
+                 "each CT study gets a CT Radiation Dose SR (TID 10011) as its last series"),
+    ENVCONF_NUM("MOCK_MAX_ANSWERS", "0", 0, 10000000, S, max_answers,
+                "C-FIND answers at most, the rest silently left out, as PACSes do (0: no cap)"),
 };
 
 void site_help(FILE *out)

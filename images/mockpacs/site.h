@@ -30,6 +30,8 @@ struct site {
     unsigned history_days;
     unsigned ct_slices, mr_slices;
     int pixels;             /* 1 synthetic pixel data, 0 header only */
+    int dose_reports;       /* 1: CT studies end with a dose report series (dose.h) */
+    unsigned max_answers;   /* C-FIND answers at most (0: no cap) */
     struct service services[SITE_MAX_SERVICES];
     unsigned nservices;
     struct peer dests[SITE_MAX_DESTS]; /* MOD_<NAME>: C-MOVE and push destinations */
