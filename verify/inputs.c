@@ -24,29 +24,49 @@ static int load(const char *path, size_t max, char **data, size_t *len, char *er
     return -2;
 }
 
-int manifest_load(const char *path, char **data, size_t *len, struct manifest *m, char *err, size_t cap)
+typedef int (*parser)(const char *text, size_t len, void *out, char *why, size_t cap);
+
+static int parse_manifest(const char *text, size_t len, void *out, char *why, size_t cap)
 {
-    char why[512];
-    int rc = load(path, MANIFEST_MAX_BYTES, data, len, err, cap);
+    return manifest_parse(text, len, out, why, cap);
+}
+
+static int parse_signature(const char *text, size_t len, void *out, char *why, size_t cap)
+{
+    return signature_parse(text, len, out, why, cap);
+}
+
+static int parse_json(const char *text, size_t len, void *out, char *why, size_t cap)
+{
+    return json_parse(text, len, out, why, cap);
+}
+
+/* Read path and parse it into out; "PATH: <what>: <why>" when it does not
+ * parse. keep: give the bytes to the caller (else they are freed). */
+static int load_parsed(const char *path, size_t max, parser parse, void *out, const char *what, char **keep,
+                       size_t *len, char *err, size_t cap)
+{
+    char *text, why[512];
+    int rc = load(path, max, &text, len, err, cap);
     if (rc < 0)
         return rc;
-    if (manifest_parse(*data, *len, m, why, sizeof why) == 0)
-        return 0;
-    free(*data);
-    *data = NULL;
-    return envconf_fail(err, cap, "%s: malformed at %s", path, why);
+    rc = parse(text, *len, out, why, sizeof why);
+    if (rc == 0 && keep)
+        *keep = text;
+    else
+        free(text);
+    return rc < 0 ? envconf_fail(err, cap, "%s: %s%s", path, what, why) : 0;
+}
+
+int manifest_load(const char *path, char **data, size_t *len, struct manifest *m, char *err, size_t cap)
+{
+    return load_parsed(path, MANIFEST_MAX_BYTES, parse_manifest, m, "malformed at ", data, len, err, cap);
 }
 
 int signature_load(const char *path, struct signature *s, char *err, size_t cap)
 {
-    char *text, why[256];
     size_t len;
-    int rc = load(path, SIGNATURE_MAX_TEXT, &text, &len, err, cap);
-    if (rc < 0)
-        return rc;
-    rc = signature_parse(text, len, s, why, sizeof why);
-    free(text);
-    return rc < 0 ? envconf_fail(err, cap, "%s: malformed: %s", path, why) : 0;
+    return load_parsed(path, SIGNATURE_MAX_TEXT, parse_signature, s, "malformed: ", NULL, &len, err, cap);
 }
 
 /* Every member: a valid path mapped to 32 hex digits. */
@@ -71,15 +91,10 @@ static int check_members(const char *path, const struct json *list, char *err, s
 
 int md5_list_load(const char *path, struct json *list, char *err, size_t cap)
 {
-    char *text, why[256];
     size_t len;
-    int rc = load(path, MD5_LIST_MAX, &text, &len, err, cap);
+    int rc = load_parsed(path, MD5_LIST_MAX, parse_json, list, "not valid JSON: ", NULL, &len, err, cap);
     if (rc < 0)
         return rc;
-    rc = json_parse(text, len, list, why, sizeof why);
-    free(text);
-    if (rc < 0)
-        return envconf_fail(err, cap, "%s: not valid JSON: %s", path, why);
     if (check_members(path, list, err, cap) < 0) {
         json_free(list);
         return -1;
