@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-/* DA + TM -> "YYYY-MM-DDTHH:MM:SS" and its epoch (UTC), or 0 when DA is
- * not a date. */
+/* DA + TM -> "YYYY-MM-DDTHH:MM:SS" and its epoch (in the time zone TZ
+ * names: UTC in the image), or 0 when DA is not a date. */
 static int date_time(const char *da, const char *tm, char *iso, size_t cap, long long *epoch)
 {
     struct tm t = {0};
@@ -25,7 +25,8 @@ static int date_time(const char *da, const char *tm, char *iso, size_t cap, long
              t.tm_sec);
     t.tm_year -= 1900;
     t.tm_mon -= 1;
-    *epoch = (long long)timegm(&t);
+    t.tm_isdst = -1;
+    *epoch = (long long)mktime(&t);
     return 1;
 }
 

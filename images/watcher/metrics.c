@@ -19,6 +19,11 @@ static void routes(struct strbuf *b, struct watcher *w)
     for (unsigned i = 0; i < w->conf.nroutes; i++)
         strbuf_addf(b, "watcher_source_errors_total{route=\"%s\"} %llu\n", w->conf.routes[i].name,
                     (unsigned long long)w->routes[i].errors);
+    strbuf_adds(b, "# HELP watcher_source_rounds_total Completed reads of a source (a page of /changes, a PACS sweep).\n"
+                   "# TYPE watcher_source_rounds_total counter\n");
+    for (unsigned i = 0; i < w->conf.nroutes; i++)
+        strbuf_addf(b, "watcher_source_rounds_total{route=\"%s\"} %llu\n", w->conf.routes[i].name,
+                    (unsigned long long)w->routes[i].rounds);
     strbuf_adds(b, "# TYPE watcher_events_skipped_total counter\n");
     for (unsigned i = 0; i < w->conf.nroutes; i++)
         strbuf_addf(b, "watcher_events_skipped_total{route=\"%s\"} %llu\n", w->conf.routes[i].name,

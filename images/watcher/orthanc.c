@@ -241,6 +241,7 @@ static void *follow(void *arg)
             continue;
         }
         failures = 0;
+        atomic_fetch_add(&w->routes[f->slot].rounds, 1);
         if (rc == 1)
             watcher_sleep(w, w->conf.poll_ms);
     }

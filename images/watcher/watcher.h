@@ -15,6 +15,7 @@ struct route_stats {
     atomic_ullong read;        /* events read and put in the outbox */
     atomic_ullong errors;      /* failed reads of the source */
     atomic_ullong skipped;     /* resources gone before they were read, or filtered out */
+    atomic_ullong rounds;      /* reads of the source completed (a page of /changes, a PACS sweep) */
 };
 
 struct sink_stats {
