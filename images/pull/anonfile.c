@@ -1,0 +1,79 @@
+/* anonfile.c: read, de-identify, write one instance. */
+#include "anonfile.h"
+
+#include "atomicfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* mkdir -p of the folders of path (the last part is the file). */
+static int make_parents(char *path)
+{
+    for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        int rc = mkdir(path, 0755);
+        *p = '/';
+        if (rc < 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+/* out_dir/PATIENT/STUDY/SERIES/SOP.dcm from the de-identified values. */
+static int output_path(const cirr_dicom_dataset *ds, const char *out_dir, char *out, size_t cap)
+{
+    static const uint32_t parts[] = {CIRR_TAG_PATIENT_ID, CIRR_TAG_STUDY_INSTANCE_UID,
+                                     CIRR_TAG_SERIES_INSTANCE_UID, CIRR_TAG_SOP_INSTANCE_UID};
+    char value[4][80];
+    for (int i = 0; i < 4; i++) {
+        if (cirr_dicom_get_string(ds, parts[i], value[i], sizeof value[i]) != CIRR_DICOM_OK || !*value[i])
+            snprintf(value[i], sizeof value[i], "%s", i == 0 ? "NOPATIENT" : "NOUID");
+        if (strchr(value[i], '/') || !strcmp(value[i], "..")) /* tokens and 2.25 UIDs never have one */
+            return -1;
+    }
+    int n = snprintf(out, cap, "%s/%s/%s/%s/%s.dcm", out_dir, value[0], value[1], value[2], value[3]);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+static enum anon_result failed(char *reason, size_t cap, const char *what, const char *detail)
+{
+    snprintf(reason, cap, "%s: %s", what, detail);
+    return ANON_FAILED;
+}
+
+/* Encode ds in ts and write it to out (fsynced, renamed into place). */
+static enum anon_result write_out(cirr_dicom_dataset *ds, const char *ts, char *out, char *reason, size_t rcap)
+{
+    void *buf;
+    size_t len;
+    if (cirr_dicom_dataset_encode(ds, ts, &buf, &len) != CIRR_DICOM_OK)
+        return failed(reason, rcap, "cannot encode", cirr_dicom_last_error());
+    int rc = make_parents(out) < 0 ? -1 : atomicfile_write(out, buf, len, 0644, (uid_t)-1, (gid_t)-1);
+    free(buf);
+    if (rc < 0)
+        return failed(reason, rcap, out, strerror(errno));
+    return ANON_DONE;
+}
+
+enum anon_result anonfile_one(const char *path, const char *out_dir, const struct anon_key *key,
+                              const struct anon_options *o, char *written, size_t cap, char *reason,
+                              size_t rcap)
+{
+    cirr_dicom_dataset *ds;
+    char ts[80];
+    written[0] = '\0';
+    if (cirr_dicom_dataset_read(path, &ds) != CIRR_DICOM_OK)
+        return failed(reason, rcap, "cannot read", cirr_dicom_last_error());
+    if (cirr_dicom_dataset_ts(ds, ts, sizeof ts) != CIRR_DICOM_OK)
+        snprintf(ts, sizeof ts, "%s", CIRR_DICOM_TS_EXPLICIT_LE);
+    enum anon_result r = anon_dataset(ds, key, o, reason, rcap);
+    if (r == ANON_DONE && output_path(ds, out_dir, written, cap) < 0)
+        r = failed(reason, rcap, "output path too long or invalid under", out_dir);
+    if (r == ANON_DONE)
+        r = write_out(ds, ts, written, reason, rcap);
+    cirr_dicom_dataset_free(ds);
+    return r;
+}

@@ -1,0 +1,22 @@
+/* anonfile.h: one file through lib/anon into an output folder laid out by
+ * pseudonymous patient, study and series. */
+#ifndef CIRR_PULL_ANONFILE_H
+#define CIRR_PULL_ANONFILE_H
+
+#include "anon/anon.h"
+
+#include <stddef.h>
+
+struct anonfile_counts {
+    unsigned long done, quarantined, failed;
+};
+
+/* De-identify the DICOM file at path into out_dir as
+ * PATIENT/STUDY_UID/SERIES_UID/SOP_UID.dcm (written, fsynced, renamed),
+ * in the transfer syntax it came in. The result; reason says why for
+ * QUARANTINED and FAILED; written (capacity cap) the path written. */
+enum anon_result anonfile_one(const char *path, const char *out_dir, const struct anon_key *key,
+                              const struct anon_options *o, char *written, size_t cap, char *reason,
+                              size_t rcap);
+
+#endif
