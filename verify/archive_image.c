@@ -23,6 +23,7 @@ struct archive {
     struct tar_index ix;
     char why[512];   /* what differs, for the one line */
     int system;      /* 1: a read failed rather than a difference */
+    int missing;     /* 1: the archive does not exist */
 };
 
 /* What differs, into a->why (escaped when printed: it holds the archive's text). */
@@ -155,30 +156,70 @@ static int check_archive(struct archive *a, const struct manifest_image *img)
     return rc;
 }
 
+/* Open and index path into a: 0, or -1 with a->why (a->missing: there is
+ * no such file; a->system: it could not be opened or read). */
+static int archive_open(struct archive *a, const char *path)
+{
+    char err[256];
+    a->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (a->fd < 0) {
+        int e = errno;
+        a->system = e != ENOENT;
+        a->missing = e == ENOENT;
+        snprintf(a->why, sizeof a->why, "cannot open %s: %s", path, strerror(e));
+        return -1;
+    }
+    int rc = tar_index_read(a->fd, &a->ix, err, sizeof err);
+    if (rc == -2)
+        return read_failed(a);
+    return rc < 0 ? differs(a, "%s is not a valid tar: %s", path, err) : 0;
+}
+
+static void archive_close(struct archive *a)
+{
+    tar_index_free(&a->ix);
+    if (a->fd >= 0)
+        close(a->fd);
+}
+
 void archive_image_check(const char *dir, const struct manifest_image *img, struct outcome *o)
 {
     const char *slash = strrchr(img->name, '/'), *base = slash ? slash + 1 : img->name;
     struct strbuf path = {0};
     strbuf_addf(&path, "%s/%.*s.tar", dir, (int)strcspn(base, ":"), base);
-    struct archive a = {.fd = open(path.data, O_RDONLY | O_CLOEXEC)};
-    char err[256];
-    int rc;
-    if (a.fd < 0 && errno == ENOENT)
+    struct archive a = {.fd = -1};
+    char esc[LOG_ESCAPED_SIZE(sizeof a.why)];
+    if (archive_open(&a, path.data) < 0 && a.missing)
         outcome_mismatch(o, "image %s: missing: no archive %s", img->name, path.data);
-    else if (a.fd < 0)
-        outcome_failure(o, "image %s: cannot open %s: %s", img->name, path.data, strerror(errno));
-    else if ((rc = tar_index_read(a.fd, &a.ix, err, sizeof err)) < 0)
-        rc == -2 ? outcome_failure(o, "image %s: cannot read %s: %s", img->name, path.data, strerror(errno))
-                 : outcome_mismatch(o, "image %s: %s is not a valid tar: %s", img->name, path.data, err);
-    else if (check_archive(&a, img) < 0) {
-        char esc[LOG_ESCAPED_SIZE(sizeof a.why)];
+    else if (a.fd < 0 || a.ix.count == 0 || check_archive(&a, img) < 0)
         (a.system ? outcome_failure : outcome_mismatch)(o, "image %s: %s (%s)", img->name,
                                                         log_escape(esc, sizeof esc, a.why), path.data);
-    }
     else
         o->checked++;
-    tar_index_free(&a.ix);
-    if (a.fd >= 0)
-        close(a.fd);
+    archive_close(&a);
     strbuf_free(&path);
+}
+
+int archive_tags(const char *path, char *out, size_t cap)
+{
+    struct archive a = {.fd = -1};
+    struct json list = {0};
+    int rc = archive_open(&a, path);
+    if (rc == 0)
+        rc = member_json(&a, "manifest.json", &list);
+    struct strbuf tags = {0};
+    for (size_t i = 0; rc == 0 && list.type == JSON_ARRAY && i < list.count; i++) {
+        const struct json *t = json_get(&list.items[i], "RepoTags");
+        for (size_t k = 0; t && t->type == JSON_ARRAY && k < t->count; k++)
+            if (t->items[k].type == JSON_STRING)
+                strbuf_addf(&tags, "%s%s", tags.len ? " " : "", t->items[k].text);
+    }
+    if (rc == 0 && !tags.len)
+        rc = differs(&a, "manifest.json names no tagged image");
+    char esc[LOG_ESCAPED_SIZE(512)];
+    snprintf(out, cap, "%s", log_escape(esc, sizeof esc, rc == 0 ? tags.data : a.why));
+    strbuf_free(&tags);
+    json_free(&list);
+    archive_close(&a);
+    return rc == 0 ? 0 : a.system ? -2 : -1;
 }

@@ -17,4 +17,8 @@
  * (cirr/mux:0.1.0 -> DIR/mux.tar). One line in o if anything differs. */
 void archive_image_check(const char *dir, const struct manifest_image *img, struct outcome *o);
 
+/* The tags a docker-archive holds, space-separated and escaped, into out:
+ * 0; or -1 (not a valid docker-archive) / -2 (unreadable) with why in out. */
+int archive_tags(const char *path, char *out, size_t cap);
+
 #endif

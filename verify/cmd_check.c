@@ -1,7 +1,10 @@
 /* cmd_check.c: `check FILE...`: each file's format checked, no key
  * needed: a name ending in ".sig" is read as a MANIFEST.sig, one ending in
- * ".json" as an md5 list, anything else as a MANIFEST. One line a file.
+ * ".json" as an md5 list, one ending in ".tar" as a docker-archive (its
+ * tar structure and manifest.json: the tags it holds), anything else as a
+ * MANIFEST. One line a file.
  * For CI before it signs, and for the parser tests (many inputs, one run). */
+#include "archive_image.h"
 #include "commands.h"
 #include "inputs.h"
 #include "log.h"
@@ -20,9 +23,16 @@ static int ends_with(const char *s, const char *suffix)
 /* 0 valid, -1 malformed, -2 unreadable; the one line is logged. */
 static int check_file(const char *path)
 {
-    char err[768];
+    char err[1024];
     int rc;
-    if (ends_with(path, ".sig")) {
+    if (ends_with(path, ".tar")) {
+        char tags[512];
+        rc = archive_tags(path, tags, sizeof tags);
+        if (rc == 0)
+            log_msg(LOG_INFO, NULL, "%s: OK: a docker-archive of %s", path, tags);
+        else
+            snprintf(err, sizeof err, "%s: %s", path, tags);
+    } else if (ends_with(path, ".sig")) {
         struct signature s;
         if ((rc = signature_load(path, &s, err, sizeof err)) == 0)
             log_msg(LOG_INFO, NULL, "%s: OK: a signature by key %s", path, s.key_id);

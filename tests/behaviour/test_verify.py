@@ -316,6 +316,20 @@ def test_a_layer_changed_inside_the_archive_differs(tmp_path, verify_bin):
                          f"hash to the image manifest's digest ({tmp_path}/archives/tiny.tar)"]
 
 
+def test_check_reads_each_format_without_a_key(tmp_path, verify_bin):
+    rel, _, _ = archive_release(tmp_path, verify_bin)
+    (tmp_path / "list.json").write_text(json.dumps({"a": md5(b"")}))
+    files = [rel.dir / "MANIFEST", rel.dir / "MANIFEST.sig", tmp_path / "list.json", tmp_path / "archives/tiny.tar"]
+    r = run(verify_bin, "check", *files)
+    assert r.returncode == 0, r.stderr
+    key_id = (rel.dir / "MANIFEST.sig").read_text().split()[3]
+    assert r.stderr.splitlines() == [
+        f"cirr-verify: info: {files[0]}: OK: a manifest of 3 files and 1 images",
+        f"cirr-verify: info: {files[1]}: OK: a signature by key {key_id}",
+        f"cirr-verify: info: {files[2]}: OK: an md5 list of 1 files",
+        f"cirr-verify: info: {files[3]}: OK: a docker-archive of cirr/tiny:0.1.0"]
+
+
 def test_a_missing_archive_or_one_without_the_tag_differs(tmp_path, verify_bin):
     rel, _, _ = archive_release(tmp_path, verify_bin)
     tar_path = tmp_path / "archives" / "tiny.tar"
@@ -511,6 +525,23 @@ def fuzz_inputs(tmp_path, binary):
         {f"RIH/f{i}.yml": md5(bytes([i])) for i in range(6)}).encode()
 
 
+def mutate_tar(rng, data):
+    """Either random damage (mutate) or one header field changed with its
+    checksum fixed, so that the damage reaches past the checksum test."""
+    if rng.random() < 0.4:
+        return mutate(rng, data)
+    data = bytearray(data)
+    headers = [o for o in range(0, len(data) - 511, 512) if data[o + 257:o + 262] == b"ustar"]
+    h = rng.choice(headers)
+    field = rng.choice([(0, 100), (124, 12), (156, 1), (345, 155), (257, 8)])
+    junk = rng.choice([b"\xff" * field[1], b"7" * field[1], b"\x00" * field[1], b"././@LongLink"[:field[1]],
+                       bytes(rng.randrange(256) for _ in range(field[1])), b"L", b"x", b"5"])
+    data[h + field[0]:h + field[0] + len(junk[:field[1]])] = junk[:field[1]]
+    data[h + 148:h + 156] = b" " * 8
+    data[h + 148:h + 156] = b"%06o\0 " % sum(data[h:h + 512])
+    return bytes(data)
+
+
 def check_batch(paths):
     """cirr-verify check on many files in one ASan/UBSan run: one line each."""
     r = subprocess.run([VERIFY_ASAN, "check", *map(str, paths)], capture_output=True, text=True,
@@ -528,27 +559,29 @@ def check_batch(paths):
     return verdicts
 
 
-def test_hostile_manifests_signatures_and_md5_lists_never_crash(tmp_path):
-    """~2,000 mutated manifests, signatures and md5 lists (truncated,
-    oversized lines, non-UTF-8, duplicated lines, stray bytes) through the
-    ASan/UBSan build's parsers by `check`, in batches; then mutated
+def test_hostile_manifests_signatures_md5_lists_and_archives_never_crash(tmp_path):
+    """~2,000 mutated manifests, signatures, md5 lists and docker-archives
+    (truncated, oversized lines, non-UTF-8, duplicated lines, stray bytes,
+    tar headers with bad fields) through the ASan/UBSan build's parsers by
+    `check`, in batches; then mutated
     signatures through a whole `verify`: no crash, no sanitizer report,
     one line for each input, and the inputs reach both verdicts."""
     rng = random.Random(16)
     rel, manifest, sig, md5_list = fuzz_inputs(tmp_path, VERIFY_ASAN)
     work = tmp_path / "fuzz"
     work.mkdir()
-    seeds = [("", manifest)] * 1200 + [(".sig", sig)] * 400 + [(".json", md5_list)] * 400
+    tar = (tmp_path / "archives" / "tiny.tar").read_bytes()
+    seeds = [("", manifest)] * 1100 + [(".sig", sig)] * 300 + [(".json", md5_list)] * 300 + [(".tar", tar)] * 300
     paths = []
     for i, (suffix, seed) in enumerate(seeds):
         paths.append(work / f"in{i}{suffix}")
-        paths[-1].write_bytes(mutate(rng, seed))
+        paths[-1].write_bytes(mutate_tar(rng, seed) if suffix == ".tar" else mutate(rng, seed))
     verdicts = {}
     for start in range(0, len(paths), 250):
         batch = paths[start:start + 250]
         for path, ok in zip(batch, check_batch(batch)):
             verdicts.setdefault(path.suffix, set()).add(ok)
-    assert verdicts == {"": {True, False}, ".sig": {True, False}, ".json": {True, False}}, verdicts
+    assert verdicts == {s: {True, False} for s in ("", ".sig", ".json", ".tar")}, verdicts
     for i in range(24):
         (rel.dir / "MANIFEST.sig").write_bytes(mutate(rng, sig))
         r = run(VERIFY_ASAN, "verify", "--key", rel.pub, "--archives", tmp_path / "archives", rel.dir)
