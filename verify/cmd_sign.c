@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *parse_key_option(int argc, char **argv)
 {
@@ -43,6 +44,15 @@ static char *read_manifest(const char *path, size_t *len)
     return data;
 }
 
+/* A signing key others can read is a key others may have copied. */
+static void warn_if_readable(const char *keyfile)
+{
+    struct stat st;
+    if (stat(keyfile, &st) == 0 && (st.st_mode & 077))
+        log_msg(LOG_WARN, NULL, "the private key %s can be read by others (mode %04o): chmod 600 it", keyfile,
+                (unsigned)(st.st_mode & 07777));
+}
+
 int cmd_sign(int argc, char **argv)
 {
     const char *keyfile = parse_key_option(argc, argv);
@@ -57,6 +67,7 @@ int cmd_sign(int argc, char **argv)
     char err[512], line[SIGNATURE_MAX_TEXT + 1];
     struct signature sig;
     mbedtls_pk_init(&pk);
+    warn_if_readable(keyfile);
     int rc = key_private_from_file(&pk, keyfile, err, sizeof err);
     if (rc < 0)
         die(rc == -2 ? EXIT_SYSTEM : EXIT_USAGE, "%s", err);

@@ -11,6 +11,7 @@
 struct reader {
     const unsigned char *p, *end, *start;
     int depth;
+    size_t values;
     char *err;
     size_t cap;
 };
@@ -280,6 +281,8 @@ static int parse_word(struct reader *r, struct json *v, const char *word, enum j
 
 static int parse_value(struct reader *r, struct json *v)
 {
+    if (++r->values > JSON_MAX_VALUES)
+        return fail(r, "more than 1048576 values");
     skip_space(r);
     if (r->p >= r->end)
         return fail(r, "unexpected end of input");
@@ -306,7 +309,7 @@ static int parse_value(struct reader *r, struct json *v)
 int json_parse(const char *text, size_t len, struct json *out, char *err, size_t cap)
 {
     struct reader r = {(const unsigned char *)text, (const unsigned char *)text + len,
-                       (const unsigned char *)text, 0, err, cap};
+                       (const unsigned char *)text, 0, 0, err, cap};
     memset(out, 0, sizeof *out);
     if (parse_value(&r, out) == 0) {
         skip_space(&r);

@@ -2,13 +2,15 @@
  * little JSON cirr-verify reads: md5 lists, docker-archive manifests and
  * the Docker engine's answers. Strict: one value, nothing after it but
  * white space, valid UTF-8, no duplicate keys, no \u0000 (every string is
- * a C string), nesting at most JSON_MAX_DEPTH deep. */
+ * a C string), nesting at most JSON_MAX_DEPTH deep, at most JSON_MAX_VALUES
+ * values in all (so that a 16 MiB "[0,0,...]" cannot take half a GiB). */
 #ifndef CIRR_VERIFY_JSON_H
 #define CIRR_VERIFY_JSON_H
 
 #include <stddef.h>
 
 #define JSON_MAX_DEPTH 64
+#define JSON_MAX_VALUES (1u << 20)
 
 enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
 

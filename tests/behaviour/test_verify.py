@@ -189,6 +189,16 @@ def test_a_missing_or_malformed_signature_fails(tmp_path, verify_bin):
     assert r.returncode == 1 and errors(r) == ["cirr-verify: error: MANIFEST.sig: missing"]
 
 
+def test_signing_with_a_key_others_can_read_warns(tmp_path, verify_bin):
+    rel = Release(tmp_path, verify_bin, STACK)
+    rel.key.chmod(0o644)
+    r = run(verify_bin, "sign", "--key", rel.key, rel.dir / "MANIFEST")
+    assert r.returncode == 0
+    assert (f"cirr-verify: warning: the private key {rel.key} can be read by others (mode 0644): chmod 600 it"
+            in r.stderr.splitlines())
+    assert "PRIVATE" not in r.stderr and rel.key.read_text().splitlines()[1] not in r.stderr
+
+
 def test_signing_is_deterministic(tmp_path, verify_bin):
     rel = Release(tmp_path, verify_bin, STACK)
     first = (rel.dir / "MANIFEST.sig").read_bytes()
