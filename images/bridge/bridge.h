@@ -3,6 +3,7 @@
 #define BRIDGE_H
 
 #include "bridgeconf.h"
+#include "cache.h"
 #include "httpd.h"
 #include "jobs.h"
 #include "stats.h"
@@ -13,6 +14,7 @@ struct bridge {
     struct throttle throttle;  /* upstream associations */
     struct jobs jobs;          /* retrieves waiting for the upstream's C-STOREs */
     struct stats stats;
+    struct cache cache;        /* when conf.cache_mb */
     struct httpd httpd;
 };
 

@@ -29,6 +29,10 @@ static const struct envconf_var bridge_vars[] = {
                 "associations to the bridge at once (callers and the upstream's stores); more are rejected"),
     ENVCONF_NUM("BRIDGE_WINDOW", "32", 1, 10000, struct bridge_conf, window,
                 "instances a retrieve holds in memory between the upstream and the destination"),
+    ENVCONF_NUM("BRIDGE_CACHE_MB", "0", 0, 1ull << 30, struct bridge_conf, cache_mb,
+                "MiB of studies kept on disk as they pass, least recently used evicted first (0: no cache)"),
+    ENVCONF_TXT("BRIDGE_CACHE_DIR", "/var/cache/cirr-bridge", 0, struct bridge_conf, cache_dir,
+                "the cache's folder (a volume in the image)"),
 };
 #define NVARS (sizeof bridge_vars / sizeof bridge_vars[0])
 

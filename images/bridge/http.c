@@ -29,6 +29,25 @@ static void upstream(struct strbuf *b, struct bridge *br)
                 waited, timed_out);
 }
 
+static void cache_metrics(struct bridge *b, struct strbuf *body)
+{
+    struct cache *c = &b->cache;
+    if (!b->conf.cache_mb)
+        return;
+    pthread_mutex_lock(&c->mu);
+    unsigned long long bytes = c->bytes, hits = c->hits, kept = c->kept, evicted = c->evicted;
+    pthread_mutex_unlock(&c->mu);
+    gauge(body, "bridge_cache_bytes", "Bytes of instances kept in the cache now.", bytes);
+    gauge(body, "bridge_cache_limit_bytes", "BRIDGE_CACHE_MB in bytes.", c->limit);
+    strbuf_addf(body, "# HELP bridge_cache_hits_total Retrieves served from the cache, the upstream not asked.\n"
+                      "# TYPE bridge_cache_hits_total counter\nbridge_cache_hits_total %llu\n"
+                      "# HELP bridge_cache_instances_kept_total Instances written to the cache (fsynced).\n"
+                      "# TYPE bridge_cache_instances_kept_total counter\nbridge_cache_instances_kept_total %llu\n"
+                      "# HELP bridge_cache_evictions_total Studies evicted, least recently used first.\n"
+                      "# TYPE bridge_cache_evictions_total counter\nbridge_cache_evictions_total %llu\n",
+                hits, kept, evicted);
+}
+
 int http_page(const char *path, struct strbuf *body, const char **type, void *ud)
 {
     struct bridge *b = ud;
@@ -47,5 +66,6 @@ int http_page(const char *path, struct strbuf *body, const char **type, void *ud
     pthread_mutex_unlock(&b->jobs.mu);
     gauge(body, "bridge_retrieves_active", "C-MOVEs and C-GETs waiting for the upstream's instances now.", active);
     stats_write(&b->stats, body);
+    cache_metrics(b, body);
     return 200;
 }

@@ -122,7 +122,7 @@ static int wait_room(struct jobs *j, struct job *job, unsigned timeout_ms)
     return job->qlen < job->window && !job->closing ? 0 : -1;
 }
 
-uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, unsigned timeout_ms)
+uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *ts_uid, unsigned timeout_ms)
 {
     char uid[65];
     cirr_dicom_dataset *copy = NULL;
@@ -136,8 +136,11 @@ uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, unsigned tim
     }
     job->users++;
     pthread_mutex_unlock(&j->mu);
-    int copied = cirr_dicom_dataset_copy(ds, &copy) == CIRR_DICOM_OK; /* outside the lock: it takes time */
+    /* outside the lock: they take time; users keeps the job */
+    int copied = cirr_dicom_dataset_copy(ds, &copy) == CIRR_DICOM_OK;
+    int kept = !job->keep || job->keep(job->keep_ud, ds, ts_uid) == 0;
     pthread_mutex_lock(&j->mu);
+    job->not_kept |= !kept;
     uint16_t status = 0xA700;
     if (copied && wait_room(j, job, timeout_ms) == 0) {
         job->q[(job->qhead + job->qlen++) % job->window] = copy;

@@ -25,6 +25,10 @@ struct job {
     size_t qhead, qlen, window;
     unsigned arrived;
     int upstream_done, closing;
+    /* keep(keep_ud, instance, its transfer syntax): -1 sets not_kept; NULL: none */
+    int (*keep)(void *keep_ud, const cirr_dicom_dataset *ds, const char *ts_uid);
+    void *keep_ud;
+    int not_kept;
     unsigned users;         /* store handlers inside the job */
     uint64_t last_progress; /* monotonic ms */
     pthread_cond_t changed; /* arrived, taken, done, closing, a user left */
@@ -53,10 +57,10 @@ void jobs_remove(struct jobs *j, struct job *job);
 void job_free(struct job *job);
 
 /* A C-STORE from the upstream: its copy queued for the retrieve waiting
- * for it, waiting up to timeout_ms for room. 0x0000; 0x0124 when no
+ * for it (and kept: job->keep), waiting up to timeout_ms for room. 0x0000; 0x0124 when no
  * retrieve waits for it; 0xA700 when there was no room in time (or the
  * retrieve ended). */
-uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, unsigned timeout_ms);
+uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *ts_uid, unsigned timeout_ms);
 
 /* The next arrived instance of job (the caller frees it): 0, or -1 when
  * none will come: the upstream is done, or nothing arrived for timeout_ms

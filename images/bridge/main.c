@@ -74,7 +74,8 @@ static cirr_dicom_status listen_dicom(struct bridge *b, cirr_dicom_scp **scp)
                                  .allowed = c->scp_allowed,
                                  .max_associations = c->max_associations,
                                  .acse_timeout = acse_timeout_s,
-                                 .dimse_timeout = c->timeout_s};
+                                 .dimse_timeout = c->timeout_s,
+                                 .max_pdu = 131072}; /* the largest DCMTK takes: fewer reads per instance */
     return cirr_dicom_scp_new(&cfg, &h, scp);
 }
 
@@ -129,6 +130,8 @@ int main(int argc, char **argv)
     throttle_init(&b.throttle, b.conf.max_upstream);
     jobs_init(&b.jobs);
     stats_init(&b.stats);
+    if (b.conf.cache_mb && cache_open(&b.cache, b.conf.cache_dir, b.conf.cache_mb << 20, err, sizeof err) < 0)
+        die(100, "%s", err);
     /* 5. The DICOM port, served on its own thread, and the HTTP page. */
     if (listen_dicom(&b, &scp) != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
@@ -147,6 +150,8 @@ int main(int argc, char **argv)
         httpd_stop(&b.httpd);
     cirr_dicom_scp_free(scp);
     stats_destroy(&b.stats);
+    if (b.conf.cache_mb)
+        cache_close(&b.cache);
     jobs_destroy(&b.jobs);
     throttle_destroy(&b.throttle);
     bridge_conf_free(&b.conf);

@@ -5,6 +5,7 @@
 #include "relay.h"
 
 #include "bridge.h"
+#include "cached.h"
 #include "clock.h"
 #include "listing.h"
 #include "log.h"
@@ -22,6 +23,7 @@ struct retrieve {
     const char *move_model;
     char caller[LOG_ESCAPED_SIZE(16)]; /* escaped, for the log */
     const char *what;                  /* "C-MOVE" or "C-GET" */
+    char study[65];                    /* the study the cache keeps; "": none */
     pthread_t mover;
     /* the upstream's final answer (written by the mover before jobs_upstream_done) */
     cirr_dicom_status up_result;
@@ -91,6 +93,9 @@ static void release(void *ctx)
     jobs_remove(&r->b->jobs, r->job);
     pthread_join(r->mover, NULL);
     log_end(r);
+    if (r->study[0])
+        cached_finish(r->b, r->study, r->job,
+                      r->up_result == CIRR_DICOM_OK && r->up_status == 0x0000 && !r->up_failed && !r->missing);
     upstream_close(r->b, r->scu);
     cirr_dicom_dataset_free(r->query);
     job_free(r->job);
@@ -122,9 +127,13 @@ static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const cha
         return 0xA700;
     if (!r->job->n)
         return 0x0000; /* nothing to move: lib/dicom answers success at once */
+    if (r->study[0])
+        cached_fill(r->b, r->study, r->job);
     jobs_add(&r->b->jobs, r->job);
     if (pthread_create(&r->mover, NULL, mover, r) != 0) {
         jobs_remove(&r->b->jobs, r->job);
+        if (r->study[0])
+            cached_finish(r->b, r->study, r->job, 0);
         return 0xA700;
     }
     return 0x0000;
@@ -150,6 +159,10 @@ uint16_t relay_retrieve(const cirr_dicom_peer *peer, const char *sop_class, cons
         return 0x0124;
     }
     stats_request(&b->stats, get ? STATS_GET : STATS_MOVE, peer->calling_aet);
+    if (move_model && cached_study(b, query, r->study) && cached_serve(b, r->caller, r->what, r->study, out) == 0) {
+        free(r);
+        return 0x0000;
+    }
     r->job = calloc(1, sizeof *r->job);
     uint16_t status = !r->job || cirr_dicom_dataset_copy(query, &r->query) != CIRR_DICOM_OK ? 0xA700
                       : !move_model                                                       ? 0x0122
@@ -184,13 +197,12 @@ uint16_t relay_store(const cirr_dicom_peer *peer, cirr_dicom_dataset *ds, const 
 {
     struct bridge *b = ud;
     char aet[LOG_ESCAPED_SIZE(16)];
-    (void)ts_uid;
     if (strcmp(peer->calling_aet, b->conf.upstream->aet)) {
         log_msg(LOG_WARN, NULL, "C-STORE from %s refused (0x0124): only the upstream stores to the bridge",
                 log_escape(aet, sizeof aet, peer->calling_aet));
         return 0x0124;
     }
-    uint16_t status = jobs_deliver(&b->jobs, ds, b->conf.timeout_s * 1000u);
+    uint16_t status = jobs_deliver(&b->jobs, ds, ts_uid, b->conf.timeout_s * 1000u);
     if (status == 0x0000)
         b->stats.instances_received++;
     else if (status == 0x0124)

@@ -161,7 +161,8 @@ def test_destination_down_mid_move_answers_b000_with_the_failed_count(pacs, stor
     result = {}
     t = threading.Thread(target=lambda: result.update(r=move(b.port, "BRIDGE", "WS", uid, check=False)))
     t.start()
-    wait_for(lambda: os.listdir(ws.dir), timeout=30, what="the first instance at the destination")
+    # storescp answers an instance after its second of sleep: two files, one acknowledged
+    wait_for(lambda: len(os.listdir(ws.dir)) >= 2, timeout=30, what="two instances at the destination")
     ws.proc.kill()
     ws.proc.wait()
     t.join(120)
@@ -191,7 +192,7 @@ def test_twelve_callers_share_two_upstream_associations(pacs, storescp):
     outs = [p.communicate(timeout=120)[0].decode() for p in procs]
     most = watch.stop()
     assert all(p.returncode == 0 for p in procs), outs
-    assert 1 <= most <= 2
+    assert 1 <= most <= 2, b.metrics()["bridge_upstream_in_use_max"]
     assert len(os.listdir(ws.dir)) == expected
     metrics = b.metrics()
     assert metrics["bridge_upstream_in_use_max"] == 2 and metrics["bridge_upstream_waited_total"] >= 1
@@ -251,3 +252,55 @@ def test_bad_configuration_stops_at_start_naming_the_variable(tmp_path):
                         "BRIDGE_MAX_UPSTREAM")):
         r = subprocess.run([BRIDGE], env={**base, **env}, capture_output=True, text=True, timeout=30)
         assert r.returncode == 100 and words in r.stderr and r.stderr.count("\n") == 1, (env, r.stderr)
+
+
+def folder_bytes(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def test_cache_serves_a_complete_study_without_the_pacs_and_stays_under_its_limit(pacs, storescp, tmp_path):
+    ws = storescp("WS")
+    cache = tmp_path / "cache"
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_PIXELS": "none", "MOCK_SITE": "Main CT:CT:1:15",
+                                          "MOCK_CT_SLICES": 49}, BRIDGE_CACHE_MB=1, BRIDGE_CACHE_DIR=cache)
+    uids = [a["StudyInstanceUID"] for a in query(m.port, "MOCK", "STUDY", "StudyDate=20260101-20261101",
+                                                  "StudyInstanceUID")]
+    first = uids[0]
+    r, status, counts = move(b.port, "BRIDGE", "WS", first)
+    assert status == "0x0000" and counts["completed"] == 50
+    wait_for(lambda: "cache: study %s complete" % first in b.text(), what="the study complete in the cache")
+    asked = m.text().count("from BRIDGE@")
+    for f in os.listdir(ws.dir):
+        os.unlink(ws.dir / f)
+    r, status, counts = move(b.port, "BRIDGE", "WS", first)
+    assert status == "0x0000" and counts["completed"] == 50 and len(os.listdir(ws.dir)) == 50
+    assert m.text().count("from BRIDGE@") == asked  # no upstream association
+    assert f"study {first} served from the cache (50 instances), the upstream not asked" in b.text()
+    assert b.metrics()["bridge_cache_hits_total"] == 1
+    limit = 1 << 20
+    per_study = folder_bytes(cache / first)
+    assert 0 < per_study < limit // 3
+    for uid in uids[1:limit // per_study + 3]:  # more than fit
+        move(b.port, "BRIDGE", "WS", uid)
+        assert folder_bytes(cache) <= limit
+    metrics = b.metrics()
+    assert metrics["bridge_cache_evictions_total"] >= 1 and metrics["bridge_cache_bytes"] <= limit
+    assert not (cache / first).exists()  # the least recently used went first
+
+
+def test_nothing_is_cached_as_complete_when_the_pacs_dies(pacs, storescp, tmp_path):
+    ws = storescp("WS", options=("--sleep-after", "1"))
+    cache = tmp_path / "cache"
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 19}, BRIDGE_WINDOW=2, BRIDGE_TIMEOUT=10,
+                BRIDGE_CACHE_MB=100, BRIDGE_CACHE_DIR=cache)
+    uid = ct_study(m, 20)
+    result = {}
+    t = threading.Thread(target=lambda: result.update(r=move(b.port, "BRIDGE", "WS", uid, check=False)))
+    t.start()
+    wait_for(lambda: os.listdir(ws.dir), timeout=30, what="the first instance at the destination")
+    m.proc.kill()
+    m.killed = True
+    t.join(120)
+    assert result["r"][1] != "0x0000"
+    wait_for(lambda: f"cache: study {uid} not complete: not kept" in b.text(), what="the cache's verdict")
+    assert not (cache / uid).exists() and b.metrics()["bridge_cache_bytes"] == 0

@@ -42,8 +42,10 @@ def bridge_destination(port, aet="BRIDGE"):
 
 def established_to(port):
     """TCP connections in state ESTABLISHED whose local port is port (the
-    associations a server on port holds now), from /proc/net/tcp."""
-    n = 0
+    associations a server on port holds now), from /proc/net/tcp. Counted
+    by their remote end: the kernel writes the table in pieces, and a
+    socket can be listed twice when the table changes between them."""
+    peers = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as f:
@@ -51,10 +53,10 @@ def established_to(port):
                 for line in f:
                     fields = line.split()
                     if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        n += 1
+                        peers.add(fields[2])
         except FileNotFoundError:
             pass
-    return n
+    return len(peers)
 
 
 class ConnectionWatch:

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""make bench-bridge (python3 -m bench.bridge_bench): one run, one machine.
+Studies pulled from mockpacs into a DCMTK storescp destination (writing
+files) three ways, side by side:
+
+  direct             movescu asks mockpacs to move to the destination (the ceiling)
+  cirr-bridge        movescu asks cirr-bridge, which relays from mockpacs
+  orthanc-bridge     Debian's Orthanc as the seed's bridge, driven as DIANA
+                     did: REST query of the PACS, retrieve to itself
+                     (synchronous C-MOVE), then a synchronous store to the
+                     destination; one study after the other
+
+Workloads: one CT study of 1,000 instances (512x512x16), and 20 studies of
+50 small (header-only) CT instances, pulled one after the other. Each row:
+seconds until the destination has every instance, instances per second,
+and the share of the direct pull. Then the median C-FIND latency of a
+one-day study-level query over one held association (bench/find_bench.c,
+300 queries), direct and through the bridge. TCP_NODELAY everywhere.
+
+Goals (issue 12): cirr-bridge at least 80% of direct and at least 3x the
+Orthanc bridge; the bridge adds at most 2 ms to the median C-FIND."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from tests.support.bridge import BRIDGE
+from tests.support.mockpacs import MOCKPACS as MOCK
+from tests.support.paths import built
+from tests.support.ports import free_port, wait_port
+
+ENV = dict(os.environ, TCP_NODELAY="1")
+FIND = built("CIRR_FIND_BENCH", "find_bench")
+END = "20261101"
+
+
+class Procs:
+    def __init__(self, tmp):
+        self.tmp, self.all = tmp, []
+
+    def start(self, name, args, env=None, ports=()):
+        log = open(os.path.join(self.tmp, f"{name}.log"), "w")
+        self.all.append(subprocess.Popen(args, env=dict(ENV, **(env or {})), stdout=log, stderr=subprocess.STDOUT))
+        for p in ports:
+            wait_port(p, 60)
+
+    def stop(self):
+        for p in reversed(self.all):
+            p.terminate()
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        self.all = []
+
+
+def rest(port, method, path, body=None):
+    data = None if body is None else body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    with urllib.request.urlopen(req, timeout=3600) as r:
+        return json.loads(r.read() or b"null")
+
+
+def study_uids(port, aec):
+    q = subprocess.run(["findscu", "-S", "-aec", aec, "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID",
+                        "127.0.0.1", str(port)], env=ENV, capture_output=True, text=True, check=True)
+    return [l.split("[")[1].split("]")[0].rstrip("\x00 ") for l in (q.stdout + q.stderr).splitlines()
+            if "StudyInstanceUID" in l and "[" in l]
+
+
+def movescu(port, aec, uid):
+    subprocess.run(["movescu", "-S", "-aec", aec, "-aem", "DEST", "-k", "QueryRetrieveLevel=STUDY", "-k",
+                    f"StudyInstanceUID={uid}", "127.0.0.1", str(port)], env=ENV, check=True, capture_output=True)
+
+
+def orthanc_pull(http, uid):
+    """The seed's way: query the PACS, retrieve to Orthanc, send it on."""
+    q = rest(http, "POST", "/modalities/pacs/query", {"Level": "Study", "Query": {"StudyInstanceUID": uid}})
+    rest(http, "POST", f"/queries/{q['ID']}/answers/0/retrieve", {"TargetAet": "ORTHANC", "Synchronous": True})
+    found = rest(http, "POST", "/tools/lookup", uid)
+    study = [f["ID"] for f in found if f["Type"] == "Study"]
+    assert study, f"Orthanc did not retrieve {uid}: {found}"
+    study = study[0]
+    rest(http, "POST", "/modalities/dest/store", {"Resources": [study], "Synchronous": True})
+
+
+def timed(dest, expected, pull, uids):
+    shutil.rmtree(dest)
+    os.makedirs(dest)
+    t0 = time.monotonic()
+    for uid in uids:
+        pull(uid)
+    dt = time.monotonic() - t0
+    got = len(os.listdir(dest))
+    assert got == expected, f"{got} of {expected} instances at the destination"
+    return dt
+
+
+def workload(tmp, name, mock_env, nstudies, per_study):
+    """The three ways for one workload: {way: seconds}."""
+    procs = Procs(tmp)
+    mock, mock_http, bridge, bridge_http = free_port(), free_port(), free_port(), free_port()
+    dest, o_http, o_dicom = free_port(), free_port(), free_port()
+    dest_dir = os.path.join(tmp, f"dest-{name}")
+    os.makedirs(dest_dir)
+    try:
+        procs.start("dest", ["storescp", "-aet", "DEST", "--output-directory", dest_dir, str(dest)], ports=[dest])
+        procs.start("mockpacs", [MOCK], dict(mock_env, MOCK_PORT=str(mock), MOCK_HTTP_PORT=str(mock_http),
+                    MOCK_END_DATE=END, MOCK_STORE_DIR=os.path.join(tmp, f"store-{name}"),
+                    MOD_DEST=f"DEST,127.0.0.1,{dest}", MOD_BRIDGE=f"BRIDGE,127.0.0.1,{bridge}",
+                    MOD_ORTHANC=f"ORTHANC,127.0.0.1,{o_dicom}"), ports=[mock])
+        procs.start("bridge", [BRIDGE], {"BRIDGE_PORT": str(bridge), "BRIDGE_HTTP_PORT": str(bridge_http),
+                    "BRIDGE_ALLOW": "*", "MOD_PACS": f"MOCK,127.0.0.1,{mock}",
+                    "MOD_DEST": f"DEST,127.0.0.1,{dest}"}, ports=[bridge])
+        cfg = {"Name": "bridge", "DicomAet": "ORTHANC", "DicomPort": o_dicom, "HttpPort": o_http,
+               "StorageDirectory": os.path.join(tmp, f"orthanc-{name}"),
+               "IndexDirectory": os.path.join(tmp, f"orthanc-{name}"), "RemoteAccessAllowed": False,
+               "AuthenticationEnabled": False, "Plugins": [], "ConcurrentJobs": 8,
+               "DicomModalities": {"pacs": ["MOCK", "127.0.0.1", mock], "dest": ["DEST", "127.0.0.1", dest]}}
+        with open(os.path.join(tmp, f"orthanc-{name}.json"), "w") as f:
+            json.dump(cfg, f)
+        procs.start("orthanc", ["/usr/sbin/Orthanc", os.path.join(tmp, f"orthanc-{name}.json")],
+                    ports=[o_http, o_dicom])
+        uids = study_uids(mock, "MOCK")[:nstudies]
+        assert len(uids) == nstudies
+        expected = nstudies * per_study
+        return {"direct": timed(dest_dir, expected, lambda u: movescu(mock, "MOCK", u), uids),
+                "cirr-bridge": timed(dest_dir, expected, lambda u: movescu(bridge, "BRIDGE", u), uids),
+                "orthanc-bridge": timed(dest_dir, expected, lambda u: orthanc_pull(o_http, u), uids)}
+    finally:
+        procs.stop()
+
+
+def find_latency(tmp):
+    """Median ms of a one-day study query: direct, through the bridge."""
+    procs = Procs(tmp)
+    mock, bridge = free_port(), free_port()
+    try:
+        procs.start("mockpacs-find", [MOCK], {"MOCK_PORT": str(mock), "MOCK_HTTP_PORT": "0", "MOCK_END_DATE": END,
+                    "MOCK_STUDIES": "10000", "MOCK_STORE_DIR": os.path.join(tmp, "store-find")}, ports=[mock])
+        procs.start("bridge-find", [BRIDGE], {"BRIDGE_PORT": str(bridge), "BRIDGE_HTTP_PORT": "0", "BRIDGE_ALLOW": "*",
+                    "MOD_PACS": f"MOCK,127.0.0.1,{mock}"}, ports=[bridge])
+        out = {}
+        for way, port, aec in (("direct", mock, "MOCK"), ("cirr-bridge", bridge, "BRIDGE")):
+            r = subprocess.run([FIND, "127.0.0.1", str(port), aec, "300", "3334", END, "365", "1"], env=ENV,
+                               check=True, capture_output=True, text=True).stdout
+            row = r.strip().splitlines()[0].split("\t")
+            out[way] = (float(row[1]), float(row[2]), float(row[4]))  # median, p95, matches per query
+        return out
+    finally:
+        procs.stop()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="cirr-bench-bridge-")
+    try:
+        ct = workload(tmp, "ct", {"MOCK_STUDIES": "3", "MOCK_SITE": "Main CT:CT:1:1", "MOCK_CT_SLICES": "999"}, 1,
+                      1000)
+        small = workload(tmp, "small", {"MOCK_STUDIES": "40", "MOCK_SITE": "Main CT:CT:1:1", "MOCK_CT_SLICES": "49",
+                                        "MOCK_PIXELS": "none"}, 20, 50)
+        finds = find_latency(tmp)
+    except BaseException:
+        print(f"the logs are in {tmp}")
+        raise
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"bridge benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, one run")
+    print()
+    print("Pull into a storescp destination (seconds until it has every instance; instances/s; share of direct)")
+    print()
+    print(f"{'way':<16}{'1 CT study, 1,000 x 512x512':>32}{'20 studies x 50 small':>32}")
+    for way in ("direct", "cirr-bridge", "orthanc-bridge"):
+        cells = []
+        for res, n in ((ct, 1000), (small, 1000)):
+            t = res[way]
+            cells.append(f"{t:7.2f} s {n / t:7.0f}/s {res['direct'] / t * 100:5.0f}%")
+        print(f"{way:<16}{cells[0]:>32}{cells[1]:>32}")
+    print()
+    print("C-FIND, study level, one-day range, 10,000 studies, 300 queries over one association")
+    print()
+    print(f"{'way':<16}{'median ms':>10}{'p95 ms':>10}{'answers':>10}")
+    for way, (med, p95, answers) in finds.items():
+        print(f"{way:<16}{med:10.2f}{p95:10.2f}{answers:10.1f}")
+    print()
+    ok = []
+    for name, res in (("1 CT study", ct), ("20 small studies", small)):
+        share = res["direct"] / res["cirr-bridge"]
+        factor = res["orthanc-bridge"] / res["cirr-bridge"]
+        ok.append(f"{name}: cirr-bridge {share * 100:.0f}% of direct (goal >= 80%: "
+                  f"{'met' if share >= 0.8 else 'not met'}), {factor:.1f}x the Orthanc bridge (goal >= 3x: "
+                  f"{'met' if factor >= 3 else 'not met'})")
+    added = finds["cirr-bridge"][0] - finds["direct"][0]
+    ok.append(f"C-FIND: the bridge adds {added:.2f} ms to the median (goal <= 2 ms: {'met' if added <= 2 else 'not met'})")
+    print("\n".join(ok))
+
+
+if __name__ == "__main__":
+    main()
