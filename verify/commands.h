@@ -8,6 +8,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_md5(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
 
 /* The usage lines (main.c), printed to stderr on a usage error. */
 extern const char verify_usage[];

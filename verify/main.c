@@ -1,6 +1,7 @@
 /* main.c: cirr-verify, release integrity for cirr (doc/verify.md).
  *
  *   cirr-verify keygen PRIVATE PUBLIC         a P-256 key pair, PEM
+ *   cirr-verify manifest [--images DIGESTS] RELEASE_DIR   write MANIFEST
  *   cirr-verify sign --key PRIVATE MANIFEST   write MANIFEST.sig
  *   cirr-verify verify [--key PUBLIC] [--archives DIR] RELEASE_DIR
  *   cirr-verify md5 FILE.json [ROOT]          the seed's md5 lists
@@ -23,6 +24,7 @@
 
 const char verify_usage[] =
     "usage: cirr-verify keygen PRIVATE PUBLIC\n"
+    "       cirr-verify manifest [--images DIGESTS] RELEASE_DIR\n"
     "       cirr-verify sign --key PRIVATE MANIFEST\n"
     "       cirr-verify verify [--key PUBLIC] [--archives DIR] RELEASE_DIR\n"
     "       cirr-verify md5 FILE.json [ROOT]\n"
@@ -34,6 +36,9 @@ static const char commands_text[] =
     "Commands:\n"
     "  keygen PRIVATE PUBLIC   make an ECDSA P-256 key pair (PEM); PRIVATE is written\n"
     "                          with mode 0600; neither file may exist already\n"
+    "  manifest [--images DIGESTS] RELEASE_DIR\n"
+    "                          write RELEASE_DIR/MANIFEST: every file of the folder, and\n"
+    "                          the images of DIGESTS (as `make images` writes it)\n"
     "  sign --key PRIVATE MANIFEST\n"
     "                          check MANIFEST and write its signature to MANIFEST.sig\n"
     "  verify RELEASE_DIR      check RELEASE_DIR/MANIFEST.sig, then every file and\n"
@@ -77,6 +82,8 @@ int main(int argc, char **argv)
         return printf("cirr-verify %s\n", CIRR_VERSION), 0;
     if (strcmp(cmd, "keygen") == 0)
         return cmd_keygen(argc - 1, argv + 1);
+    if (strcmp(cmd, "manifest") == 0)
+        return cmd_manifest(argc - 1, argv + 1);
     if (strcmp(cmd, "sign") == 0)
         return cmd_sign(argc - 1, argv + 1);
     if (strcmp(cmd, "verify") == 0)

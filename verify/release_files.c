@@ -6,16 +6,14 @@
 #include "log.h"
 #include "relpath.h"
 #include "strbuf.h"
+#include "walk.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define WALK_MAX_DEPTH 64
 
 int release_file_digest(int rootfd, const char *path, enum digest_kind kind, unsigned char *out,
                         struct outcome *o)
@@ -53,73 +51,32 @@ static void check_listed(int rootfd, const struct manifest_file *f, struct outco
         o->checked++;
 }
 
-struct walk {
+struct unlisted {
     const struct manifest *m;
     struct outcome *o;
-    char **unlisted;
+    char **lines;
     size_t n, cap;
 };
 
-static void add_unlisted(struct walk *w, const char *path, const char *kind)
+int release_is_signature_file(const char *path, int depth)
 {
-    char **u = array_grow(w->unlisted, &w->cap, w->n + 1, sizeof *u, 0);
-    if (!u)
-        return outcome_failure(w->o, "out of memory");
-    w->unlisted = u;
+    return depth == 0 && (strcmp(path, "MANIFEST") == 0 || strcmp(path, "MANIFEST.sig") == 0);
+}
+
+static void note_entry(void *ctx, const char *path, enum walk_kind kind, int depth)
+{
+    static const char *const why[] = {"", " (a symbolic link)", " (not a regular file)", " (a folder nested too deep)"};
+    struct unlisted *u = ctx;
+    if (kind == WALK_FILE && (release_is_signature_file(path, depth) || manifest_file_find(u->m, path)))
+        return;
+    char **lines = array_grow(u->lines, &u->cap, u->n + 1, sizeof *lines, 0);
+    if (!lines)
+        return outcome_failure(u->o, "out of memory");
+    u->lines = lines;
     struct strbuf sb = {0};
     char esc[LOG_ESCAPED_SIZE(RELPATH_MAX)];
-    strbuf_addf(&sb, "%s: unlisted%s", log_escape(esc, sizeof esc, path), kind);
-    w->unlisted[w->n++] = strbuf_take(&sb);
-}
-
-static int is_signature_file(const char *path)
-{
-    return strcmp(path, "MANIFEST") == 0 || strcmp(path, "MANIFEST.sig") == 0;
-}
-
-static void walk_dir(struct walk *w, int dirfd, const char *prefix, int depth);
-
-static void walk_entry(struct walk *w, int dirfd, const char *name, const char *path, int depth)
-{
-    struct stat st;
-    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return outcome_failure(w->o, "%s: cannot stat: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode)) {
-        int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0)
-            return outcome_failure(w->o, "%s: cannot open: %s", path, strerror(errno));
-        if (depth >= WALK_MAX_DEPTH) {
-            close(sub);
-            return add_unlisted(w, path, " (a folder nested too deep)");
-        }
-        return walk_dir(w, sub, path, depth + 1);
-    }
-    if (!S_ISREG(st.st_mode))
-        return add_unlisted(w, path, S_ISLNK(st.st_mode) ? " (a symbolic link)" : " (not a regular file)");
-    if (!(depth == 0 && is_signature_file(path)) && !manifest_file_find(w->m, path))
-        add_unlisted(w, path, "");
-}
-
-/* Walks dirfd (which it closes); prefix: its path in the release, "" at the top. */
-static void walk_dir(struct walk *w, int dirfd, const char *prefix, int depth)
-{
-    DIR *d = fdopendir(dirfd);
-    if (!d) {
-        close(dirfd);
-        return outcome_failure(w->o, "%s: cannot list: %s", *prefix ? prefix : ".", strerror(errno));
-    }
-    struct dirent *e;
-    while ((errno = 0, e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        struct strbuf path = {0};
-        strbuf_addf(&path, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
-        walk_entry(w, dirfd, e->d_name, path.data, depth);
-        strbuf_free(&path);
-    }
-    if (errno)
-        outcome_failure(w->o, "%s: cannot list: %s", *prefix ? prefix : ".", strerror(errno));
-    closedir(d);
+    strbuf_addf(&sb, "%s: unlisted%s", log_escape(esc, sizeof esc, path), why[kind]);
+    u->lines[u->n++] = strbuf_take(&sb);
 }
 
 static int by_text(const void *a, const void *b)
@@ -131,16 +88,15 @@ void release_files_check(int rootfd, const struct manifest *m, struct outcome *o
 {
     for (size_t i = 0; i < m->nfiles; i++)
         check_listed(rootfd, &m->files[i], o);
-    struct walk w = {m, o, NULL, 0, 0};
-    int fd = dup(rootfd);
-    if (fd < 0)
-        return outcome_failure(o, "cannot list the release folder: %s", strerror(errno));
-    walk_dir(&w, fd, "", 0);
-    if (w.n) /* sorted: the same order every run */
-        qsort(w.unlisted, w.n, sizeof *w.unlisted, by_text);
-    for (size_t i = 0; i < w.n; i++) {
-        outcome_mismatch(o, "%s", w.unlisted[i]);
-        free(w.unlisted[i]);
+    struct unlisted u = {m, o, NULL, 0, 0};
+    char err[512];
+    if (walk_tree(rootfd, note_entry, &u, err, sizeof err) < 0)
+        outcome_failure(o, "%s", err);
+    if (u.n) /* sorted: the same order every run */
+        qsort(u.lines, u.n, sizeof *u.lines, by_text);
+    for (size_t i = 0; i < u.n; i++) {
+        outcome_mismatch(o, "%s", u.lines[i]);
+        free(u.lines[i]);
     }
-    free(w.unlisted);
+    free(u.lines);
 }

@@ -14,6 +14,9 @@
 int release_file_digest(int rootfd, const char *path, enum digest_kind kind, unsigned char *out,
                         struct outcome *o);
 
+/* 1 for MANIFEST and MANIFEST.sig at the top of the release (depth 0). */
+int release_is_signature_file(const char *path, int depth);
+
 /* rootfd: the release folder, open. Each problem is one line in o. */
 void release_files_check(int rootfd, const struct manifest *m, struct outcome *o);
 

@@ -326,6 +326,42 @@ def test_a_layer_changed_inside_the_archive_differs(tmp_path, verify_bin):
                          f"hash to the image manifest's digest ({tmp_path}/archives/tiny.tar)"]
 
 
+def test_manifest_lists_a_folder_and_digests_and_the_result_verifies(tmp_path, verify_bin):
+    data, cfg, man = tiny_image("cirr/tiny:0.1.0", b"hello\n")
+    rel = tmp_path / "release"
+    (rel / "images").mkdir(parents=True)
+    (rel / "images/tiny.tar").write_bytes(data)
+    (rel / "stacks").mkdir()
+    (rel / "stacks/cirr stack.yml").write_bytes(b"services: {}\n")
+    digests = tmp_path / "DIGESTS"
+    digests.write_text(f"# image config-digest manifest-digest\ncirr/tiny:0.1.0 sha256:{cfg} sha256:{man}\n")
+    r = run(verify_bin, "manifest", "--images", digests, rel)
+    assert r.returncode == 0, r.stderr
+    assert (rel / "MANIFEST").read_text() == (
+        VERSION_LINE + f"file {sha256(data)} images/tiny.tar\n"
+        f"file {sha256(b'services: {}' + bytes([10]))} stacks/cirr stack.yml\n"
+        f"image cirr/tiny:0.1.0 sha256:{cfg} sha256:{man}\n")
+    key, pub = keypair(verify_bin, tmp_path, "site")
+    assert run(verify_bin, "sign", "--key", key, rel / "MANIFEST").returncode == 0
+    r = run(verify_bin, "verify", "--key", pub, "--archives", rel / "images", rel)
+    assert r.returncode == 0, r.stderr
+
+
+def test_manifest_refuses_links_and_bad_digests_lines(tmp_path, verify_bin):
+    rel = tmp_path / "release"
+    rel.mkdir()
+    (tmp_path / "DIGESTS").write_text(f"# x\ncirr/tiny sha256:{sha256(b'c')} sha256:{sha256(b'm')}\n")
+    r = run(verify_bin, "manifest", "--images", tmp_path / "DIGESTS", rel)
+    assert r.returncode == 100
+    assert r.stderr.splitlines() == [f"cirr-verify: fatal: {tmp_path}/DIGESTS: line 2: image name without a ':tag'"]
+    os.symlink("/etc/passwd", rel / "passwd")
+    r = run(verify_bin, "manifest", rel)
+    assert r.returncode == 100
+    assert r.stderr.splitlines() == ["cirr-verify: fatal: passwd: a symbolic link: a release holds only regular "
+                                     "files with valid names"]
+    assert not (rel / "MANIFEST").exists()
+
+
 def test_check_reads_each_format_without_a_key(tmp_path, verify_bin):
     rel, _, _ = archive_release(tmp_path, verify_bin)
     (tmp_path / "list.json").write_text(json.dumps({"a": md5(b"")}))
