@@ -62,6 +62,14 @@ static void add_item(struct json *c, char *key, struct json *item)
 void json_append(struct json *arr, struct json *item) { add_item(arr, NULL, item); }
 void json_put(struct json *obj, const char *key, struct json *value) { add_item(obj, xstrdup(key), value); }
 
+struct json *json_copy(const struct json *j)
+{
+    struct json *c = json_new(j->type, j->text);
+    for (size_t i = 0; i < j->n; i++)
+        add_item(c, j->type == JSON_OBJECT ? xstrdup(j->keys[i]) : NULL, json_copy(j->items[i]));
+    return c;
+}
+
 struct json *json_take(struct json *obj, const char *key)
 {
     if (!obj || obj->type != JSON_OBJECT)

@@ -36,6 +36,8 @@ struct json *json_new(enum json_type type, const char *text);
 /* Append to an array, or add key to an object (no check for duplicates). */
 void json_append(struct json *arr, struct json *item);
 void json_put(struct json *obj, const char *key, struct json *value);
+/* A deep copy of j. */
+struct json *json_copy(const struct json *j);
 /* Take out the value of key (the caller owns it), or NULL. */
 struct json *json_take(struct json *obj, const char *key);
 

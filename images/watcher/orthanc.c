@@ -9,6 +9,7 @@
 #include "event.h"
 #include "httpc.h"
 #include "log.h"
+#include "maintags.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct follower {
     struct strbuf batch;
     unsigned batch_events;
     uint64_t batch_read_ms;
+    struct maintags *main_tags;          /* WATCH_ORTHANC_TAGS=main (instances), else NULL */
 };
 
 /* What each source asks Orthanc: its change type and the tags' path. */
@@ -117,32 +119,48 @@ static void fetch_many(struct follower *f, char paths[][160], unsigned n, long *
         curl_multi_remove_handle(f->multi, f->easy[i]);
 }
 
-/* One answer of fetch_many into the batch. 0, or -1 when it must be read again. */
-static int take(struct follower *f, unsigned i, long status, const char *id)
+/* A resource's tags (owned) as an event into the batch, when the route's
+ * filter lets it through. 0, or -1 when they are not an object. */
+static int add_event(struct follower *f, struct json *tags, const char *id)
 {
-    struct route_stats *rs = &f->w->routes[f->slot];
-    if (status == 404) { /* deleted before we read it: nothing to index */
-        atomic_fetch_add(&rs->skipped, 1);
-        return 0;
-    }
     struct event ev;
-    if (status != 200 ||
-        event_build(json_parse(f->bodies[i].data ? f->bodies[i].data : "", f->bodies[i].len), f->route->source,
-                    id, &ev) < 0) {
-        char esc[LOG_ESCAPED_SIZE(64)];
-        log_msg(LOG_WARN, f->route->name, "cannot read the tags of %s (HTTP %ld)", log_escape(esc, sizeof esc, id),
-                status);
+    if (event_build(tags, f->route->source, id, &ev) < 0)
         return -1;
-    }
     if (event_matches(&ev, f->route)) {
         if (!f->batch_events)
             f->batch_read_ms = clock_wall_ms();
         event_line(&f->batch, f->route, &ev, clock_wall_ms());
         f->batch_events++;
     } else {
-        atomic_fetch_add(&rs->skipped, 1);
+        atomic_fetch_add(&f->w->routes[f->slot].skipped, 1);
     }
     event_free(&ev);
+    return 0;
+}
+
+/* One answer of fetch_many into the batch. 0, or -1 when it must be read again. */
+static int take(struct follower *f, unsigned i, long status, const char *id)
+{
+    if (status == 404) { /* deleted before we read it: nothing to index */
+        atomic_fetch_add(&f->w->routes[f->slot].skipped, 1);
+        return 0;
+    }
+    if (status != 200 ||
+        add_event(f, json_parse(f->bodies[i].data ? f->bodies[i].data : "", f->bodies[i].len), id) < 0) {
+        char esc[LOG_ESCAPED_SIZE(64)];
+        log_msg(LOG_WARN, f->route->name, "cannot read the tags of %s (HTTP %ld)", log_escape(esc, sizeof esc, id),
+                status);
+        return -1;
+    }
+    return 0;
+}
+
+/* The batch out when it is full; seq: the change it reaches. */
+static int flush_if_full(struct follower *f, unsigned long long seq)
+{
+    size_t kb = f->batch.len / 1024;
+    if (f->batch_events >= f->w->conf.batch_events || kb >= f->w->conf.batch_kb)
+        return flush(f, seq);
     return 0;
 }
 
@@ -172,15 +190,77 @@ static int take_page(struct follower *f, const struct json *changes)
             tags_path(f->route->source, id, paths[n++], sizeof paths[0]);
         }
         fetch_many(f, paths, n, status);
-        for (unsigned k = 0; k < n; k++) {
-            if (take(f, k, status[k], ids[k]) < 0)
+        for (unsigned k = 0; k < n; k++)
+            if (take(f, k, status[k], ids[k]) < 0 || flush_if_full(f, seqs[k]) < 0)
                 return -1;
-            size_t kb = f->batch.len / 1024;
-            if ((f->batch_events >= f->w->conf.batch_events || kb >= f->w->conf.batch_kb) && flush(f, seqs[k]) < 0)
-                return -1;
-        }
     }
     return 0;
+}
+
+/* POST for maintags (struct orthanc_http), on the first connection. */
+static long post_json(void *ctx, const char *path, const char *body, size_t len, struct json **answer, char *err,
+                      size_t cap)
+{
+    struct follower *f = ctx;
+    char url[1024];
+    snprintf(url, sizeof url, "%s%s", f->w->conf.orthanc_url, path);
+    httpc_prepare(f->easy[0], url, NULL, body, len, &f->bodies[0]);
+    long status = httpc_perform(f->easy[0], err, cap);
+    *answer = status == 200 ? json_parse(f->bodies[0].data ? f->bodies[0].data : "", f->bodies[0].len) : NULL;
+    if (status && status != 200)
+        snprintf(err, cap, "%s: HTTP %ld", path, status);
+    return status;
+}
+
+/* One tagged instance of a main-tags page into the batch: a structured
+ * report's full tags are read (its content tree is not in the index). */
+static int take_main(struct follower *f, struct json *tags, const char *id)
+{
+    const char *modality = json_text(json_get(tags, "Modality"));
+    if (!modality || strcmp(modality, "SR"))
+        return add_event(f, tags, id);
+    json_free(tags);
+    char path[1][160];
+    long status;
+    tags_path(f->route->source, id, path[0], sizeof path[0]);
+    fetch_many(f, path, 1, &status);
+    return take(f, 0, status, id);
+}
+
+/* take_page for WATCH_ORTHANC_TAGS=main: the page's instances at once. */
+static int take_page_main(struct follower *f, const struct json *changes)
+{
+    const char **ids = calloc(changes->n + 1, sizeof *ids);
+    unsigned long long *seqs = calloc(changes->n + 1, sizeof *seqs);
+    struct json **tags = calloc(changes->n + 1, sizeof *tags);
+    struct orthanc_http o = {post_json, f};
+    char err[256];
+    size_t n = 0;
+    int rc = ids && seqs && tags ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < changes->n; i++) {
+        const struct json *c = changes->items[i];
+        const char *type = json_text(json_get(c, "ChangeType")), *id = json_text(json_get(c, "ID"));
+        if (type && !strcmp(type, change_type(f->route->source)) && id_ok(id)) {
+            seqs[n] = strtoull(json_text(json_get(c, "Seq")) ? json_text(json_get(c, "Seq")) : "0", NULL, 10);
+            ids[n++] = id;
+        }
+    }
+    if (rc == 0 && n && (rc = maintags_read(f->main_tags, &o, ids, n, tags, err, sizeof err)) < 0)
+        log_msg(LOG_WARN, f->route->name, "cannot read Orthanc's index: %s", err);
+    for (size_t i = 0; i < n; i++) {
+        struct json *t = tags[i];
+        tags[i] = NULL;
+        if (rc == 0 && !t)
+            atomic_fetch_add(&f->w->routes[f->slot].skipped, 1); /* deleted since */
+        else if (rc == 0 && (take_main(f, t, ids[i]) < 0 || flush_if_full(f, seqs[i]) < 0))
+            rc = -1;
+        else if (rc < 0)
+            json_free(t);
+    }
+    free(ids);
+    free(seqs);
+    free(tags);
+    return rc;
 }
 
 /* GET /changes from the cursor: the page parsed, or NULL. */
@@ -209,7 +289,7 @@ static int round_once(struct follower *f)
     struct json *page = read_changes(f);
     if (!page)
         return -1;
-    int rc = take_page(f, json_get(page, "Changes"));
+    int rc = f->main_tags ? take_page_main(f, json_get(page, "Changes")) : take_page(f, json_get(page, "Changes"));
     const char *last = json_text(json_get(page, "Last"));
     unsigned long long seq = last ? strtoull(last, NULL, 10) : f->cursor;
     if (rc == 0)
@@ -257,6 +337,7 @@ static void follower_free(struct follower *f)
     }
     if (f->multi)
         curl_multi_cleanup(f->multi);
+    maintags_free(f->main_tags);
     strbuf_free(&f->batch);
     free(f);
 }
@@ -282,6 +363,8 @@ int orthanc_start(struct watcher *w, unsigned r)
     for (unsigned i = 0; i < f->parallel; i++)
         if (!(f->easy[i] = httpc_new(&o)))
             ok = 0;
+    if (w->conf.orthanc_main_tags && f->route->source == SOURCE_ORTHANC_INSTANCES && !(f->main_tags = maintags_new()))
+        ok = 0;
     snprintf(f->cursor_path, sizeof f->cursor_path, "%s/cursor/%s", w->conf.state, f->route->name);
     if (!ok || read_cursor(f) < 0) {
         follower_free(f);

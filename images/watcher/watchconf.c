@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* In the order they are checked; --help and doc/watcher.md list them so. */
 static const struct envconf_var watch_vars[] = {
@@ -29,6 +30,8 @@ static const struct envconf_var watch_vars[] = {
                 "changes read per request of /changes"),
     ENVCONF_NUM("WATCH_ORTHANC_PARALLEL", "4", 1, 32, struct watch_conf, parallel,
                 "tag requests to Orthanc in flight at once"),
+    ENVCONF_STR("WATCH_ORTHANC_TAGS", "full", struct watch_conf, orthanc_tags,
+                "instances' tags: 'full' (each file's, as DIANA) or 'main' (Orthanc's index, much faster)"),
     ENVCONF_STR("WATCH_HEC_URL", "", struct watch_conf, hec_url,
                 "Splunk HEC base URL (https://splunk:8088); empty: no Splunk sink"),
     ENVCONF_STR("WATCH_HEC_CA", "", struct watch_conf, hec_ca,
@@ -71,13 +74,15 @@ static const struct envconf_var watch_vars[] = {
 };
 #define NVARS (sizeof watch_vars / sizeof watch_vars[0])
 
+/* The secrets: not in the table (their values must never be printed or
+ * kept in the environment's copy), but in the same Environment part. */
 static const char secrets_help[] =
-    "  WATCH_HEC_TOKEN, WATCH_HEC_TOKEN_FILE (default SPLUNK_HEC_TOKEN[_FILE])\n"
+    "  WATCH_HEC_TOKEN (or WATCH_HEC_TOKEN_FILE, SPLUNK_HEC_TOKEN, SPLUNK_HEC_TOKEN_FILE)\n"
     "      the HEC token (secret): required with WATCH_HEC_URL\n"
-    "  WATCH_ORTHANC_PASSWORD, WATCH_ORTHANC_PASSWORD_FILE (default ORTHANC_PASSWORD[_FILE])\n"
-    "      Orthanc's password (secret)\n"
-    "  WATCH_PG_PASSWORD, WATCH_PG_PASSWORD_FILE (default POSTGRES_PASSWORD[_FILE])\n"
-    "      PostgreSQL's password (secret)\n";
+    "  WATCH_ORTHANC_PASSWORD (or WATCH_ORTHANC_PASSWORD_FILE, ORTHANC_PASSWORD, ORTHANC_PASSWORD_FILE)\n"
+    "      Orthanc's password (secret), with WATCH_ORTHANC_USER\n"
+    "  WATCH_PG_PASSWORD (or WATCH_PG_PASSWORD_FILE, POSTGRES_PASSWORD, POSTGRES_PASSWORD_FILE)\n"
+    "      PostgreSQL's password (secret), with WATCH_PG\n";
 
 void watch_conf_help(FILE *out)
 {
@@ -158,6 +163,11 @@ static int peers_and_secrets(struct watch_conf *c, char *err, size_t cap)
         return envconf_fail(err, cap, "WATCH_HEC_URL: expected http:// or https://, got '%.80s'", c->hec_url);
     if (strncmp(c->orthanc_url, "http://", 7) && strncmp(c->orthanc_url, "https://", 8))
         return envconf_fail(err, cap, "WATCH_ORTHANC_URL: expected http:// or https://");
+    if (strcmp(c->orthanc_tags, "full") && strcmp(c->orthanc_tags, "main"))
+        return envconf_fail(err, cap, "WATCH_ORTHANC_TAGS: expected 'full' or 'main', got '%.40s'", c->orthanc_tags);
+    c->orthanc_main_tags = !strcmp(c->orthanc_tags, "main");
+    if (*c->hec_ca && access(c->hec_ca, R_OK) < 0)
+        return envconf_fail(err, cap, "WATCH_HEC_CA: cannot read %.200s", c->hec_ca);
     if (strlen(c->orthanc_url) > 500 || strlen(c->hec_url) > 400)
         return envconf_fail(err, cap, "WATCH_ORTHANC_URL or WATCH_HEC_URL: longer than 500 or 400 characters");
     if (secrets_load(c, err, cap) < 0)

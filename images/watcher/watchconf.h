@@ -28,6 +28,8 @@ struct watch_conf {
     const char *routes_text, *routes_file;
     const char *orthanc_url, *orthanc_user;
     unsigned poll_ms, page, parallel;
+    const char *orthanc_tags;    /* "full" or "main" */
+    int orthanc_main_tags;       /* orthanc_tags is "main" */
     const char *hec_url, *hec_ca, *hec_host, *hec_sourcetype;
     int hec_ack, hec_insecure;
     unsigned batch_events, batch_kb, ack_timeout_s;

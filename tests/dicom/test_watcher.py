@@ -83,6 +83,18 @@ def test_instances_series_and_studies_reach_hec_and_postgres(tmp_path, orthanc1,
     assert hec.requests["/services/collector/event"] < 50  # batched, not one request an event
 
 
+def test_main_tags_come_from_orthanc_s_index_with_every_level_s_keys(tmp_path, orthanc1, hec, watcher):
+    uids = stored(tmp_path, orthanc1, 3, 20)
+    watcher("index_instances", hec=hec, orthanc=orthanc1, WATCH_ORTHANC_TAGS="main", WATCH_ORTHANC_PAGE=25)
+    events = wait_events(hec, "dicom_instances", 60)
+    assert sorted(uids_of(events, "SOPInstanceUID")) == sorted(uids)
+    for e in events:
+        tags = e["event"]
+        assert tags["PatientID"] == "MUX1" and tags["Modality"] == "CT" and tags["InstanceNumber"]
+        assert tags["StudyInstanceUID"] and tags["SeriesInstanceUID"] and tags["StudyDateTime"]
+    assert len({e["event"]["SeriesInstanceUID"] for e in events}) == 3
+
+
 def test_kill_9_mid_stream_then_restart_loses_nothing(tmp_path, orthanc1, hec, watcher):
     uids = stored(tmp_path, orthanc1, 3, 500, size=4)
     hec.delay = 0.05  # a slow collector: the kill comes while most events wait

@@ -89,7 +89,8 @@ def sr_values(orthanc, sop_uid):
             number(one(ds.ContentSequence, "CT Accumulated Dose Data", "CT Dose Length Product Total")))
 
 
-def test_dose_reports_stored_in_orthanc_are_indexed_with_the_sr_values(started, tmp_path):
+@pytest.mark.parametrize("tags", ["full", "main"])
+def test_dose_reports_stored_in_orthanc_are_indexed_with_the_sr_values(started, tmp_path, tags):
     orthanc = stable_orthanc(tmp_path)
     hec = hec_double(indexes=["dose_reports"])
     try:
@@ -100,7 +101,7 @@ def test_dose_reports_stored_in_orthanc_are_indexed_with_the_sr_values(started, 
             dcmtk("movescu", "-S", "-aec", "MOCK", "-aem", "ORTHANC", "-k", "QueryRetrieveLevel=SERIES", "-k",
                   f"StudyInstanceUID={s['StudyInstanceUID']}", "-k", f"SeriesInstanceUID={s['StudyInstanceUID']}.3",
                   "127.0.0.1", str(m.port))
-        started(Watcher, DOSE_ROUTE, hec=hec, orthanc=orthanc)
+        started(Watcher, DOSE_ROUTE, hec=hec, orthanc=orthanc, WATCH_ORTHANC_TAGS=tags)
         events = wait_events(hec, "dose_reports", 3)
         assert len({e["event"]["SOPInstanceUID"] for e in events}) == 3
         for e in events:

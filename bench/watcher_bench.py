@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""make bench-watcher (python3 -m bench.watcher_bench): one run, one machine.
+
+1. Throughput: 10,000 instances stored in Debian's Orthanc, then indexed
+   into the HEC test double (tests/support/hec_double.py) from Orthanc's
+   /changes: cirr-watcher (route index_instances) with each instance's
+   full tags (WATCH_ORTHANC_TAGS=full, the default: one GET of its
+   simplified tags each, several in flight) and with Orthanc's index
+   (WATCH_ORTHANC_TAGS=main: three bulk requests a page), next to a
+   baseline that does what DIANA's watcher does: follow /changes, and for
+   each new instance GET its simplified tags and POST one event (the tags
+   as a JSON string) to HEC, each request on a new connection.
+2. Lag at a steady load: 100 instances/s stored for 20 s, the lag of each
+   from its store (Orthanc answered the POST) to its event at the double:
+   median and 99th percentile, for cirr-watcher.
+
+Goals (issue 13): at least 20x the DIANA-style events/s; p99 lag at most 2 s."""
+import concurrent.futures
+import json
+import os
+import pathlib
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pydicom
+
+from tests.support.dicomgen import make_instances
+from tests.support.processes import Process
+from tests.support.ports import free_port
+from tests.support.watcher import TOKEN, WATCHER, hec_double, stable_orthanc
+
+INSTANCES = int(os.environ.get("BENCH_WATCHER_INSTANCES", "10000"))
+RATE, STEADY_SECONDS = 100, 20
+
+
+def post_file(orthanc, path):
+    with open(path, "rb") as f:
+        req = urllib.request.Request(f"http://127.0.0.1:{orthanc.http}/instances", data=f.read(), method="POST")
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())["ID"]
+
+
+def store_all(orthanc, paths):
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda p: post_file(orthanc, p), paths))
+
+
+def instances(tmp, name, count, per_series=500):
+    folder = os.path.join(tmp, name)
+    for s in range(0, count, per_series):
+        make_instances(folder + f"/{s:06d}", min(per_series, count - s), size=8)
+    return [os.path.join(d, f) for d, _, fs in sorted(os.walk(folder)) for f in sorted(fs)]
+
+
+def wait_count(hec, n, timeout):
+    deadline = time.monotonic() + timeout
+    while hec.count() < n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return hec.count()
+
+
+def diana_style(orthanc, hec, total):
+    """DIANA's watcher's way: per change, GET the tags, POST one event."""
+    base, since, sent = f"http://127.0.0.1:{orthanc.http}", 0, 0
+    t0 = time.monotonic()
+    while sent < total:
+        with urllib.request.urlopen(f"{base}/changes?since={since}&limit=100", timeout=30) as r:
+            page = json.loads(r.read())
+        for c in page["Changes"]:
+            if c["ChangeType"] != "NewInstance":
+                continue
+            with urllib.request.urlopen(f"{base}/instances/{c['ID']}/simplified-tags", timeout=30) as r:
+                tags = json.loads(r.read())
+            body = json.dumps({"event": json.dumps(tags), "index": "dicom_instances", "sourcetype": "_json"})
+            req = urllib.request.Request(hec.url() + "/services/collector/event", data=body.encode(),
+                                         headers={"Authorization": f"Splunk {TOKEN}"}, method="POST")
+            urllib.request.urlopen(req, timeout=30).close()
+            sent += 1
+        since = page["Last"]
+        if page["Done"] and sent < total:
+            time.sleep(0.1)
+    return sent / (time.monotonic() - t0)
+
+
+def start_watcher(tmp, orthanc, hec, state, **more):
+    port = free_port()
+    env = {**more, "PATH": "/usr/bin:/bin", "WATCH_HTTP_PORT": str(port), "WATCH_STATE": state,
+           "WATCH_ROUTES": "index_instances", "WATCH_ORTHANC_URL": f"http://127.0.0.1:{orthanc.http}",
+           "WATCH_ORTHANC_POLL_MS": "100", "WATCH_HEC_URL": hec.url(), "WATCH_HEC_TOKEN": TOKEN}
+    w = Process([WATCHER], env, os.path.join(tmp, f"watcher-{port}.log"))
+    w.port = port
+    w.wait_listening(30)
+    return w
+
+
+def throughput(tmp, orthanc, tags):
+    """cirr-watcher's events/s from an empty cursor, into a new double."""
+    hec = hec_double()
+    try:
+        t0 = time.monotonic()
+        w = start_watcher(tmp, orthanc, hec, os.path.join(tmp, f"state-{tags}"), WATCH_ORTHANC_TAGS=tags)
+        got = wait_count(hec, INSTANCES, 900)
+        rate = got / (time.monotonic() - t0)
+        w.stop()
+        return rate
+    finally:
+        hec.close()
+
+
+def steady_lag(tmp, orthanc, hec, watcher_state):
+    """Store RATE instances/s for STEADY_SECONDS; lag of each, in seconds."""
+    paths = instances(tmp, "steady", RATE * STEADY_SECONDS, per_series=RATE * STEADY_SECONDS)
+    uids = [str(pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID) for p in paths]
+    stored, before = {}, hec.count()
+    w = start_watcher(tmp, orthanc, hec, watcher_state)
+    try:
+        t0 = time.monotonic()
+        for n, (p, uid) in enumerate(zip(paths, uids)):
+            delay = t0 + n / RATE - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)  # the pace of the load, not a synchronisation
+            post_file(orthanc, p)
+            stored[uid] = time.time()
+        wait_count(hec, before + len(paths), 60)
+    finally:
+        w.stop()
+    lags = [e["_received"] - stored[e["event"]["SOPInstanceUID"]] for e in hec.events[before:]
+            if e["event"].get("SOPInstanceUID") in stored]
+    return sorted(lags)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="cirr-bench-watcher-")
+    orthanc = stable_orthanc(pathlib.Path(tmp))
+    hec = hec_double()
+    try:
+        print(f"storing {INSTANCES} instances into Orthanc ...", file=sys.stderr)
+        store_all(orthanc, instances(tmp, "bulk", INSTANCES))
+        # 1a. cirr-watcher from an empty cursor, both ways of reading tags
+        full_rate, main_rate = throughput(tmp, orthanc, "full"), throughput(tmp, orthanc, "main")
+        # 1b. the DIANA-style baseline, into a second double
+        base_hec = hec_double()
+        diana_rate = diana_style(orthanc, base_hec, INSTANCES)
+        base_hec.close()
+        # 2. lag at 100 instances/s (the default way; the watcher resumes from its cursor)
+        state = os.path.join(tmp, "state-full")
+        lags = steady_lag(tmp, orthanc, hec, state)
+        median, p99 = statistics.median(lags), lags[int(0.99 * (len(lags) - 1))]
+        print(f"\n| {INSTANCES} instances, Orthanc /changes -> HEC double | events/s | vs DIANA-style |")
+        print("|---|---|---|")
+        for name, rate in ((f"cirr-watcher, full tags ({os.environ.get('WATCH_ORTHANC_PARALLEL', '4')} reads in flight)",
+                            full_rate), ("cirr-watcher, WATCH_ORTHANC_TAGS=main", main_rate),
+                           ("DIANA-style (GET tags + one POST per event)", diana_rate)):
+            print(f"| {name} | {rate:.0f} | {rate / diana_rate:.1f}x |")
+        best = max(full_rate, main_rate)
+        print(f"goal >= 20x: full tags {'met' if full_rate >= 20 * diana_rate else 'not met'}, "
+              f"main tags {'met' if main_rate >= 20 * diana_rate else 'not met'} (best {best / diana_rate:.1f}x)")
+        print(f"\n| lag at {RATE} instances/s for {STEADY_SECONDS} s ({len(lags)} events) | seconds |")
+        print("|---|---|")
+        print(f"| median | {median:.3f} |")
+        print(f"| p99 | {p99:.3f} (goal <= 2 s: {'met' if p99 <= 2 else 'not met'}) |")
+    finally:
+        hec.close()
+        orthanc.stop()
+
+
+if __name__ == "__main__":
+    main()

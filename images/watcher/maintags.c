@@ -1,0 +1,151 @@
+/* maintags.c: see maintags.h. */
+#include "maintags.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_MAX 4096
+
+struct cached {
+    char id[64];
+    struct json *tags; /* patient + study + series main tags, merged */
+};
+
+struct maintags {
+    struct cached *series;
+    size_t n;
+};
+
+struct maintags *maintags_new(void) { return calloc(1, sizeof(struct maintags)); }
+
+static void forget_all(struct maintags *mt)
+{
+    for (size_t i = 0; i < mt->n; i++)
+        json_free(mt->series[i].tags);
+    mt->n = 0;
+}
+
+void maintags_free(struct maintags *mt)
+{
+    if (!mt)
+        return;
+    forget_all(mt);
+    free(mt->series);
+    free(mt);
+}
+
+static const struct json *cached(const struct maintags *mt, const char *id)
+{
+    for (size_t i = mt->n; i-- > 0;) /* the newest first: a page's instances share a few series */
+        if (!strcmp(mt->series[i].id, id))
+            return mt->series[i].tags;
+    return NULL;
+}
+
+/* POST /tools/bulk-content for ids at level: the answer's array, or NULL. */
+static struct json *bulk(const struct orthanc_http *o, const char *level, const char *const *ids, size_t n,
+                         char *err, size_t cap)
+{
+    struct strbuf req = {0};
+    strbuf_addf(&req, "{\"Level\":\"%s\",\"Metadata\":false,\"Resources\":[", level);
+    for (size_t i = 0; i < n; i++)
+        strbuf_addf(&req, "%s\"%s\"", i ? "," : "", ids[i]); /* ids were checked: hex digits and '-' */
+    strbuf_adds(&req, "]}");
+    struct json *answer = NULL;
+    long status = o->post(o->ctx, "/tools/bulk-content", req.data, req.len, &answer, err, cap);
+    strbuf_free(&req);
+    if (status != 200 || !answer || answer->type != JSON_ARRAY) {
+        if (status == 200)
+            snprintf(err, cap, "/tools/bulk-content: not a JSON array");
+        json_free(answer);
+        return NULL;
+    }
+    return answer;
+}
+
+/* Copy every member of from (an object) into to. */
+static void merge(struct json *to, const struct json *from)
+{
+    for (size_t i = 0; from && from->type == JSON_OBJECT && i < from->n; i++)
+        json_put(to, from->keys[i], json_copy(from->items[i]));
+}
+
+static const char *text_or_empty(const struct json *j, const char *key)
+{
+    const char *t = json_text(json_get(j, key));
+    return t ? t : "";
+}
+
+/* Fetch and cache the series (and their studies) that ids name. */
+static int fill_cache(struct maintags *mt, const struct orthanc_http *o, const char *const *ids, size_t n, char *err,
+                      size_t cap)
+{
+    struct json *series = bulk(o, "Series", ids, n, err, cap);
+    if (!series)
+        return -1;
+    const char **studies = calloc(series->n + 1, sizeof *studies);
+    for (size_t i = 0; studies && i < series->n; i++)
+        studies[i] = json_text(json_get(series->items[i], "ParentStudy"));
+    struct json *found = studies ? bulk(o, "Study", studies, series->n, err, cap) : NULL;
+    free(studies);
+    if (!found) {
+        json_free(series);
+        return -1;
+    }
+    if (mt->n + series->n > CACHE_MAX)
+        forget_all(mt);
+    struct cached *grown = realloc(mt->series, (mt->n + series->n) * sizeof *grown);
+    for (size_t i = 0; grown && i < series->n; i++) {
+        const struct json *s = series->items[i], *study = NULL;
+        const char *sid = json_text(json_get(s, "ID")), *parent = json_text(json_get(s, "ParentStudy"));
+        for (size_t k = 0; k < found->n && parent && !study; k++)
+            if (!strcmp(text_or_empty(found->items[k], "ID"), parent))
+                study = found->items[k];
+        if (!sid || strlen(sid) >= sizeof grown->id)
+            continue;
+        struct cached *c = &grown[mt->n++];
+        snprintf(c->id, sizeof c->id, "%s", sid);
+        c->tags = json_new(JSON_OBJECT, NULL);
+        merge(c->tags, json_get(study, "PatientMainDicomTags"));
+        merge(c->tags, json_get(study, "MainDicomTags"));
+        merge(c->tags, json_get(s, "MainDicomTags"));
+    }
+    if (grown)
+        mt->series = grown;
+    json_free(series);
+    json_free(found);
+    return grown ? 0 : -1;
+}
+
+int maintags_read(struct maintags *mt, const struct orthanc_http *o, const char *const *ids, size_t n,
+                  struct json **out, char *err, size_t cap)
+{
+    struct json *inst = bulk(o, "Instance", ids, n, err, cap);
+    if (!inst)
+        return -1;
+    const char **missing = calloc(inst->n + 1, sizeof *missing);
+    size_t nmissing = 0;
+    for (size_t i = 0; missing && i < inst->n; i++) {
+        const char *parent = json_text(json_get(inst->items[i], "ParentSeries"));
+        if (parent && !cached(mt, parent))
+            missing[nmissing++] = parent;
+    }
+    int rc = !missing ? -1 : nmissing ? fill_cache(mt, o, missing, nmissing, err, cap) : 0;
+    free(missing);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = NULL;
+        for (size_t k = 0; rc == 0 && k < inst->n && !out[i]; k++) {
+            const struct json *it = inst->items[k];
+            const char *id = json_text(json_get(it, "ID"));
+            const struct json *parent = cached(mt, text_or_empty(it, "ParentSeries"));
+            if (!id || strcmp(id, ids[i]) || !parent)
+                continue; /* an instance deleted since has no answer: it stays NULL */
+            out[i] = json_new(JSON_OBJECT, NULL);
+            merge(out[i], parent);
+            merge(out[i], json_get(it, "MainDicomTags"));
+        }
+    }
+    json_free(inst);
+    return rc;
+}
