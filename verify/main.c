@@ -72,6 +72,14 @@ static void print_help(void)
     settings_help(stdout);
 }
 
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"keygen", cmd_keygen}, {"manifest", cmd_manifest}, {"sign", cmd_sign},
+    {"verify", cmd_verify}, {"md5", cmd_md5},           {"check", cmd_check},
+};
+
 int main(int argc, char **argv)
 {
     log_prog = "cirr-verify";
@@ -80,18 +88,9 @@ int main(int argc, char **argv)
         return print_help(), 0;
     if (strcmp(cmd, "--version") == 0)
         return printf("cirr-verify %s\n", CIRR_VERSION), 0;
-    if (strcmp(cmd, "keygen") == 0)
-        return cmd_keygen(argc - 1, argv + 1);
-    if (strcmp(cmd, "manifest") == 0)
-        return cmd_manifest(argc - 1, argv + 1);
-    if (strcmp(cmd, "sign") == 0)
-        return cmd_sign(argc - 1, argv + 1);
-    if (strcmp(cmd, "verify") == 0)
-        return cmd_verify(argc - 1, argv + 1);
-    if (strcmp(cmd, "md5") == 0)
-        return cmd_md5(argc - 1, argv + 1);
-    if (strcmp(cmd, "check") == 0)
-        return cmd_check(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
     fputs(verify_usage, stderr);
     return EXIT_USAGE;
 }
