@@ -32,6 +32,22 @@ static int create_new(const char *path, mode_t mode, const char *other)
     die_sys(EXIT_SYSTEM, "cannot create %s", path);
 }
 
+/* The folder holding path, fsynced: the new name is durable too. */
+static int sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 static int write_pem(int fd, const unsigned char *pem)
 {
     size_t n = strlen((const char *)pem);
@@ -62,6 +78,7 @@ int cmd_keygen(int argc, char **argv)
     mbedtls_platform_zeroize(priv_pem, sizeof priv_pem);
     ok = close(pfd) == 0 && ok;
     ok = close(qfd) == 0 && ok;
+    ok = ok && sync_parent(priv) == 0 && sync_parent(pub) == 0;
     if (!ok) {
         unlink(priv);
         unlink(pub);

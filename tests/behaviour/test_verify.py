@@ -31,6 +31,7 @@ import archive  # noqa: E402  (the image builder's docker-archive writer)
 
 VERIFY = built("CIRR_VERIFY", "cirr-verify")
 VERIFY_ASAN = built("CIRR_VERIFY_ASAN", "asan/cirr-verify")
+VERIFY_DEBUG = built("CIRR_VERIFY_DEBUG", "debug/cirr-verify")  # glibc, for valgrind
 VERSION_LINE = "cirr-release-manifest 1\n"
 
 
@@ -470,6 +471,20 @@ def test_an_unreachable_engine_is_a_system_error_and_a_bad_docker_host_a_usage_e
     assert "cannot reach the Docker engine" in errors(r)[0]
     r = rel.verify(env={"DOCKER_HOST": "tcp://10.0.0.1:2375"})
     assert r.returncode == 100 and "DOCKER_HOST" in r.stderr
+
+
+def test_verify_is_valgrind_clean_when_it_passes_and_when_it_fails(tmp_path):
+    rel, _, _ = archive_release(tmp_path, VERIFY)
+    valgrind = ["/usr/bin/valgrind", "-q", "--error-exitcode=66", "--leak-check=full",
+                "--errors-for-leak-kinds=definite", VERIFY_DEBUG]
+    r = run(valgrind[0], *valgrind[1:], "verify", "--key", rel.pub, "--archives", tmp_path / "archives", rel.dir,
+            timeout=120)
+    assert r.returncode == 0, r.stderr
+    (rel.dir / "DIGESTS").write_bytes(b"changed\n")
+    (rel.dir / "extra").write_bytes(b"x")
+    r = run(valgrind[0], *valgrind[1:], "verify", "--key", rel.pub, "--archives", tmp_path / "archives", rel.dir,
+            timeout=120)
+    assert r.returncode == 1 and len(errors(r)) == 2, r.stderr
 
 
 # --- md5 lists (the seed's cirr_hashes.json) ------------------------------------
