@@ -61,16 +61,16 @@ int cmd_sign(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
-    size_t len;
-    char *data = read_manifest(path, &len);
     mbedtls_pk_context pk;
     char err[512], line[SIGNATURE_MAX_TEXT + 1];
     struct signature sig;
     mbedtls_pk_init(&pk);
-    warn_if_readable(keyfile);
     int rc = key_private_from_file(&pk, keyfile, err, sizeof err);
     if (rc < 0)
         die(rc == -2 ? EXIT_SYSTEM : EXIT_USAGE, "%s", err);
+    warn_if_readable(keyfile);
+    size_t len;
+    char *data = read_manifest(path, &len);
     if (signature_make(&pk, data, len, &sig) < 0)
         die(EXIT_SYSTEM, "cannot sign %s", path);
     mbedtls_pk_free(&pk);

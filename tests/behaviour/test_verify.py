@@ -190,6 +190,23 @@ def test_a_missing_or_malformed_signature_fails(tmp_path, verify_bin):
     assert r.returncode == 1 and errors(r) == ["cirr-verify: error: MANIFEST.sig: missing"]
 
 
+def test_keys_of_the_wrong_kind_are_refused_naming_the_file(tmp_path, verify_bin):
+    rel = Release(tmp_path, verify_bin, STACK)
+    r = run(verify_bin, "sign", "--key", rel.pub, rel.dir / "MANIFEST")
+    assert r.returncode == 100
+    assert r.stderr.splitlines() == [f"cirr-verify: fatal: {rel.pub} is not an unencrypted PEM private key"]
+    r = rel.verify(key=rel.key)
+    assert r.returncode == 100 and r.stderr.splitlines() == [f"cirr-verify: fatal: {rel.key} is not a PEM public key"]
+    rsa, rsa_pub = tmp_path / "rsa.key", tmp_path / "rsa.pub"
+    subprocess.run(["openssl", "genrsa", "-out", rsa, "1024"], capture_output=True, check=True)
+    subprocess.run(["openssl", "rsa", "-in", rsa, "-pubout", "-out", rsa_pub], capture_output=True, check=True)
+    r = run(verify_bin, "sign", "--key", rsa, rel.dir / "MANIFEST")
+    assert r.returncode == 100 and r.stderr.splitlines()[-1] == f"cirr-verify: fatal: {rsa} is not an ECDSA P-256 key"
+    r = rel.verify(key=rsa_pub)
+    assert r.returncode == 100 and r.stderr.splitlines() == [f"cirr-verify: fatal: {rsa_pub} is not an ECDSA P-256 key"]
+    assert "BEGIN" not in r.stderr
+
+
 def test_signing_with_a_key_others_can_read_warns(tmp_path, verify_bin):
     rel = Release(tmp_path, verify_bin, STACK)
     rel.key.chmod(0o644)
