@@ -3,18 +3,19 @@
  * same pseudonyms in every run), doc/anon.md. */
 #include "anonconf.h"
 #include "anonfile.h"
+#include "anonrun.h"
 
 #include "cirr_dicom.h"
 #include "log.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: cirr-anon [--key FILE] [--retain-dates] [--retain-patient-chars] [--retain-device]\n"
@@ -67,50 +68,17 @@ static void parse_flags(int argc, char **argv)
         die(100, "%s", usage);
 }
 
-/* The run's state, for the nftw callback (which takes no user pointer). */
-static struct {
-    const struct anon_conf *conf;
-    const char *out_dir;
-    struct anonfile_counts counts;
-} run;
-
-static void one(const char *path)
+/* ANON_JOBS, 0 meaning one a processor. */
+static unsigned jobs_for(unsigned configured)
 {
-    char written[PATH_MAX], reason[512], shown[LOG_ESCAPED_SIZE(256)];
-    enum anon_result r = anonfile_one(path, run.out_dir, &run.conf->key, &run.conf->options, written,
-                                      sizeof written, reason, sizeof reason);
-    log_escape(shown, sizeof shown, path);
-    if (r == ANON_DONE) {
-        run.counts.done++;
-        if (run.conf->verbose)
-            log_msg(LOG_INFO, NULL, "%s: written", shown);
-        return;
-    }
-    char why[LOG_ESCAPED_SIZE(512)];
-    log_escape(why, sizeof why, reason);
-    if (r == ANON_QUARANTINED)
-        run.counts.quarantined++;
-    else
-        run.counts.failed++;
-    log_msg(r == ANON_QUARANTINED ? LOG_WARN : LOG_ERROR, NULL, "%s: %s: %s", shown,
-            r == ANON_QUARANTINED ? "quarantined" : "failed", why);
-}
-
-static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st, (void)ftw;
-    if (type == FTW_F)
-        one(path);
-    else if (type == FTW_DNR || type == FTW_NS) {
-        run.counts.failed++;
-        log_msg(LOG_ERROR, NULL, "cannot read %s", path);
-    }
-    return 0;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return configured ? configured : cpus > 0 && cpus < 64 ? (unsigned)cpus : 1;
 }
 
 int main(int argc, char **argv)
 {
     static struct anon_conf conf;
+    static struct anonrun run;
     char err[512];
     log_prog = "cirr-anon";
     /* 1. Flags (they set the environment), then lib/dicom's version. */
@@ -127,15 +95,17 @@ int main(int argc, char **argv)
         die_sys(111, "cannot create %s", run.out_dir);
     if (cirr_dicom_init() != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
-    /* 3. Each input: a file, or a folder walked in full. */
+    /* 3. Each input: a file, or a folder walked in full; then the workers. */
     for (int i = optind; i < argc - 1; i++)
-        if (nftw(argv[i], visit, 32, FTW_PHYS) < 0) {
-            run.counts.failed++;
-            log_msg(LOG_ERROR, NULL, "cannot read %s: %s", argv[i], strerror(errno));
-        }
-    /* 4. The summary, and the exit code it gives. */
+        anonrun_gather(&run, argv[i]);
+    anonrun_all(&run, jobs_for(conf.jobs));
+    /* 4. Everything written made durable at once, then the summary and the
+     *    exit code it gives. */
+    if (anonfile_flush(run.out_dir) < 0)
+        die_sys(111, "cannot flush %s", run.out_dir);
     log_msg(LOG_INFO, NULL, "%lu written, %lu quarantined, %lu failed", run.counts.done, run.counts.quarantined,
             run.counts.failed);
+    anonrun_free(&run);
     anon_conf_free(&conf);
     cirr_dicom_cleanup();
     return run.counts.failed ? 1 : run.counts.quarantined ? 2 : 0;

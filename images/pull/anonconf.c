@@ -26,6 +26,8 @@ static const struct envconf_var table[] = {
                 "private elements kept: GGGG,EE,CREATOR entries separated by ';' (all others removed)"),
     ENVCONF_STR("ANON_ALLOW_CLASSES", "", struct anon_conf, allow_classes,
                 "SOP class UIDs (comma-separated) passed although they usually carry burned-in text"),
+    ENVCONF_NUM("ANON_JOBS", "0", 0, 64, struct anon_conf, jobs,
+                "files de-identified at once (threads); 0: one a processor"),
     ENVCONF_NUM("ANON_VERBOSE", "0", 0, 1, struct anon_conf, verbose,
                 "1: one line per instance written, not only per instance quarantined or failed"),
 };

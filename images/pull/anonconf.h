@@ -14,6 +14,7 @@ struct anon_conf {
     const char *keep_private;   /* GGGG,EE,CREATOR;... */
     const char *allow_classes;  /* SOP class UIDs, comma-separated */
     unsigned verbose;
+    unsigned jobs;              /* threads; 0 = one a processor */
     /* Derived: what lib/anon takes. */
     struct anon_key key;
     struct anon_options options;

@@ -1,23 +1,35 @@
 /* anonfile.c: read, de-identify, write one instance. */
 #include "anonfile.h"
 
-#include "atomicfile.h"
-
 #include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-/* mkdir -p of the folders of path (the last part is the file). */
+/* mkdir -p of the folders of path (the last part is the file). The
+ * series folder made last by this thread is remembered: most files go
+ * into the folder of the file before them. */
 static int make_parents(char *path)
 {
+    static __thread char last[4096];
+    char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path) : 0;
+    if (dir && dir < sizeof last && !strncmp(last, path, dir) && last[dir] == '\0')
+        return 0;
     for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
         *p = '\0';
         int rc = mkdir(path, 0755);
         *p = '/';
         if (rc < 0 && errno != EEXIST)
             return -1;
+    }
+    if (dir < sizeof last) {
+        memcpy(last, path, dir);
+        last[dir] = '\0';
     }
     return 0;
 }
@@ -44,17 +56,24 @@ static enum anon_result failed(char *reason, size_t cap, const char *what, const
     return ANON_FAILED;
 }
 
-/* Encode ds in ts and write it to out (fsynced, renamed into place). */
+/* Write ds in ts to out: as out.new, renamed into place (the caller
+ * flushes the whole output once, at the end: see anonfile.h). */
 static enum anon_result write_out(cirr_dicom_dataset *ds, const char *ts, char *out, char *reason, size_t rcap)
 {
-    void *buf;
-    size_t len;
-    if (cirr_dicom_dataset_encode(ds, ts, &buf, &len) != CIRR_DICOM_OK)
-        return failed(reason, rcap, "cannot encode", cirr_dicom_last_error());
-    int rc = make_parents(out) < 0 ? -1 : atomicfile_write(out, buf, len, 0644, (uid_t)-1, (gid_t)-1);
-    free(buf);
-    if (rc < 0)
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.new", out) >= (int)sizeof tmp)
+        return failed(reason, rcap, "path too long", out);
+    if (make_parents(out) < 0)
         return failed(reason, rcap, out, strerror(errno));
+    if (cirr_dicom_dataset_write(ds, tmp, ts) != CIRR_DICOM_OK) {
+        unlink(tmp);
+        return failed(reason, rcap, "cannot write", cirr_dicom_last_error());
+    }
+    if (rename(tmp, out) < 0) {
+        int saved = errno;
+        unlink(tmp);
+        return failed(reason, rcap, out, strerror(saved));
+    }
     return ANON_DONE;
 }
 
@@ -76,4 +95,16 @@ enum anon_result anonfile_one(const char *path, const char *out_dir, const struc
         r = write_out(ds, ts, written, reason, rcap);
     cirr_dicom_dataset_free(ds);
     return r;
+}
+
+int anonfile_flush(const char *out_dir)
+{
+    int fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = syncfs(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
 }

@@ -12,11 +12,16 @@ struct anonfile_counts {
 };
 
 /* De-identify the DICOM file at path into out_dir as
- * PATIENT/STUDY_UID/SERIES_UID/SOP_UID.dcm (written, fsynced, renamed),
- * in the transfer syntax it came in. The result; reason says why for
+ * PATIENT/STUDY_UID/SERIES_UID/SOP_UID.dcm (written as NAME.new, renamed),
+ * in the transfer syntax it came in. Not flushed: the caller makes the
+ * whole output durable at once (anonfile_flush), since an fsync per file
+ * would cost more than the de-identification itself. The result; reason says why for
  * QUARANTINED and FAILED; written (capacity cap) the path written. */
 enum anon_result anonfile_one(const char *path, const char *out_dir, const struct anon_key *key,
                               const struct anon_options *o, char *written, size_t cap, char *reason,
                               size_t rcap);
+
+/* Flush the file system that holds out_dir (syncfs): 0, or -1 with errno. */
+int anonfile_flush(const char *out_dir);
 
 #endif

@@ -192,3 +192,20 @@ def every_element(ds, depth=0):
         if el.VR == "SQ":
             for item in el.value:
                 yield from every_element(item, depth + 1)
+
+
+# --- Debian's Orthanc as the anchor: /instances/{id}/anonymize ----------------
+
+def orthanc_anonymize(http_port, data, body=b"{}"):
+    """Upload one instance (bytes) to the Orthanc on http_port and return
+    the bytes of /instances/{id}/anonymize (the seed's way: one call per
+    instance)."""
+    import json
+    import urllib.request
+
+    def call(path, payload):
+        req = urllib.request.Request(f"http://127.0.0.1:{http_port}{path}", data=payload, method="POST")
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.read()
+    ident = json.loads(call("/instances", data))["ID"]
+    return call(f"/instances/{ident}/anonymize", body)

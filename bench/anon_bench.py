@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""make bench-anon (python3 -m bench.anon_bench): one run, one machine.
+1,000 CT instances (512x512x16) and 1,000 small ones (64x64), each set one
+study of two series with its identity in sequences and private elements
+(tests/support/anongen.py), de-identified by:
+
+  cirr-anon        lib/anon, Basic Profile, keyed pseudonyms; reads the
+                   files, writes each de-identified file fsynced
+  orthanc          Debian's Orthanc, /instances/{id}/anonymize, one REST
+                   call per instance (the seed's way); the instances were
+                   uploaded before the clock starts, the answers are
+                   written to files, flushed at the end (os.sync) as
+                   cirr-anon flushes its output before it exits
+  dcmodify         DCMTK's dcmodify with the same attribute list (the
+                   Basic Profile column of lib/anon/profile.c: X erased,
+                   Z/D and the combined codes emptied or set, private
+                   erased, new random UIDs: it cannot keep them consistent;
+                   rows on sequences other than X skipped: dcmodify cannot
+                   empty a sequence), in place on copies, flushed at the end
+
+Goal (issue 14): cirr-anon at least 10x Orthanc's throughput."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from pydicom.datadict import DicomDictionary, dictionary_VR
+
+from tests.support import anongen
+from tests.support.orthanc import Orthanc
+from tests.support.paths import REPO, built
+
+ANON = built("CIRR_ANON", "cirr-anon")
+SETS = (("CT 512x512", 512), ("small 64x64", 64))
+ROW = re.compile(r"\{0x([0-9A-F]{8}), ANON_(\w+),")
+
+
+def make_set(folder, size):
+    """1,000 instances: two series of 500."""
+    anongen.study(str(folder), n=21, per_series=500, size=size)
+    return anongen.dicom_files(folder)
+
+
+def run_cirr(files, work, key):
+    out = work / "cirr-out"
+    start = time.monotonic()
+    anongen.run_anon(ANON, key, [os.path.dirname(os.path.dirname(files[0]))], out)
+    return time.monotonic() - start, len(anongen.dicom_files(out))
+
+
+def run_orthanc(files, work):
+    o = Orthanc(work)
+    try:
+        ids = []
+        for f in files:  # uploads: not timed
+            req = urllib.request.Request(f"http://127.0.0.1:{o.http}/instances", data=open(f, "rb").read(),
+                                         method="POST")
+            with urllib.request.urlopen(req, timeout=120) as r:
+                ids.append(json.loads(r.read())["ID"])
+        out = work / "orthanc-out"
+        out.mkdir()
+        start = time.monotonic()
+        for i, ident in enumerate(ids):
+            req = urllib.request.Request(f"http://127.0.0.1:{o.http}/instances/{ident}/anonymize",
+                                         data=b"{}", method="POST")
+            with urllib.request.urlopen(req, timeout=120) as r:
+                (out / f"{i:05d}.dcm").write_bytes(r.read())
+        os.sync()  # durable, as cirr-anon's output is when it exits
+        return time.monotonic() - start, len(ids)
+    finally:
+        o.stop()
+
+
+def dcmodify_args():
+    """lib/anon's Basic Profile column as dcmodify options."""
+    text = open(os.path.join(REPO, "lib", "anon", "profile.c")).read()
+    args = ["-nb", "-imt", "-ep", "-gst", "-gse", "-gin"]
+    for tag, code in ROW.findall(text):
+        t = f"({tag[:4]},{tag[4:]})"
+        sequence = dictionary_VR(int(tag, 16)) == "SQ" if int(tag, 16) in DicomDictionary else True
+        if code != "X" and sequence:  # dcmodify cannot empty or fill a sequence
+            continue
+        if code == "X":
+            args += ["-ea", t]
+        elif code in ("Z", "XZ", "ZD", "XZD"):
+            args += ["-ma", f"{t}="]
+        elif code in ("D", "XD"):
+            args += ["-ma", f"{t}=ANONYMIZED"]
+    return args
+
+
+def run_dcmodify(files, work):
+    copies = work / "dcmodify"
+    shutil.copytree(os.path.dirname(os.path.dirname(files[0])), copies)
+    targets = anongen.dicom_files(copies)
+    args = dcmodify_args()
+    start = time.monotonic()
+    for i in range(0, len(targets), 250):
+        r = subprocess.run(["dcmodify", *args, *targets[i:i + 250]], capture_output=True, text=True)
+        if r.returncode not in (0,):
+            sys.stderr.write(r.stderr[-2000:])
+    os.sync()
+    return time.monotonic() - start, len(targets)
+
+
+def main():
+    tmp = Path(tempfile.mkdtemp(prefix="cirr-anonbench-", dir=os.environ.get("BENCH_TMP", "/var/tmp")))
+    rows = []
+    try:
+        key = anongen.key_file(str(tmp))
+        for label, size in SETS:
+            work = tmp / f"s{size}"
+            files = make_set(work / "in", size)
+            for name, run in (("cirr-anon", lambda: run_cirr(files, work, key)),
+                              ("orthanc /anonymize", lambda: run_orthanc(files, work)),
+                              ("dcmodify", lambda: run_dcmodify(files, work))):
+                os.sync()  # what earlier steps left dirty is not charged to this one
+                seconds, n = run()
+                rows.append((label, name, n, seconds))
+        print(f"anon benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, one run")
+        print()
+        print("| instances   | system             | n    | seconds | instances/s | vs Orthanc |")
+        print("|-------------|--------------------|-----:|--------:|------------:|-----------:|")
+        for label, name, n, s in rows:
+            ref = next(r for r in rows if r[0] == label and r[1].startswith("orthanc"))
+            print(f"| {label:<11} | {name:<18} | {n:>4} | {s:>7.2f} | {n / s:>11.0f} | "
+                  f"{(n / s) / (ref[2] / ref[3]):>9.1f}x |")
+        print()
+        for label, _ in SETS:
+            c = next(r for r in rows if r[0] == label and r[1] == "cirr-anon")
+            o = next(r for r in rows if r[0] == label and r[1].startswith("orthanc"))
+            ratio = (c[2] / c[3]) / (o[2] / o[3])
+            print(f"Goal (issue 14), {label}: cirr-anon at least 10x Orthanc: "
+                  f"{'met' if ratio >= 10 else 'NOT met'} ({ratio:.1f}x)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
