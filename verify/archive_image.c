@@ -189,9 +189,10 @@ void archive_image_check(const char *dir, const struct manifest_image *img, stru
     strbuf_addf(&path, "%s/%.*s.tar", dir, (int)strcspn(base, ":"), base);
     struct archive a = {.fd = -1};
     char esc[LOG_ESCAPED_SIZE(sizeof a.why)];
-    if (archive_open(&a, path.data) < 0 && a.missing)
+    int rc = archive_open(&a, path.data);
+    if (rc < 0 && a.missing)
         outcome_mismatch(o, "image %s: missing: no archive %s", img->name, path.data);
-    else if (a.fd < 0 || a.ix.count == 0 || check_archive(&a, img) < 0)
+    else if (rc < 0 || check_archive(&a, img) < 0)
         (a.system ? outcome_failure : outcome_mismatch)(o, "image %s: %s (%s)", img->name,
                                                         log_escape(esc, sizeof esc, a.why), path.data);
     else
