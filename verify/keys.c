@@ -108,8 +108,9 @@ int key_private_from_file(mbedtls_pk_context *pk, const char *path, char *err, s
     char *pem;
     size_t len;
     if (read_small_file(path, KEY_FILE_MAX, &pem, &len) < 0) {
-        envconf_fail(err, cap, "cannot read the private key %s: %s", path, strerror(errno));
-        return errno == ENOENT || errno == EFBIG || errno == EISDIR ? -1 : -2;
+        int e = errno;
+        envconf_fail(err, cap, "cannot read the private key %s: %s", path, strerror(e));
+        return e == ENOENT || e == EFBIG || e == EISDIR || e == EINVAL ? -1 : -2;
     }
     int rc = 0;
     if (strlen(pem) != len || mbedtls_pk_parse_key(pk, (unsigned char *)pem, len + 1, NULL, 0) != 0)
