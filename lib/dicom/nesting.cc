@@ -10,10 +10,69 @@ const uint32_t undefined_length = 0xffffffff;
 const uint32_t item_tag = 0xfffee000, item_end_tag = 0xfffee00d, sequence_end_tag = 0xfffee0dd;
 const uint32_t pixel_data_tag = 0x7fe00010;
 
+// A private creator's value longer than this is refused: no LO value is
+// (64 characters, of up to 4 bytes each), and the scanner keeps it whole.
+const uint32_t creator_max_bytes = 1024;
+
 // Items and delimiters have no VR, even in an explicit VR encoding.
 bool is_delimiter(uint32_t tag)
 {
     return tag == item_tag || tag == item_end_tag || tag == sequence_end_tag;
+}
+
+// (gggg,0010) to (gggg,00ff), gggg odd: reserves the block (gggg,xx00) to
+// (gggg,xxff) for the private creator its value names.
+bool is_creator(uint32_t tag)
+{
+    return (tag & 0x10000) && (tag & 0xffff) >= 0x10 && (tag & 0xffff) <= 0xff;
+}
+
+// The block of a private element (gggg,xxyy), xx >= 0x10, as its creator's
+// tag (gggg,00xx) names it.
+uint32_t private_block(uint32_t tag)
+{
+    return (tag & 0xffff0000) | (tag >> 8 & 0xff);
+}
+
+// DCMTK's reading options this scanner follows: each as dcobject.cc and
+// dcvr.cc set it. Any other changes what nests or how (a VR from the
+// dictionary, a VOI LUT or an OB/OW read as a sequence, bytes skipped).
+bool reading_options_followed()
+{
+    return dcmEnableCP246Support.get() && !dcmAutoDetectDatasetXfer.get() &&
+           !dcmAcceptUnexpectedImplicitEncoding.get() && !dcmPreferVRFromDataDictionary.get() &&
+           !dcmPreferLengthFieldSizeFromDataDictionary.get() && !dcmReadImplPrivAttribMaxLengthAsSQ.get() &&
+           !dcmIgnoreParsingErrors.get() && !dcmReplaceWrongDelimitationItem.get() &&
+           !dcmConvertUndefinedLengthOBOWtoSQ.get() && !dcmConvertVOILUTSequenceOWtoSQ.get() &&
+           !dcmEnableUnknownVRConversion.get();
+}
+
+// The private creator DCMTK caches for the element `tag` whose value
+// (Implicit VR) is `value`: DCMTK's own reading of that one element, then
+// what DcmPrivateTagCache::updateCache takes of it (its getString, which
+// drops padding as DCMTK's options say). False: DCMTK caches none.
+bool creator_name(uint32_t tag, const std::string &value, bool big_endian, std::string *name)
+{
+    std::string element;
+    auto put = [&](uint32_t v, int bytes) {
+        for (int i = 0; i < bytes; i++)
+            element += (char)(v >> 8 * (big_endian ? bytes - 1 - i : i));
+    };
+    put(tag >> 16, 2), put(tag & 0xffff, 2), put((uint32_t)value.size(), 4);
+    element += value;
+    DcmInputBufferStream stream;
+    stream.setBuffer(element.data(), (offile_off_t)element.size());
+    stream.setEos();
+    DcmDataset item;
+    item.transferInit();
+    OFCondition cond = item.read(stream, big_endian ? EXS_BigEndianImplicit : EXS_LittleEndianImplicit);
+    item.transferEnd();
+    DcmElement *read = item.getElement(0);
+    char *text = nullptr;
+    if (cond.bad() || !read || !read->isLeaf() || read->getString(text).bad() || !text)
+        return false;
+    *name = text;
+    return true;
 }
 
 } // namespace
@@ -24,6 +83,8 @@ NestingScan::NestingScan(E_TransferSyntax ts, unsigned max_depth) : max_depth_(m
     levels_.reserve(2 * (size_t)max_depth + 2); // each sequence level and its item
     levels_.push_back({UINT64_MAX, elements, xfer.isExplicitVR() == OFTrue,
                        xfer.getByteOrder() == EBO_BigEndian});
+    if (!reading_options_followed())
+        verdict_ = Nesting::malformed;
 }
 
 void NestingScan::watch(uint32_t tag)
@@ -58,11 +119,8 @@ uint32_t NestingScan::u32(unsigned at) const
 Nesting NestingScan::feed(const uint8_t *bytes, size_t n)
 {
     while (verdict_ == Nesting::ok) {
-        if (skip_ && have_) { // value bytes already taken into hdr_ (a look ahead)
-            unsigned k = (unsigned)std::min<uint64_t>(skip_, have_);
-            skip_value(hdr_, k);
-            consume(k);
-            skip_ -= k;
+        if (!skip_ && creator_pending_) {
+            commit_creator();
         } else if (skip_) {
             if (!n)
                 break;
@@ -91,10 +149,8 @@ Nesting NestingScan::feed(const uint8_t *bytes, size_t n)
 unsigned NestingScan::header_length() const
 {
     const Level &l = levels_.back();
-    if (l.kind != elements)
+    if (l.kind != elements || !l.explicit_vr)
         return 8;
-    if (!l.explicit_vr)
-        return have_ >= 8 && private_sequence_likely(tag_at(0), u32(4)) ? 12 : 8;
     if (have_ < 4)
         return 4;
     if (is_delimiter(tag_at(0)))
@@ -105,12 +161,48 @@ unsigned NestingScan::header_length() const
     return DcmVR(name).usesExtendedLengthEncoding() ? 12 : 8;
 }
 
-// Implicit VR: a private element's VR comes from a private dictionary and
-// its creator, which this scanner does not follow; DCMTK may read it as a
-// sequence, whose value then starts with an item: look at 4 value bytes.
-bool NestingScan::private_sequence_likely(uint32_t tag, uint32_t length) const
+// Implicit VR: the VR DCMTK gives the element (DcmItem::readTagAndLength):
+// the data dictionary's, for a private element (gggg,xxyy), xx >= 0x10,
+// looked up with the creator of its block when the item has one.
+DcmEVR NestingScan::implicit_vr(uint32_t tag) const
 {
-    return (tag & 0x00010000) && (tag & 0xffff) >= 0x1000 && length != undefined_length && length >= 8;
+    DcmTag dcm((Uint16)(tag >> 16), (Uint16)tag);
+    if (!(tag & 0x10000) || (tag & 0xffff) < 0x1000)
+        return dcm.getEVR();
+    auto first = creators_.begin() + (std::ptrdiff_t)levels_.back().creators_from;
+    auto found = std::lower_bound(first, creators_.end(), private_block(tag),
+                                  [](const Creator &c, uint32_t block) { return c.block < block; });
+    if (found != creators_.end() && found->block == private_block(tag)) {
+        dcm.setPrivateCreator(found->name.c_str());
+        dcm.lookupVRinDictionary();
+    }
+    return dcm.getEVR();
+}
+
+// An Implicit VR item's private creator element, its value `length` bytes
+// to skip: keep them, for commit_creator(). DCMTK caches a creator when
+// it has read its element and its list's cursor is there; out of tag
+// order (or repeated), the cursor is elsewhere and it caches another
+// element's value, or none: refused rather than followed.
+void NestingScan::note_creator(uint32_t tag, uint32_t length, bool out_of_order)
+{
+    if (out_of_order || length > creator_max_bytes) {
+        verdict_ = Nesting::malformed;
+        return;
+    }
+    creator_tag_ = tag;
+    creator_value_.clear();
+    creator_pending_ = length > 0; // empty: DCMTK caches none
+}
+
+// The creator element's value is all there: cache the creator (in tag
+// order, so creators_ stays sorted by block within the item).
+void NestingScan::commit_creator()
+{
+    creator_pending_ = false;
+    std::string name;
+    if (creator_name(creator_tag_, creator_value_, levels_.back().big_endian, &name))
+        creators_.push_back({(creator_tag_ & 0xffff0000) | (creator_tag_ & 0xff), name});
 }
 
 void NestingScan::decode_header()
@@ -153,8 +245,7 @@ void NestingScan::decode_element(uint32_t tag)
         return;
     }
     if (!top.explicit_vr) {
-        bool item_follows = have_ >= 12 && tag_at(8) == item_tag;
-        classify(tag, item_follows ? EVR_SQ : DcmTag((Uint16)(tag >> 16), (Uint16)tag).getEVR(), u32(4), 8);
+        classify(tag, implicit_vr(tag), u32(4), 8);
         return;
     }
     const char name[3] = {(char)hdr_[4], (char)hdr_[5], 0};
@@ -184,6 +275,8 @@ void NestingScan::classify(uint32_t tag, DcmEVR vr, uint32_t length, unsigned he
         verdict_ = Nesting::malformed; // a value DCMTK cannot read either
     } else {
         skip_ = length, skip_misplaced_ = out_of_order;
+        if (!top.explicit_vr && is_creator(tag))
+            note_creator(tag, length, out_of_order);
         for (int i = 0; i < 2 && levels_.size() == 1 && length >= 2; i++)
             if (watch_[i].tag == tag && watch_[i].value < 0)
                 capturing_ = i, captured_ = 0;
@@ -209,6 +302,7 @@ void NestingScan::open(Kind kind, uint32_t length, bool explicit_vr, bool big_en
     }
     levels_.push_back({length == undefined_length ? UINT64_MAX : pos_ + length, kind, explicit_vr, big_endian});
     levels_.back().misplaced = misplaced;
+    levels_.back().creators_from = creators_.size();
     misplaced_open_ += misplaced;
 }
 
@@ -219,6 +313,7 @@ void NestingScan::close()
     if (levels_.back().kind != elements)
         sequences_--;
     misplaced_open_ -= levels_.back().misplaced;
+    creators_.resize(levels_.back().creators_from);
     levels_.pop_back();
 }
 
@@ -239,6 +334,8 @@ void NestingScan::consume(unsigned n)
 
 void NestingScan::skip_value(const uint8_t *bytes, size_t n)
 {
+    if (creator_pending_)
+        creator_value_.append(reinterpret_cast<const char *>(bytes), n);
     for (size_t i = 0; capturing_ >= 0 && i < n; i++) {
         Watch &w = watch_[capturing_];
         w.value = captured_ == 0 ? bytes[i] : (w.value | bytes[i] << 8); // commands: little endian

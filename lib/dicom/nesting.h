@@ -7,11 +7,14 @@
 // they decide what nests: SQ, and UN or unknown VRs of undefined length
 // (read as sequences, their content in Implicit VR Little Endian, CP-246),
 // nest; Pixel Data and other OB/OW of undefined length hold fragments,
-// which it skips unread. Where a defined length might be a sequence that
-// only a private dictionary knows (Implicit VR, private tags), it looks at
-// the value and counts it as one when it starts with an item. It counts
-// at least every level DCMTK would recurse into: an encoding it cannot
-// follow is "malformed", never passed on unchecked.
+// which it skips unread. In Implicit VR a private element's VR is what
+// DCMTK looks up for it: by its private creator (the value of the item's
+// (gggg,00xx) element, as DCMTK takes it, if that came before in tag order)
+// in the data dictionary. DCMTK never looks at a value to choose its VR,
+// nor does the scanner. It counts at least every level DCMTK would recurse
+// into: an encoding it cannot follow is "malformed", never passed on
+// unchecked; so are DCMTK reading options other than those it follows
+// (dcobject.h's globals at their defaults).
 #ifndef CIRR_DICOM_NESTING_H
 #define CIRR_DICOM_NESTING_H
 
@@ -21,6 +24,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 enum class Nesting { ok, too_deep, malformed };
@@ -59,6 +63,12 @@ private:
         bool misplaced = false; // opened by an element out of tag order in its item
         bool tagged = false;    // elements: last_tag is the largest tag so far
         uint32_t last_tag = 0;
+        size_t creators_from = 0; // elements: its private creators are creators_[creators_from..]
+    };
+    // A private creator of the item being read: DCMTK's private tag cache.
+    struct Creator {
+        uint32_t block; // group << 16 | xx, for elements (gggg,xxyy)
+        std::string name;
     };
     struct Watch {
         uint32_t tag;
@@ -70,7 +80,9 @@ private:
     void decode_item(uint32_t tag, uint32_t length);
     void decode_element(uint32_t tag);
     void classify(uint32_t tag, DcmEVR vr, uint32_t length, unsigned header);
-    bool private_sequence_likely(uint32_t tag, uint32_t length) const;
+    DcmEVR implicit_vr(uint32_t tag) const;
+    void note_creator(uint32_t tag, uint32_t length, bool out_of_order);
+    void commit_creator();
     bool misplaced(uint32_t tag);
     void open(Kind kind, uint32_t length, bool explicit_vr, bool big_endian, bool misplaced = false);
     void close();
@@ -92,6 +104,10 @@ private:
     Watch watch_[2] = {{0, -1}, {0, -1}};
     int capturing_ = -1; // index in watch_ of the value being skipped
     unsigned captured_ = 0;
+    std::vector<Creator> creators_; // of the items open, innermost last, each in tag order
+    std::string creator_value_;     // of the creator element being skipped, when creator_pending_
+    uint32_t creator_tag_ = 0;
+    bool creator_pending_ = false;
     Nesting verdict_ = Nesting::ok;
 };
 

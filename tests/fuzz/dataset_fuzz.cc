@@ -213,11 +213,7 @@ void spool_and_read_back(cirr_dicom_dataset *ds, E_TransferSyntax ts)
 
 } // namespace
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    target_init("dataset_fuzz");
-    return 0;
-}
+FUZZ_TARGET_INIT("dataset_fuzz")
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

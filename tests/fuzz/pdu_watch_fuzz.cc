@@ -219,11 +219,7 @@ void commands_behind_the_watch(const uint8_t *bytes, size_t n)
 
 } // namespace
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    target_init("pdu_watch_fuzz");
-    return 0;
-}
+FUZZ_TARGET_INIT("pdu_watch_fuzz")
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

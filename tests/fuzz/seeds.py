@@ -2,10 +2,11 @@
 time, never committed: datasets from the instance generator
 (tests/support/dicomgen.py) in each transfer syntax the dataset target
 takes, C-FIND queries, sequences nested around the nesting limit (defined
-and undefined lengths, UN read as a sequence, private sequences, pixel
-data fragments), and PDU streams that carry them to an SCP in P-DATA (an
-association request, C-ECHO, C-STORE, C-FIND, C-MOVE, C-GET with the
-answer to its sub-operation, commands nested too deeply, release, abort).
+and undefined lengths, UN read as a sequence, private sequences with and
+without their private creators, pixel data fragments), and PDU streams
+that carry them to an SCP in P-DATA (an association request, C-ECHO,
+C-STORE, C-FIND, C-MOVE, C-GET with the answer to its sub-operation,
+commands nested too deeply, release, abort).
 
     python3 -m tests.fuzz.seeds OUTDIR    (run from the repository root)
 
@@ -88,9 +89,28 @@ def nested_samples():
         # UN of undefined length: read as a sequence in Implicit VR (CP-246).
         inside = nested(depth - 1, False, False)
         out.append((EXPLICIT_LE, sequence(0x0040, 0xA730, [item(inside, False)], True, False, vr="UN")))
-        # A private element whose value is items: a sequence only a private dictionary knows.
-        out.append((IMPLICIT_LE, nested(depth, False, True, tag=(0x0009, 0x1010))))
+        # Implicit VR: a private sequence that DCMTK's private dictionary knows
+        # by the creator each item names; the same without creators (a value
+        # that merely starts with an item); and with a creator DCMTK does not know.
+        for creator in (PRIVATE_SQ[0], None, "NOT A KNOWN CREATOR"):
+            out.append((IMPLICIT_LE, private_nested(depth, creator)))
     return out
+
+
+# A private sequence in DCMTK's private dictionary (private.dic):
+# (0009,"DCMTK_ANONYMIZER",00) SQ AnonymizerUIDMap.
+PRIVATE_SQ = ("DCMTK_ANONYMIZER", 0x0009, 0x00)
+
+
+def private_nested(depth, creator):
+    """nested() with the private sequence in Implicit VR, each item (and the
+    dataset) reserving its block for `creator` (None: no reservation)."""
+    _, group, low = PRIVATE_SQ
+    inner = element(0x0040, 0xA160, "UT", _text("bottom"), False)
+    reserve = element(group, 0x0010, "LO", _text(creator), False) if creator else b""
+    for _ in range(depth):
+        inner = reserve + sequence(group, 0x1000 | low, [item(inner)], False)
+    return element(0x0008, 0x0016, "UI", _uid(CT_IMAGE), False) + inner
 
 
 def fragments(explicit=True):

@@ -8,4 +8,12 @@
 // pass.
 void target_init(const char *name);
 
+// libFuzzer's start hook for a target that needs nothing more at start.
+#define FUZZ_TARGET_INIT(name) \
+    extern "C" int LLVMFuzzerInitialize(int *, char ***) \
+    { \
+        target_init(name); \
+        return 0; \
+    }
+
 #endif
