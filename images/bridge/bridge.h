@@ -2,6 +2,7 @@
 #ifndef BRIDGE_H
 #define BRIDGE_H
 
+#include "apijobs.h"
 #include "bridgeconf.h"
 #include "cache.h"
 #include "httpd.h"
@@ -16,6 +17,7 @@ struct bridge {
     struct stats stats;
     struct cache cache;        /* when conf.cache_mb */
     struct httpd httpd;
+    struct apijobs apijobs;    /* retrieves started over HTTP */
 };
 
 #endif

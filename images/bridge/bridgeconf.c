@@ -78,19 +78,21 @@ static int peers(struct bridge_conf *c, char *err, size_t cap)
     return 0;
 }
 
-/* The SCP admits the callers and the upstream (whose C-STOREs answer our
- * C-MOVEs); which of them may do what is checked per service. */
+/* The SCP admits the callers, the upstream (whose C-STOREs answer our
+ * C-MOVEs) and the bridge itself (the query page's retrieves); which of
+ * them may do what is checked per service. */
 static void scp_allowed(struct bridge_conf *c)
 {
     if (c->allow_any)
         return;
     size_t n = list_len(c->allowed);
-    c->scp_allowed = calloc(n + 2, sizeof *c->scp_allowed);
+    c->scp_allowed = calloc(n + 3, sizeof *c->scp_allowed);
     if (!c->scp_allowed)
         abort();
     for (size_t i = 0; i < n; i++)
         c->scp_allowed[i] = c->allowed[i];
     c->scp_allowed[n] = c->upstream->aet;
+    c->scp_allowed[n + 1] = c->aet; /* the query page's retrieves (loopback only) */
 }
 
 int bridge_conf_load(struct bridge_conf *c, char *err, size_t cap)
@@ -131,7 +133,17 @@ const struct peer *bridge_peer_by_aet(const struct bridge_conf *c, const char *a
     return NULL;
 }
 
-int bridge_caller_allowed(const struct bridge_conf *c, const char *aet)
+const struct peer *bridge_destination_named(const struct bridge_conf *c, const char *name)
 {
+    for (unsigned i = 0; i < c->npeers; i++)
+        if (!strcmp(c->peers[i].name, name) && &c->peers[i] != c->upstream)
+            return &c->peers[i];
+    return NULL;
+}
+
+int bridge_caller_allowed(const struct bridge_conf *c, const char *aet, const char *host)
+{
+    if (!strcmp(aet, c->aet))
+        return !strcmp(host, "127.0.0.1");
     return c->allow_any || list_contains(c->allowed, aet);
 }

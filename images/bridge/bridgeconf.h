@@ -38,8 +38,13 @@ void bridge_conf_free(struct bridge_conf *c);
 /* The peer whose AE title is aet (a C-MOVE destination), or NULL. */
 const struct peer *bridge_peer_by_aet(const struct bridge_conf *c, const char *aet);
 
-/* May this calling AE title query and retrieve? 1 or 0. */
-int bridge_caller_allowed(const struct bridge_conf *c, const char *aet);
+/* The MOD_<name> peer other than the upstream (a destination for the
+ * query page), or NULL. */
+const struct peer *bridge_destination_named(const struct bridge_conf *c, const char *name);
+
+/* May this calling AE title, from host, query and retrieve? 1 or 0. The
+ * bridge's own AE title is the query page's (api_jobs.c): from loopback only. */
+int bridge_caller_allowed(const struct bridge_conf *c, const char *aet, const char *host);
 
 /* The "Environment" part of --help. */
 void bridge_conf_help(FILE *out);

@@ -32,7 +32,7 @@ uint16_t find_relay(const cirr_dicom_peer *peer, const char *sop_class, const ci
     struct bridge *b = ud;
     char aet[LOG_ESCAPED_SIZE(16)], why[LOG_ESCAPED_SIZE(256)];
     log_escape(aet, sizeof aet, peer->calling_aet);
-    if (!bridge_caller_allowed(&b->conf, peer->calling_aet)) {
+    if (!bridge_caller_allowed(&b->conf, peer->calling_aet, peer->peer_host)) {
         log_msg(LOG_WARN, NULL, "C-FIND from %s refused (0x0124): not in BRIDGE_ALLOW", aet);
         return 0x0124;
     }
@@ -41,7 +41,7 @@ uint16_t find_relay(const cirr_dicom_peer *peer, const char *sop_class, const ci
         return 0x0122; /* SOP class not supported */
     stats_request(&b->stats, STATS_FIND, peer->calling_aet);
     cirr_dicom_scu *scu = NULL;
-    uint16_t status = upstream_open(b, peer->calling_aet, "C-FIND", &scu);
+    uint16_t status = upstream_open(b, peer->calling_aet, "C-FIND", b->conf.queue_timeout_s * 1000u, &scu);
     if (status != 0x0000)
         return status;
     struct relay r = {b, sink, 0};

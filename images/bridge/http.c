@@ -1,7 +1,9 @@
 /* http.c: see http.h. */
 #include "http.h"
 
+#include "api.h"
 #include "bridge.h"
+#include "page.h"
 
 #include <string.h>
 
@@ -55,8 +57,18 @@ int http_page(const char *path, struct strbuf *body, const char **type, void *ud
         strbuf_adds(body, "ok\n");
         return 200;
     }
+    int status = api_page(b, path, body);
+    if (status) {
+        *type = "application/json";
+        return status;
+    }
+    if (!strcmp(path, "/") || !strcmp(path, "/index.html")) {
+        *type = "text/html; charset=utf-8";
+        strbuf_adds(body, page_html);
+        return 200;
+    }
     if (strcmp(path, "/metrics")) {
-        strbuf_adds(body, "not found: try /metrics or /health\n");
+        strbuf_adds(body, "not found: try /, /api/..., /metrics or /health\n");
         return 404;
     }
     *type = "text/plain; version=0.0.4";

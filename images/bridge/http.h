@@ -1,4 +1,5 @@
-/* http.h: the bridge's HTTP port: GET /health and Prometheus /metrics. */
+/* http.h: the bridge's HTTP port: GET /health, Prometheus /metrics, the
+ * JSON API (api.h) and the query page (page.h). */
 #ifndef BRIDGE_HTTP_H
 #define BRIDGE_HTTP_H
 

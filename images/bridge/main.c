@@ -130,6 +130,7 @@ int main(int argc, char **argv)
     throttle_init(&b.throttle, b.conf.max_upstream);
     jobs_init(&b.jobs);
     stats_init(&b.stats);
+    apijobs_init(&b.apijobs);
     if (b.conf.cache_mb && cache_open(&b.cache, b.conf.cache_dir, b.conf.cache_mb << 20, err, sizeof err) < 0)
         die(100, "%s", err);
     /* 5. The DICOM port, served on its own thread, and the HTTP page. */
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
     pthread_join(scp_runner, NULL);
     if (b.conf.http_port)
         httpd_stop(&b.httpd);
+    apijobs_stop(&b.apijobs); /* their associations ended with the port's */
     cirr_dicom_scp_free(scp);
     stats_destroy(&b.stats);
     if (b.conf.cache_mb)

@@ -115,7 +115,7 @@ static void discard(struct retrieve *r)
 static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const char *sop_class)
 {
     char why[512], esc[LOG_ESCAPED_SIZE(511)];
-    uint16_t status = upstream_open(r->b, peer->calling_aet, r->what, &r->scu);
+    uint16_t status = upstream_open(r->b, peer->calling_aet, r->what, r->b->conf.queue_timeout_s * 1000u, &r->scu);
     if (status != 0x0000)
         return status;
     if (listing_fill(r->scu, upstream_find_model(sop_class), r->query, r->job, why, sizeof why) < 0) {
@@ -153,7 +153,7 @@ uint16_t relay_retrieve(const cirr_dicom_peer *peer, const char *sop_class, cons
     r->what = get ? "C-GET" : "C-MOVE";
     r->started = clock_mono_ms();
     log_escape(r->caller, sizeof r->caller, peer->calling_aet);
-    if (!bridge_caller_allowed(&b->conf, peer->calling_aet)) {
+    if (!bridge_caller_allowed(&b->conf, peer->calling_aet, peer->peer_host)) {
         log_msg(LOG_WARN, NULL, "%s from %s refused (0x0124): not in BRIDGE_ALLOW", r->what, r->caller);
         free(r);
         return 0x0124;

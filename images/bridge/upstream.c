@@ -62,14 +62,15 @@ static void log_wait(void *ud, unsigned in_use, unsigned queued)
             in_use, queued);
 }
 
-uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, cirr_dicom_scu **out)
+uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, unsigned wait_ms,
+                       cirr_dicom_scu **out)
 {
     char aet[LOG_ESCAPED_SIZE(16)];
     struct throttle *t = &b->throttle;
     struct waiting w = {what, aet};
     log_escape(aet, sizeof aet, caller);
-    if (throttle_acquire(t, caller, b->conf.queue_timeout_s * 1000u, log_wait, &w) < 0) {
-        log_msg(LOG_WARN, NULL, "%s from %s refused (0xA700): no upstream association within BRIDGE_QUEUE_TIMEOUT",
+    if (throttle_acquire(t, caller, wait_ms, log_wait, &w) < 0) {
+        log_msg(LOG_WARN, NULL, "%s from %s refused (0xA700): no upstream association in time (BRIDGE_QUEUE_TIMEOUT)",
                 what, aet);
         return 0xA700;
     }

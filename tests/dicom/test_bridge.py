@@ -178,7 +178,7 @@ def test_twelve_callers_share_two_upstream_associations(pacs, storescp):
     studies = query(m.port, "MOCK", "STUDY", "StudyDate=20261001-20261101", "StudyInstanceUID",
                     "NumberOfStudyRelatedInstances")[:6]
     expected = sum(int(s["NumberOfStudyRelatedInstances"]) for s in studies)
-    watch = ConnectionWatch(m.port)
+    watch = ConnectionWatch(m.port, m.proc.pid)
     procs = []
     for i, s in enumerate(studies):
         procs.append(subprocess.Popen(

@@ -1,6 +1,7 @@
 """cirr-bridge under test, on free loopback ports, in front of a mockpacs
 (its upstream, MOD_PACS), with move destinations on loopback; and the
 count of associations open to that mockpacs, watched from outside."""
+import os
 import threading
 import time
 
@@ -40,19 +41,34 @@ def bridge_destination(port, aet="BRIDGE"):
     return {f"MOD_{aet}": f"{aet},127.0.0.1,{port}"}
 
 
-def established_to(port):
-    """TCP connections in state ESTABLISHED whose local port is port (the
-    associations a server on port holds now), from /proc/net/tcp. Counted
-    by their remote end: the kernel writes the table in pieces, and a
-    socket can be listed twice when the table changes between them."""
-    peers = set()
+def socket_inodes(pid):
+    """The inodes of the sockets process pid holds open."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    return inodes
+
+
+def established_to(port, pid):
+    """The TCP connections in state ESTABLISHED that process pid holds on
+    its port (the associations a server there holds now), from
+    /proc/net/tcp: counted by their remote end (the kernel writes the
+    table in pieces, and a socket can be listed twice when the table
+    changes between them), and only the server's own sockets (a client's
+    socket elsewhere may have been given the same local port number)."""
+    peers, mine = set(), socket_inodes(pid)
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as f:
                 next(f)
                 for line in f:
                     fields = line.split()
-                    if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port and fields[9] in mine:
                         peers.add(fields[2])
         except FileNotFoundError:
             pass
@@ -60,17 +76,17 @@ def established_to(port):
 
 
 class ConnectionWatch:
-    """Samples established_to(port) every millisecond on a thread until
-    stopped; .most is the highest count seen."""
+    """Samples established_to(port, pid) every millisecond on a thread
+    until stopped; .most is the highest count seen."""
 
-    def __init__(self, port):
-        self.port, self.most, self._stop = port, 0, threading.Event()
+    def __init__(self, port, pid):
+        self.port, self.pid, self.most, self._stop = port, pid, 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self):
         while not self._stop.is_set():
-            self.most = max(self.most, established_to(self.port))
+            self.most = max(self.most, established_to(self.port, self.pid))
             time.sleep(0.001)
 
     def stop(self):

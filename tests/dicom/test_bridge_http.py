@@ -1,0 +1,109 @@
+"""cirr-bridge's HTTP side (issue 12): /health, /metrics, the JSON API
+(find, retrieve, job progress) against mockpacs, every input checked."""
+import functools
+import json
+import os
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.dicom.conftest import each_started, stopped_cleanly
+from tests.support.bridge import Bridge, bridge_destination, query
+from tests.support.dcmtk import received_uids
+from tests.support.ports import free_port
+from tests.support.waiting import wait_for
+
+
+@pytest.fixture
+def bridge(tmp_path):
+    yield from each_started(functools.partial(Bridge, tmp_path), stopped_cleanly)
+
+
+def get(b, path):
+    """(status, parsed JSON or text) of GET path on the bridge's HTTP port."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{b.http}{path}", timeout=30) as r:
+            status, body, kind = r.status, r.read().decode(), r.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as e:
+        status, body, kind = e.code, e.read().decode(), e.headers.get("Content-Type", "")
+    return status, json.loads(body) if kind.startswith("application/json") else body
+
+
+@pytest.fixture
+def pacs(mock, bridge, storescp):
+    archive = storescp("ARCHIVE")
+    port = free_port()
+    m = mock(**bridge_destination(port))
+    return m, bridge(m.port, {"ARCHIVE": ("ARCHIVE", archive.port)}, port=port, BRIDGE_ALLOW="FINDSCU"), archive
+
+
+def test_find_answers_as_json_what_the_pacs_answers(pacs):
+    m, b, _ = pacs
+    status, j = get(b, "/api/find?level=STUDY&PatientID=MRN00000002")
+    direct = query(m.port, "MOCK", "STUDY", "PatientID=MRN00000002", "StudyInstanceUID", "AccessionNumber")
+    assert status == 200 and j["count"] == len(direct) > 0 and j["status"] == "0x0000"
+    assert sorted((a["StudyInstanceUID"], a["AccessionNumber"]) for a in j["answers"]) == \
+        sorted((a["StudyInstanceUID"], a["AccessionNumber"]) for a in direct)
+    status, j = get(b, "/api/find?level=STUDY&StudyDate=20261001-20261015&PatientName=*")
+    ranged = query(m.port, "MOCK", "STUDY", "StudyDate=20261001-20261015", "StudyInstanceUID")
+    assert status == 200 and {a["StudyInstanceUID"] for a in j["answers"]} == {a["StudyInstanceUID"] for a in ranged}
+    assert all("20261001" <= a["StudyDate"] <= "20261015" for a in j["answers"])
+    status, j = get(b, "/api/find?level=STUDY&AccessionNumber=" + direct[0]["AccessionNumber"])
+    assert status == 200 and [a["StudyInstanceUID"] for a in j["answers"]] == [direct[0]["StudyInstanceUID"]]
+
+
+BAD_INPUT = [
+    ("/api/find?PatientID=X", "level"),
+    ("/api/find?level=IMAGE", "level"),
+    ("/api/find?level=STUDY&Bogus=1", "unknown parameter"),
+    ("/api/find?level=STUDY&StudyDate=20240101%0A", "StudyDate"),
+    ("/api/find?level=STUDY&PatientName=A%5CB", "PatientName"),
+    ("/api/find?level=STUDY&PatientID=" + "x" * 65, "PatientID"),
+    ("/api/find?level=STUDY&level=STUDY", "twice"),
+    ("/api/find?level=STUDY&PatientID=%zz", "PatientID"),
+    ("/api/retrieve?study=1.2.3&destination=NOWHERE", "destination"),
+    ("/api/retrieve?study=1.2.x&destination=ARCHIVE", "study"),
+    ("/api/retrieve?study=1.2.3&destination=PACS", "destination"),  # the upstream is no destination
+    ("/api/jobs/abc", "number"),
+    ("/api/jobs/99", "no such job"),
+    ("/api/nothing", "no such"),
+]
+
+
+def test_bad_input_is_refused_with_a_reason(pacs):
+    m, b, archive = pacs
+    for path, words in BAD_INPUT:
+        status, j = get(b, path)
+        assert status in (400, 404) and words in j["error"], (path, status, j)
+    assert not os.listdir(archive.dir) and "from BRIDGE" not in m.text()  # the PACS was never asked
+
+
+def test_retrieve_over_http_reaches_the_destination_with_progress(pacs):
+    m, b, archive = pacs
+    study = max(query(m.port, "MOCK", "STUDY", "PatientID=MRN00000002", "StudyInstanceUID",
+                      "NumberOfStudyRelatedInstances"), key=lambda a: int(a["NumberOfStudyRelatedInstances"]))
+    uid, total = study["StudyInstanceUID"], int(study["NumberOfStudyRelatedInstances"])
+    status, j = get(b, "/api/destinations")
+    assert status == 200 and j["destinations"] == [{"name": "ARCHIVE", "aet": "ARCHIVE"}]
+    status, j = get(b, f"/api/retrieve?study={uid}&destination=ARCHIVE")
+    assert status == 200 and j["job"] >= 1
+    job = j["job"]
+    wait_for(lambda: get(b, f"/api/jobs/{job}")[1]["state"] != "running", timeout=60, what="the job's end")
+    status, j = get(b, f"/api/jobs/{job}")
+    assert j["state"] == "done" and j["percent"] == 100 and j["completed"] == j["total"] == total
+    assert len(received_uids(archive.dir)) == total
+    # it went the way a caller's goes: relayed, counted, logged
+    assert f"C-MOVE from BRIDGE done: {total} listed, {total} handed on" in b.text()
+    assert b.metrics()["bridge_instances_relayed_total"] == total
+
+
+def test_health_metrics_and_the_page(pacs):
+    m, b, _ = pacs
+    assert get(b, "/health") == (200, "ok\n")
+    status, text = get(b, "/metrics")
+    assert status == 200 and "bridge_upstream_in_use 0" in text and "bridge_upstream_limit 4" in text
+    status, page = get(b, "/")
+    assert status == 200 and "<form" in page and "api/find?" in page
+    assert "http://" not in page and "https://" not in page and "src=" not in page  # nothing from elsewhere
+    assert "'/api" not in page  # relative URLs only: it works behind /bridge
