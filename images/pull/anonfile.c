@@ -77,6 +77,19 @@ static enum anon_result write_out(cirr_dicom_dataset *ds, const char *ts, char *
     return ANON_DONE;
 }
 
+enum anon_result anonfile_dataset(cirr_dicom_dataset *ds, const char *ts, const char *out_dir,
+                                  const struct anon_key *key, const struct anon_options *o, char *written,
+                                  size_t cap, char *reason, size_t rcap)
+{
+    written[0] = '\0';
+    enum anon_result r = anon_dataset(ds, key, o, reason, rcap);
+    if (r == ANON_DONE && output_path(ds, out_dir, written, cap) < 0)
+        r = failed(reason, rcap, "output path too long or invalid under", out_dir);
+    if (r == ANON_DONE)
+        r = write_out(ds, ts, written, reason, rcap);
+    return r;
+}
+
 enum anon_result anonfile_one(const char *path, const char *out_dir, const struct anon_key *key,
                               const struct anon_options *o, char *written, size_t cap, char *reason,
                               size_t rcap)
@@ -88,11 +101,7 @@ enum anon_result anonfile_one(const char *path, const char *out_dir, const struc
         return failed(reason, rcap, "cannot read", cirr_dicom_last_error());
     if (cirr_dicom_dataset_ts(ds, ts, sizeof ts) != CIRR_DICOM_OK)
         snprintf(ts, sizeof ts, "%s", CIRR_DICOM_TS_EXPLICIT_LE);
-    enum anon_result r = anon_dataset(ds, key, o, reason, rcap);
-    if (r == ANON_DONE && output_path(ds, out_dir, written, cap) < 0)
-        r = failed(reason, rcap, "output path too long or invalid under", out_dir);
-    if (r == ANON_DONE)
-        r = write_out(ds, ts, written, reason, rcap);
+    enum anon_result r = anonfile_dataset(ds, ts, out_dir, key, o, written, cap, reason, rcap);
     cirr_dicom_dataset_free(ds);
     return r;
 }

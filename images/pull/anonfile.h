@@ -21,6 +21,12 @@ enum anon_result anonfile_one(const char *path, const char *out_dir, const struc
                               const struct anon_options *o, char *written, size_t cap, char *reason,
                               size_t rcap);
 
+/* The same for a dataset in memory (de-identified in place), to be
+ * written in transfer syntax ts. */
+enum anon_result anonfile_dataset(cirr_dicom_dataset *ds, const char *ts, const char *out_dir,
+                                  const struct anon_key *key, const struct anon_options *o, char *written,
+                                  size_t cap, char *reason, size_t rcap);
+
 /* Flush the file system that holds out_dir (syncfs): 0, or -1 with errno. */
 int anonfile_flush(const char *out_dir);
 

@@ -1,0 +1,125 @@
+/* cirr-pull: a worklist of studies from a Q/R peer (C-FIND, C-GET),
+ * de-identified by lib/anon into a folder laid out by pseudonymous
+ * patient, study and series, and sent on to a DICOM peer if one is named.
+ * Resumable: rows finished are journaled beside the output (doc/anon.md). */
+#include "anonconf.h"
+#include "anonfile.h"
+#include "journal.h"
+#include "pullconf.h"
+#include "pullstudy.h"
+#include "worklist.h"
+
+#include "cirr_dicom.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] = "usage: cirr-pull WORKLIST.csv OUTPUT_DIR | --help";
+
+static int help(void)
+{
+    printf("%s\n\n"
+           "For each row of the worklist (a header line naming AccessionNumber, PatientID, StudyDate;\n"
+           "then an AccessionNumber, or a PatientID and a StudyDate or YYYYMMDD-YYYYMMDD range, a line):\n"
+           "C-FIND the studies at PULL_SOURCE, C-GET each, de-identify every instance (cirr-anon's\n"
+           "ANON_* settings) into OUTPUT_DIR/PATIENT/STUDY/SERIES/SOP.dcm, send them to PULL_DEST if\n"
+           "set. OUTPUT_DIR/.cirr-pull/journal records the rows done (a rerun goes on from there);\n"
+           "OUTPUT_DIR/.cirr-pull/keys.csv (mode 0600) links rows to pseudonymous patient IDs.\n"
+           "At the end, a table: one line a row, then the totals.\n\n"
+           "Exit codes: 0 every row pulled; 1 some row failed (not found, or an instance failed);\n"
+           "2 none failed but some instance was quarantined; 100 bad usage or configuration;\n"
+           "111 system failure.\n\n",
+           usage);
+    pull_conf_help(stdout);
+    anon_conf_help(stdout);
+    return 0;
+}
+
+struct totals {
+    unsigned rows, pulled, quarantined, failed, instances;
+};
+
+static void count(struct totals *t, const struct row_result *r)
+{
+    t->rows++;
+    t->instances += r->pulled;
+    if (!strcmp(r->status, "pulled"))
+        t->pulled++;
+    else if (!strcmp(r->status, "quarantined"))
+        t->quarantined++;
+    else
+        t->failed++;
+}
+
+static void print_table(const struct worklist *w, const struct journal *j, struct totals *t)
+{
+    printf("%-6s %-12s %6s %9s %12s %7s  %s\n", "line", "status", "found", "instances", "quarantined",
+           "failed", "reason");
+    for (size_t i = 0; i < w->n; i++) {
+        const struct row_result *r = journal_find(j, w->rows[i].line);
+        if (!r)
+            continue;
+        count(t, r);
+        printf("%-6u %-12s %6u %9u %12u %7u  %s\n", r->line, r->status, r->found, r->pulled, r->quarantined,
+               r->failed, r->reason);
+    }
+    printf("rows %u: pulled %u, quarantined %u, failed %u; instances written %u\n", t->rows, t->pulled,
+           t->quarantined, t->failed, t->instances);
+}
+
+/* Each row not done before (a row that failed is tried again: the
+ * outputs are the same files and the same SOP Instance UIDs, so nothing is
+ * duplicated): pull, make the output durable, journal it. */
+static void pull_all(const struct pull_conf *pc, const struct anon_conf *ac, const char *out,
+                     const struct worklist *w, struct journal *j)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        const struct worklist_row *row = &w->rows[i];
+        const struct row_result *before = journal_find(j, row->line);
+        if (before && strcmp(before->status, "failed"))
+            continue;
+        struct row_result r;
+        char keys[512];
+        pull_row(pc, ac, out, row, &r, keys, sizeof keys);
+        if (anonfile_flush(out) < 0 || journal_record(j, &r, keys) < 0)
+            die_sys(111, "cannot record line %u in %s", row->line, j->dir);
+        log_msg(LOG_INFO, NULL, "line %u (%zu/%zu): %s, %u studies, %u instances%s%s", row->line, i + 1, w->n,
+                r.status, r.found, r.pulled, *r.reason ? ": " : "", r.reason);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static struct pull_conf pc;
+    static struct anon_conf ac;
+    static struct worklist w;
+    static struct journal j;
+    char err[512];
+    log_prog = "cirr-pull";
+    /* 1. Usage, lib/dicom's version. */
+    if (argc == 2 && !strcmp(argv[1], "--help"))
+        return help();
+    if (argc != 3)
+        die(100, "%s", usage);
+    if (!cirr_dicom_check_version())
+        die(111, "lib/dicom API version %u linked in, but cirr-pull was built for version %u: rebuild it",
+            cirr_dicom_api_version(), (unsigned)CIRR_DICOM_API_VERSION);
+    /* 2. Everything checked before the first query: settings, key, worklist, journal. */
+    if (pull_conf_load(&pc, err, sizeof err) < 0 || anon_conf_load(&ac, err, sizeof err) < 0 ||
+        worklist_read(argv[1], &w, err, sizeof err) < 0)
+        die(100, "%s", err);
+    if (journal_open(&j, argv[2], err, sizeof err) < 0)
+        die(111, "%s", err);
+    if (cirr_dicom_init() != CIRR_DICOM_OK)
+        die(111, "%s", cirr_dicom_last_error());
+    /* 3. The rows, one at a time; then the table. */
+    pull_all(&pc, &ac, argv[2], &w, &j);
+    struct totals t = {0};
+    print_table(&w, &j, &t);
+    journal_close(&j);
+    worklist_free(&w);
+    anon_conf_free(&ac);
+    cirr_dicom_cleanup();
+    return t.failed ? 1 : t.quarantined ? 2 : 0;
+}

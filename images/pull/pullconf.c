@@ -1,0 +1,40 @@
+/* pullconf.c: cirr-pull's environment table and its two peers. */
+#include "pullconf.h"
+
+#include "envconf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct envconf_var table[] = {
+    ENVCONF_STR("PULL_SOURCE", NULL, struct pull_conf, source_name,
+                "NAME of the Q/R peer MOD_<NAME>=AET,host,port that is queried (C-FIND) and retrieved from (C-GET)"),
+    ENVCONF_TXT("PULL_AET", "CIRRPULL", 16, struct pull_conf, aet, "our AE title"),
+    ENVCONF_STR("PULL_DEST", "", struct pull_conf, dest_name,
+                "NAME of a MOD_<NAME> peer that gets the de-identified instances (C-STORE); empty: the folder only"),
+    ENVCONF_NUM("PULL_TIMEOUT", "60", 1, 3600, struct pull_conf, timeout,
+                "seconds a peer may take to answer one message"),
+};
+
+void pull_conf_help(FILE *out) { envconf_help(out, table, sizeof table / sizeof table[0]); }
+
+static int load_peer(const char *setting, const char *name, struct peer *p, char *err, size_t cap)
+{
+    char var[64];
+    snprintf(var, sizeof var, "MOD_%s", name);
+    const char *value = getenv(var);
+    if (!value || !*value)
+        return envconf_fail(err, cap, "%s=%s names %s, which is not set", setting, name, var);
+    return peer_parse(var, name, value, p, err, cap);
+}
+
+int pull_conf_load(struct pull_conf *c, char *err, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    if (envconf_load(table, sizeof table / sizeof table[0], c, err, cap) < 0)
+        return -1;
+    if (load_peer("PULL_SOURCE", c->source_name, &c->source, err, cap) < 0)
+        return -1;
+    c->has_dest = *c->dest_name != '\0';
+    return c->has_dest ? load_peer("PULL_DEST", c->dest_name, &c->dest, err, cap) : 0;
+}

@@ -1,0 +1,104 @@
+"""cirr-pull against mockpacs (C-FIND, C-GET) into a folder and Debian's
+Orthanc (C-STORE): a worklist with known and unknown accession numbers;
+the table; the destination holds exactly the expected studies, all
+pseudonymous; killed halfway and run again: no duplicates, the same final
+state; the key file's mode; a bad worklist stops it before any query."""
+import os
+import signal
+import subprocess
+import urllib.request
+import json
+
+from tests.support import anongen
+from tests.support.dcmtk import find
+from tests.support.paths import built
+from tests.support.ports import free_port
+from tests.support.processes import assert_no_sanitizer_report
+from tests.support.waiting import wait_for
+
+PULL = built("CIRR_PULL", "cirr-pull")
+SMALL = {"MOCK_STUDIES": "60", "MOCK_CT_SLICES": "2", "MOCK_MR_SLICES": "2"}
+
+
+def pull_setup(mock, orthanc, tmp_path, known=8, unknown=2):
+    """mockpacs, Orthanc as the destination, a worklist; returns (env,
+    worklist path, {accession: instances})."""
+    m = mock(**SMALL)
+    port = free_port()
+    o = orthanc("ORTHANC", port)
+    studies = {s["AccessionNumber"]: int(s["NumberOfStudyRelatedInstances"])
+               for s in find(m, "STUDY", "AccessionNumber", "NumberOfStudyRelatedInstances")[:known]}
+    rows = list(studies) + [f"NOSUCH{i}" for i in range(unknown)]
+    wl = tmp_path / "worklist.csv"
+    wl.write_text("AccessionNumber\n" + "\n".join(rows) + "\n")
+    env = {"PATH": "/usr/bin:/bin", "MOD_PACS": f"MOCK,127.0.0.1,{m.port}", "PULL_SOURCE": "PACS",
+           "MOD_ORTHANC": f"ORTHANC,127.0.0.1,{port}", "PULL_DEST": "ORTHANC",
+           "ANON_KEY_FILE": anongen.key_file(str(tmp_path)), "TCP_NODELAY": "1"}
+    return env, wl, studies, o
+
+
+def orthanc_get(o, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{o.http}{path}", timeout=30) as r:
+        return json.loads(r.read())
+
+
+def run_pull(env, wl, out):
+    r = subprocess.run([PULL, str(wl), str(out)], env=env, capture_output=True, text=True, timeout=300)
+    assert_no_sanitizer_report(r.stderr)
+    return r
+
+
+def test_worklist_pulled_into_folder_and_orthanc(mock, orthanc, tmp_path):
+    env, wl, studies, o = pull_setup(mock, orthanc, tmp_path)
+    r = run_pull(env, wl, tmp_path / "out")
+    assert r.returncode == 1, r.stderr  # two rows failed: not found
+    total = sum(studies.values())
+    assert f"rows 10: pulled 8, quarantined 0, failed 2; instances written {total}" in r.stdout
+    assert r.stdout.count("no study found") == 2
+    assert len(orthanc_get(o, "/studies")) == 8
+    assert len(orthanc_get(o, "/instances")) == total
+    for ident in orthanc_get(o, "/patients"):
+        pid = orthanc_get(o, f"/patients/{ident}")["MainDicomTags"]["PatientID"]
+        assert pid.startswith("P") and len(pid) == 14
+    files = [f for f in anongen.dicom_files(tmp_path / "out") if f.endswith(".dcm")]
+    assert len(files) == total
+    keys = tmp_path / "out" / ".cirr-pull" / "keys.csv"
+    assert os.stat(keys).st_mode & 0o777 == 0o600
+    assert all(a in keys.read_text() for a in studies)
+    again = run_pull(env, wl, tmp_path / "out")  # done rows are not pulled again; failed ones are tried again
+    assert "rows 10: pulled 8, quarantined 0, failed 2" in again.stdout
+    assert again.stderr.count("pulled,") == 0 and again.stderr.count("no study found") == 2
+    assert len(orthanc_get(o, "/instances")) == total
+
+
+def test_killed_halfway_and_run_again(mock, orthanc, tmp_path):
+    env, wl, studies, o = pull_setup(mock, orthanc, tmp_path, known=10, unknown=0)
+    journal = tmp_path / "out" / ".cirr-pull" / "journal"
+    p = subprocess.Popen([PULL, str(wl), str(tmp_path / "out")], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: journal.exists() and len(journal.read_text().splitlines()) >= 3, 120, "three rows journaled")
+    p.send_signal(signal.SIGKILL)
+    p.communicate()
+    done = len(journal.read_text().splitlines())
+    assert done < 10
+    r = run_pull(env, wl, tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    total = sum(studies.values())
+    assert f"rows 10: pulled 10, quarantined 0, failed 0; instances written {total}" in r.stdout
+    lines = [line.split("\t")[0] for line in journal.read_text().splitlines()]
+    assert sorted(lines) == sorted(set(lines)) and len(lines) == 10  # each row journaled once
+    assert len([f for f in anongen.dicom_files(tmp_path / "out") if f.endswith(".dcm")]) == total
+    assert len(orthanc_get(o, "/instances")) == total and len(orthanc_get(o, "/studies")) == 10
+
+
+def test_bad_worklist_stops_before_any_query(tmp_path):
+    wl = tmp_path / "bad.csv"
+    wl.write_text("AccessionNumber\nA1\nA*\n")
+    env = {"PATH": "/usr/bin:/bin", "MOD_PACS": "MOCK,127.0.0.1,1", "PULL_SOURCE": "PACS",
+           "ANON_KEY_FILE": anongen.key_file(str(tmp_path))}
+    r = run_pull(env, wl, tmp_path / "out")
+    assert r.returncode == 100 and "line 3" in r.stderr and len(r.stderr.splitlines()) == 1
+    env.pop("PULL_SOURCE")
+    r = run_pull(env, wl, tmp_path / "out")
+    assert r.returncode == 100 and "PULL_SOURCE" in r.stderr
+    assert not (tmp_path / "out").exists()
