@@ -8,6 +8,7 @@
  * SIGINT are blocked in every thread and read here. */
 #include "cirr_dicom.h"
 #include "log.h"
+#include "folder.h"
 #include "metrics.h"
 #include "orthanc.h"
 #include "pacs.h"
@@ -29,8 +30,8 @@ static int help(void)
            "  cirr-watcher           run the routes until SIGTERM or SIGINT\n"
            "  cirr-watcher --help    this text\n\n"
            "Routes (WATCH_ROUTES, ';' between them, or WATCH_ROUTES_FILE, one a line):\n"
-           "  index_series | index_studies | index_instances | index_pacs   (built in), or\n"
-           "  NAME: SOURCE [where KEYWORD=V1|V2] -> index:INDEX\n"
+           "  index_series | index_studies | index_instances | index_pacs | upload_files (built in),\n"
+           "  NAME: SOURCE [where KEYWORD=V1|V2] -> index:INDEX, or NAME: folder:PATH -> orthanc\n"
            "  SOURCE: orthanc:instances, orthanc:series, orthanc:studies or pacs\n\n"
            "Exit codes: 0 stopped by SIGTERM or SIGINT; 100 bad configuration or usage (one line\n"
            "names the variable); 111 cannot start (state folder, HTTP port, threads).\n\n",
@@ -93,7 +94,8 @@ static void start_sinks(struct watcher *w)
 static void start_sources(struct watcher *w)
 {
     for (unsigned r = 0; r < w->conf.nroutes; r++) {
-        int rc = w->conf.routes[r].source == SOURCE_PACS ? pacs_start(w, r) : orthanc_start(w, r);
+        enum source_kind k = w->conf.routes[r].source;
+        int rc = k == SOURCE_PACS ? pacs_start(w, r) : k == SOURCE_FOLDER ? folder_start(w, r) : orthanc_start(w, r);
         if (rc < 0)
             die(111, "cannot start route %s", w->conf.routes[r].name);
     }

@@ -133,18 +133,21 @@ int maintags_read(struct maintags *mt, const struct orthanc_http *o, const char 
     }
     int rc = !missing ? -1 : nmissing ? fill_cache(mt, o, missing, nmissing, err, cap) : 0;
     free(missing);
+    /* Orthanc answers in the order asked, leaving out what it no longer
+     * has: one pass, with a search only when the order differs. */
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         out[i] = NULL;
-        for (size_t k = 0; rc == 0 && k < inst->n && !out[i]; k++) {
-            const struct json *it = inst->items[k];
-            const char *id = json_text(json_get(it, "ID"));
-            const struct json *parent = cached(mt, text_or_empty(it, "ParentSeries"));
-            if (!id || strcmp(id, ids[i]) || !parent)
-                continue; /* an instance deleted since has no answer: it stays NULL */
-            out[i] = json_new(JSON_OBJECT, NULL);
-            merge(out[i], parent);
-            merge(out[i], json_get(it, "MainDicomTags"));
-        }
+        const struct json *it = NULL;
+        for (size_t tries = 0; rc == 0 && tries < inst->n && !it; tries++, k = (k + 1) % inst->n)
+            if (!strcmp(text_or_empty(inst->items[k], "ID"), ids[i]))
+                it = inst->items[k];
+        const struct json *parent = it ? cached(mt, text_or_empty(it, "ParentSeries")) : NULL;
+        if (!parent)
+            continue; /* an instance deleted since has no answer: it stays NULL */
+        out[i] = json_new(JSON_OBJECT, NULL);
+        merge(out[i], parent);
+        merge(out[i], json_get(it, "MainDicomTags"));
     }
     json_free(inst);
     return rc;

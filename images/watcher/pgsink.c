@@ -62,6 +62,8 @@ static int connect_pg(struct pgsink *p, char *why, size_t cap)
     }
     for (unsigned i = 0; i < c->nroutes; i++) {
         char sql[512];
+        if (!c->routes[i].index[0])
+            continue; /* an upload route: no table */
         snprintf(sql, sizeof sql,
                  "CREATE TABLE IF NOT EXISTS \"%s\" (uid text PRIMARY KEY, event jsonb NOT NULL, "
                  "indexed_at timestamptz NOT NULL DEFAULT now())",

@@ -1,5 +1,6 @@
 /* route.c: the route syntax (doc/watcher.md, "Routes"):
  *   NAME: SOURCE [where KEYWORD=V1|V2...] -> index:INDEX
+ *   NAME: folder:PATH -> orthanc
  * SOURCE is orthanc:instances, orthanc:series, orthanc:studies or pacs; a
  * line that is only a name takes the built-in route of that name (DIANA's). */
 #include "watchconf.h"
@@ -17,6 +18,7 @@ static const struct {
     {"index_studies", "index_studies: orthanc:studies -> index:dicom_studies"},
     {"index_instances", "index_instances: orthanc:instances -> index:dicom_instances"},
     {"index_pacs", "index_pacs: pacs -> index:pacs_studies"},
+    {"upload_files", "upload_files: folder: -> orthanc"}, /* the folder: WATCH_UPLOAD_DIR */
 };
 
 static const struct {
@@ -52,6 +54,20 @@ static int word_ok(const char *w, const char *extra)
     return 1;
 }
 
+/* folder:PATH -> orthanc (PATH empty: upload_dir). */
+static int parse_folder(const char *src, const char *sink, const char *upload_dir, struct route *r, char *err,
+                        size_t cap)
+{
+    const char *path = src[7] ? src + 7 : upload_dir;
+    if (strcmp(sink, "orthanc"))
+        return envconf_fail(err, cap, "route %s: a folder's sink is 'orthanc'", r->name);
+    if (path[0] != '/' || strlen(path) >= sizeof r->folder)
+        return envconf_fail(err, cap, "route %s: the folder must be an absolute path", r->name);
+    r->source = SOURCE_FOLDER;
+    strcpy(r->folder, path);
+    return 0;
+}
+
 static int parse_source(const char *text, struct route *r, char *err, size_t cap)
 {
     char src[128];
@@ -79,7 +95,7 @@ static int parse_source(const char *text, struct route *r, char *err, size_t cap
     return 0;
 }
 
-static int parse_full(const char *text, struct route *r, char *err, size_t cap)
+static int parse_full(const char *text, const char *upload_dir, struct route *r, char *err, size_t cap)
 {
     const char *colon = strchr(text, ':'), *arrow = strstr(text, "->");
     if (!colon || !arrow || colon > arrow)
@@ -91,6 +107,8 @@ static int parse_full(const char *text, struct route *r, char *err, size_t cap)
     char src[256], sink[128];
     trimmed(src, sizeof src, colon + 1, (size_t)(arrow - colon - 1));
     trimmed(sink, sizeof sink, arrow + 2, strlen(arrow + 2));
+    if (!strncmp(src, "folder:", 7))
+        return parse_folder(src, sink, upload_dir, r, err, cap);
     if (parse_source(src, r, err, cap) < 0)
         return -1;
     if (strncmp(sink, "index:", 6) || !word_ok(sink + 6, "_") || strlen(sink + 6) >= sizeof r->index)
@@ -102,18 +120,18 @@ static int parse_full(const char *text, struct route *r, char *err, size_t cap)
     return 0;
 }
 
-int route_parse(const char *text, struct route *out, char *err, size_t cap)
+int route_parse(const char *text, const char *upload_dir, struct route *out, char *err, size_t cap)
 {
     char name[64];
     memset(out, 0, sizeof *out);
     trimmed(name, sizeof name, text, strlen(text));
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
         if (!strcmp(name, builtin[i].name))
-            return parse_full(builtin[i].text, out, err, cap);
+            return parse_full(builtin[i].text, upload_dir, out, err, cap);
     if (!strchr(text, ':'))
         return envconf_fail(err, cap, "route '%.60s': not a built-in route (index_series, index_studies, "
-                            "index_instances, index_pacs) nor NAME: SOURCE -> index:INDEX", name);
-    return parse_full(text, out, err, cap);
+                            "index_instances, index_pacs, upload_files) nor NAME: SOURCE -> index:INDEX", name);
+    return parse_full(text, upload_dir, out, err, cap);
 }
 
 void route_free(struct route *r)

@@ -71,6 +71,10 @@ static const struct envconf_var watch_vars[] = {
                 "each sweep starts this long before the checkpoint (late arrivals)"),
     ENVCONF_NUM("WATCH_PACS_MAX_ANSWERS", "500", 2, 1000000, struct watch_conf, pacs_max_answers,
                 "the PACS's answer cap: a window with this many answers is split and asked again"),
+    ENVCONF_TXT("WATCH_UPLOAD_DIR", "/var/lib/cirr-watcher/incoming", 0, struct watch_conf, upload_dir,
+                "the folder of the upload_files route"),
+    ENVCONF_NUM("WATCH_UPLOAD_QUIET_S", "5", 1, 86400, struct watch_conf, upload_quiet_s,
+                "a file is sent once it has not changed for this long"),
 };
 #define NVARS (sizeof watch_vars / sizeof watch_vars[0])
 
@@ -95,7 +99,7 @@ static int add_route(struct watch_conf *c, const char *text, char *err, size_t c
     if (c->nroutes == WATCH_MAX_ROUTES)
         return envconf_fail(err, cap, "WATCH_ROUTES: at most %d routes", WATCH_MAX_ROUTES);
     struct route *r = &c->routes[c->nroutes];
-    if (route_parse(text, r, err, cap) < 0) {
+    if (route_parse(text, c->upload_dir, r, err, cap) < 0) {
         route_free(r);
         return -1;
     }
@@ -138,10 +142,10 @@ static int routes(struct watch_conf *c, char *err, size_t cap)
     return rc;
 }
 
-int watch_uses_orthanc(const struct watch_conf *c)
+int watch_indexes(const struct watch_conf *c)
 {
     for (unsigned i = 0; i < c->nroutes; i++)
-        if (c->routes[i].source != SOURCE_PACS)
+        if (c->routes[i].source != SOURCE_FOLDER)
             return 1;
     return 0;
 }
@@ -157,7 +161,7 @@ int watch_uses_pacs(const struct watch_conf *c)
 /* The sinks, the PACS and the secrets that the routes need. */
 static int peers_and_secrets(struct watch_conf *c, char *err, size_t cap)
 {
-    if (!*c->hec_url && !*c->pg)
+    if (!*c->hec_url && !*c->pg && watch_indexes(c))
         return envconf_fail(err, cap, "no sink: set WATCH_HEC_URL or WATCH_PG (or both)");
     if (*c->hec_url && strncmp(c->hec_url, "http://", 7) && strncmp(c->hec_url, "https://", 8))
         return envconf_fail(err, cap, "WATCH_HEC_URL: expected http:// or https://, got '%.80s'", c->hec_url);

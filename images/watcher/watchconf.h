@@ -10,7 +10,7 @@
 
 #define WATCH_MAX_ROUTES 16
 
-enum source_kind { SOURCE_ORTHANC_INSTANCES, SOURCE_ORTHANC_SERIES, SOURCE_ORTHANC_STUDIES, SOURCE_PACS };
+enum source_kind { SOURCE_ORTHANC_INSTANCES, SOURCE_ORTHANC_SERIES, SOURCE_ORTHANC_STUDIES, SOURCE_PACS, SOURCE_FOLDER };
 
 /* One route: source -> (filter) -> index. */
 struct route {
@@ -18,7 +18,8 @@ struct route {
     enum source_kind source;
     char filter_key[64];     /* a DICOM keyword, or "" for no filter */
     char **filter_values;    /* the values it may have (list_split of V1|V2), NULL for none */
-    char index[64];          /* Splunk index and PostgreSQL table: [a-z0-9_] */
+    char index[64];          /* Splunk index and PostgreSQL table: [a-z0-9_]; "" for an upload */
+    char folder[256];        /* SOURCE_FOLDER: the folder watched (its sink: Orthanc) */
 };
 
 struct watch_conf {
@@ -39,6 +40,8 @@ struct watch_conf {
     char aet[17];
     const char *pacs;
     unsigned pacs_interval_s, pacs_lookback_min, pacs_overlap_min, pacs_max_answers;
+    char upload_dir[200];
+    unsigned upload_quiet_s;
     /* derived */
     struct peer pacs_peer;   /* when a route watches the PACS */
     struct route routes[WATCH_MAX_ROUTES];
@@ -56,12 +59,14 @@ void watch_conf_free(struct watch_conf *c);
 void watch_conf_help(FILE *out);
 
 /* Parse one route: a name of the built-in routes or
- * "NAME: SOURCE [where KEYWORD=V1|V2] -> index:INDEX". 0, or -1 with err. */
-int route_parse(const char *text, struct route *out, char *err, size_t cap);
+ * "NAME: SOURCE [where KEYWORD=V1|V2] -> index:INDEX", or
+ * "NAME: folder:PATH -> orthanc"; upload_dir is upload_files' folder.
+ * 0, or -1 with err. */
+int route_parse(const char *text, const char *upload_dir, struct route *out, char *err, size_t cap);
 void route_free(struct route *r);
 
-/* 1 when any route reads from kind's family (Orthanc, PACS). */
-int watch_uses_orthanc(const struct watch_conf *c);
+/* 1 when any route reads from the PACS; 1 when any route indexes. */
 int watch_uses_pacs(const struct watch_conf *c);
+int watch_indexes(const struct watch_conf *c);
 
 #endif

@@ -27,6 +27,7 @@ failures (.busy_until, .fail_next), delays (.delay) and late acks
 import http.server
 import json
 import re
+import ssl
 import threading
 import time
 import urllib.parse
@@ -90,9 +91,10 @@ class Token:
 
 
 class HecDouble:
-    """tokens: {token: Token}. The double is started on construction."""
+    """tokens: {token: Token}; tls: (cert, key) to serve HTTPS (see
+    tests.support.http_double.make_cert). Started on construction."""
 
-    def __init__(self, tokens, default_index="main"):
+    def __init__(self, tokens, default_index="main", tls=None):
         self.tokens = dict(tokens)
         self.default_index = default_index
         self.lock = threading.Lock()
@@ -102,11 +104,13 @@ class HecDouble:
         self.delay = 0.0           # seconds to wait before answering a POST
         self.ack_delay = 0.0       # seconds before an ackId turns true
         self.channels = {}         # channel -> {"next": n, "pending": {id: ready_at}}
+        self.tls = tls
         self._start()
 
     # ---- for the tests -------------------------------------------------
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        """http://127.0.0.1:PORT, or https://localhost:PORT (the certificate's name)."""
+        return f"https://localhost:{self.port}" if self.tls else f"http://127.0.0.1:{self.port}"
 
     def revoke(self, token):
         with self.lock:
@@ -270,4 +274,11 @@ class HecDouble:
         self.port = free_port()
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.httpd.daemon_threads = True
+        if self.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            # handshake in the handler's thread: a client refusing the certificate
+            # must not stop the accepting one
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True,
+                                                do_handshake_on_connect=False)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

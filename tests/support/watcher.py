@@ -40,9 +40,10 @@ def stable_orthanc(tmp, seconds=1, aet="ORTHANC"):
         orthanc_module.json = json
 
 
-def hec_double(indexes=None, ack=False):
-    """A HEC double that knows TOKEN (allowed indexes: all, or the given)."""
-    return HecDouble({TOKEN: Token(indexes=indexes, ack=ack)})
+def hec_double(indexes=None, ack=False, tls=None):
+    """A HEC double that knows TOKEN (allowed indexes: all, or the given);
+    tls: (cert, key) for HTTPS."""
+    return HecDouble({TOKEN: Token(indexes=indexes, ack=ack)}, tls=tls)
 
 
 def pg_conninfo(pg):
