@@ -2,6 +2,7 @@
 #include "cached.h"
 
 #include "bridge.h"
+#include "cirr_dicom_relay.h"
 #include "clock.h"
 #include "log.h"
 
@@ -36,6 +37,9 @@ static cirr_dicom_status fetch(void *ctx, size_t i, cirr_dicom_dataset **out)
     char path[800];
     cache_path(&s->b->cache, s->study, s->l.uid[i], path, sizeof path);
     cirr_dicom_status rc = cirr_dicom_dataset_read(path, out);
+    size_t bytes = 0;
+    if (rc == CIRR_DICOM_OK && cirr_dicom_dataset_size(*out, &bytes) == CIRR_DICOM_OK)
+        s->b->stats.bytes_relayed += bytes;
     if (rc == CIRR_DICOM_OK) {
         s->sent++;
         s->b->stats.instances_relayed++;

@@ -6,6 +6,7 @@
 
 #include "bridge.h"
 #include "cached.h"
+#include "cirr_dicom_relay.h"
 #include "clock.h"
 #include "listing.h"
 #include "log.h"
@@ -64,6 +65,9 @@ static cirr_dicom_status fetch(void *ctx, size_t i, cirr_dicom_dataset **out)
         r->b->stats.instances_failed++;
         return CIRR_DICOM_ERROR_NOT_FOUND;
     }
+    size_t bytes = 0;
+    if (cirr_dicom_dataset_size(*out, &bytes) == CIRR_DICOM_OK)
+        r->b->stats.bytes_relayed += bytes;
     r->handed++;
     r->b->stats.instances_relayed++;
     return CIRR_DICOM_OK;

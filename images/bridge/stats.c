@@ -73,7 +73,7 @@ void stats_write(struct stats *s, struct strbuf *b)
             s->instances_relayed);
     counter(b, "bridge_instances_failed_total", "Instances of a retrieve that never reached the bridge.",
             s->instances_failed);
-    counter(b, "bridge_bytes_relayed_total", "Bytes of the instances handed on (as encoded).", s->bytes_relayed);
+    counter(b, "bridge_bytes_relayed_total", "Bytes of the instances handed on (their datasets as received).", s->bytes_relayed);
     counter(b, "bridge_unmatched_stores_total", "C-STOREs no retrieve was waiting for (refused).",
             s->unmatched_stores);
     counter(b, "bridge_upstream_associations_total", "Associations opened to the upstream.",

@@ -23,6 +23,10 @@ cirr_dicom_status cirr_dicom_move_with_progress(const cirr_dicom_peer_config *cf
                                                 unsigned *completed, unsigned *failed,
                                                 uint16_t *dimse_status);
 
+/* The bytes ds takes encoded in its own transfer syntax (the dataset, no
+ * meta header): computed from the elements, nothing is encoded. */
+cirr_dicom_status cirr_dicom_dataset_size(const cirr_dicom_dataset *ds, size_t *bytes);
+
 #ifdef __cplusplus
 }
 #endif

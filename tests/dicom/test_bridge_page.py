@@ -1,0 +1,52 @@
+"""cirr-bridge's query page in Debian's headless chromium (issue 12):
+search by MRN, retrieve a study to the archive, watch the progress reach
+100%; a screenshot is left in the test's folder (its path printed)."""
+import functools
+
+import pytest
+
+from tests.dicom.conftest import each_started, stopped_cleanly
+from tests.support.bridge import Bridge, bridge_destination, query
+from tests.support.chromium import Chromium
+from tests.support.dcmtk import received_uids
+from tests.support.ports import free_port
+from tests.support.waiting import wait_for
+
+
+@pytest.fixture
+def bridge(tmp_path):
+    yield from each_started(functools.partial(Bridge, tmp_path), stopped_cleanly)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    yield from each_started(functools.partial(Chromium, tmp_path))
+
+
+def test_search_by_mrn_and_retrieve_to_the_archive(mock, bridge, storescp, browser, tmp_path):
+    archive = storescp("ARCHIVE")
+    port = free_port()
+    m = mock(**bridge_destination(port))
+    b = bridge(m.port, {"ARCHIVE": ("ARCHIVE", archive.port)}, port=port)
+    expected = query(m.port, "MOCK", "STUDY", "PatientID=MRN00000002", "StudyInstanceUID",
+                     "NumberOfStudyRelatedInstances", "StudyDate")
+    page = browser(f"http://127.0.0.1:{b.http}/")
+    wait_for(lambda: page.js("document.querySelectorAll('#dest option').length") == 1, timeout=30,
+             what="the page and its destinations")
+    page.js("document.querySelector('[name=PatientID]').value = 'MRN00000002';"
+            "document.getElementById('go').click()")
+    wait_for(lambda: page.js("document.querySelectorAll('#studies tr').length") == len(expected), timeout=30,
+             what="the studies in the table")
+    dates = page.js("[...document.querySelectorAll('#studies tr')].map(tr => tr.cells[0].textContent)")
+    assert sorted(dates) == sorted(a["StudyDate"] for a in expected)
+    # retrieve the largest study
+    sizes = page.js("[...document.querySelectorAll('#studies tr')].map(tr => +tr.cells[6].textContent)")
+    row = sizes.index(max(sizes))
+    page.js(f"document.querySelectorAll('#studies tr')[{row}].querySelector('button.retrieve').click()")
+    wait_for(lambda: page.js("(document.querySelector('.percent') || {}).textContent") == "100%", timeout=60,
+             what="the progress bar at 100%")
+    assert len(received_uids(archive.dir)) == max(sizes)
+    shot = page.screenshot(tmp_path / "bridge-query-page.png")
+    assert shot.stat().st_size > 1000
+    print(f"screenshot: {shot}")
+    assert "C-MOVE from BRIDGE done" in b.text()
