@@ -27,8 +27,10 @@ include lib/build.mk $(sort $(wildcard lib/*/build.mk)) init/build.mk $(wildcard
 # Flavours of object files: musl (static, -Os), glibc (services, -O2),
 # asan (ASan/UBSan), debug (plain glibc -O1 -g: valgrind cannot see a
 # static binary's heap). Header dependencies come from -MMD.
-WARN      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
-CXXWARN   := -std=c++17 -Wall -Wextra -Werror -MMD -MP
+# The checkout's path is never compiled in (debug info, __FILE__): the
+# same commit gives the same bytes wherever it is cloned (issue 16).
+WARN      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -ffile-prefix-map=$(CURDIR)=.
+CXXWARN   := -std=c++17 -Wall -Wextra -Werror -MMD -MP -ffile-prefix-map=$(CURDIR)=.
 INC       := -Ilib -Ilib/dicom -Iinit
 SAN       := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 HOST_INC  := $(INC) -I/usr/include/postgresql
@@ -162,7 +164,9 @@ test-dicom: $(addprefix $(BUILD)/,$(DICOM_PROGRAMS)) $(addprefix $(BUILD)/asan/,
 	$(PROGRAM_ENV) $(ASAN_PROGRAM_ENV) $(PYTHON) -m pytest -q -k "not valgrind" tests/dicom
 
 # Images: assembled by rootfs/imagebuild.py from each images/<name>/image.conf.
-images: programs
+# (what they hold: cirr-init and every build/<program> their image.conf names)
+IMAGE_PROGRAMS := cirr-init $(patsubst build/%,%,$(shell cat $(addsuffix /image.conf,$(IMAGES)) | grep -o '\bbuild/[A-Za-z0-9_-]*' | sort -u))
+images: $(addprefix $(BUILD)/,$(IMAGE_PROGRAMS))
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
 # Docker tests of the images (the bootstrap installs and starts Docker).
