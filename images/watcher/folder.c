@@ -10,6 +10,7 @@
 #include "atomicfile.h"
 #include "httpc.h"
 #include "log.h"
+#include "source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +25,7 @@
 #define UPLOAD_MAX_BYTES (2048ull * 1024 * 1024)
 
 struct uploader {
-    struct watcher *w;
-    const struct route *route;
-    unsigned slot;
+    struct source src;                   /* watcher, route, slot */
     CURL *curl;
     struct strbuf answer;
     unsigned failures;
@@ -54,10 +53,10 @@ static int mkdirs_for(const char *path)
 static void move_to(struct uploader *u, const char *rel, const char *to, const char *reason)
 {
     char from[1024], dest[1024], why[1100];
-    snprintf(from, sizeof from, "%s/%s", u->route->folder, rel);
-    snprintf(dest, sizeof dest, "%s/%s/%s", u->route->folder, to, rel);
+    snprintf(from, sizeof from, "%s/%s", u->src.route->folder, rel);
+    snprintf(dest, sizeof dest, "%s/%s/%s", u->src.route->folder, to, rel);
     if (mkdirs_for(dest) < 0 || rename(from, dest) < 0) {
-        log_msg(LOG_ERROR, u->route->name, "cannot move %s to %s/: %s", rel, to, strerror(errno));
+        log_msg(LOG_ERROR, u->src.route->name, "cannot move %s to %s/: %s", rel, to, strerror(errno));
         return;
     }
     if (reason) {
@@ -89,25 +88,25 @@ static int upload(struct uploader *u, const char *path, const char *rel, off_t s
         strbuf_free(&data);
         return -1;
     }
-    snprintf(url, sizeof url, "%s/instances", u->w->conf.orthanc_url);
+    snprintf(url, sizeof url, "%s/instances", u->src.w->conf.orthanc_url);
     httpc_prepare(u->curl, url, NULL, data.data ? data.data : "", data.len, &u->answer);
     long status = httpc_perform(u->curl, err, sizeof err);
     strbuf_free(&data);
     if (status == 200) {
         move_to(u, rel, "done", NULL);
-        atomic_fetch_add(&u->w->routes[u->slot].read, 1);
+        atomic_fetch_add(&u->src.w->routes[u->src.slot].read, 1);
         return 0;
     }
     if (status == 400 || status == 415) {
         snprintf(reason, sizeof reason, "Orthanc refused it: HTTP %ld %s\n", status,
                  log_escape(esc, sizeof esc, u->answer.data ? u->answer.data : ""));
-        log_msg(LOG_WARN, u->route->name, "%s: %s", rel, reason);
+        log_msg(LOG_WARN, u->src.route->name, "%s: %s", rel, reason);
         move_to(u, rel, "failed", reason);
-        atomic_fetch_add(&u->w->routes[u->slot].skipped, 1);
+        atomic_fetch_add(&u->src.w->routes[u->src.slot].skipped, 1);
         return 0;
     }
     if (u->failures++ == 0)
-        log_msg(LOG_WARN, u->route->name, "cannot send %s to Orthanc (%s); will retry", rel,
+        log_msg(LOG_WARN, u->src.route->name, "cannot send %s to Orthanc (%s); will retry", rel,
                 status ? "HTTP error" : err);
     return -1;
 }
@@ -116,7 +115,7 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 {
     struct uploader *u = walking;
     const char *base = path + ftw->base;
-    if (atomic_load(&u->w->stopping) || walk_failed)
+    if (atomic_load(&u->src.w->stopping) || walk_failed)
         return FTW_STOP;
     if (ftw->level == 0)
         return FTW_CONTINUE;
@@ -124,36 +123,34 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
         return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
     if (type != FTW_F || !S_ISREG(st->st_mode) || (unsigned long long)st->st_size > UPLOAD_MAX_BYTES)
         return FTW_CONTINUE;
-    if (time(NULL) - st->st_mtime < (time_t)u->w->conf.upload_quiet_s)
+    if (time(NULL) - st->st_mtime < (time_t)u->src.w->conf.upload_quiet_s)
         return FTW_CONTINUE; /* still being written, perhaps */
-    if (upload(u, path, path + strlen(u->route->folder) + 1, st->st_size) < 0)
+    if (upload(u, path, path + strlen(u->src.route->folder) + 1, st->st_size) < 0)
         walk_failed = 1;
     return walk_failed ? FTW_STOP : FTW_CONTINUE;
 }
 
-static void *run(void *arg)
+/* A round of the source loop: one walk of the folder. */
+static int walk_round(void *arg)
 {
     struct uploader *u = arg;
-    while (!atomic_load(&u->w->stopping)) {
-        pthread_mutex_lock(&walk_lock);
-        walking = u;
-        walk_failed = 0;
-        nftw(u->route->folder, visit, 16, FTW_PHYS | FTW_ACTIONRETVAL);
-        int failed = walk_failed;
-        pthread_mutex_unlock(&walk_lock);
-        atomic_fetch_add(&u->w->routes[u->slot].rounds, 1);
-        if (failed) {
-            atomic_fetch_add(&u->w->routes[u->slot].errors, 1);
-            watcher_backoff(u->w, u->failures);
-        } else {
-            u->failures = 0;
-            watcher_sleep(u->w, 1000);
-        }
-    }
+    pthread_mutex_lock(&walk_lock);
+    walking = u;
+    walk_failed = 0;
+    nftw(u->src.route->folder, visit, 16, FTW_PHYS | FTW_ACTIONRETVAL);
+    int failed = walk_failed;
+    pthread_mutex_unlock(&walk_lock);
+    if (!failed)
+        u->failures = 0;
+    return failed ? -1 : 1;
+}
+
+static void uploader_done(void *arg)
+{
+    struct uploader *u = arg;
     curl_easy_cleanup(u->curl);
     strbuf_free(&u->answer);
     free(u);
-    return NULL;
 }
 
 int folder_start(struct watcher *w, unsigned r)
@@ -164,15 +161,13 @@ int folder_start(struct watcher *w, unsigned r)
         free(u);
         return -1;
     }
-    u->w = w;
-    u->route = &w->conf.routes[r];
-    u->slot = r;
-    if (mkdir(u->route->folder, 0750) < 0 && errno != EEXIST)
-        log_msg(LOG_WARN, u->route->name, "cannot create %s: %s", u->route->folder, strerror(errno));
-    log_msg(LOG_INFO, u->route->name, "sending the files of %s to %s", u->route->folder, w->conf.orthanc_url);
-    if (pthread_create(&w->route_threads[r], NULL, run, u) != 0) {
-        curl_easy_cleanup(u->curl);
-        free(u);
+    source_init(&u->src, w, r);
+    if (mkdir(u->src.route->folder, 0750) < 0 && errno != EEXIST)
+        log_msg(LOG_WARN, u->src.route->name, "cannot create %s: %s", u->src.route->folder, strerror(errno));
+    log_msg(LOG_INFO, u->src.route->name, "sending the files of %s to %s", u->src.route->folder, w->conf.orthanc_url);
+    struct source_loop loop = {walk_round, u, uploader_done, 1000, 0};
+    if (source_start(&u->src, &loop) < 0) {
+        uploader_done(u);
         return -1;
     }
     return 0;

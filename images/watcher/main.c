@@ -20,7 +20,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] = "usage: cirr-watcher [--help]";
 
@@ -48,13 +50,20 @@ static void check_dicom_api(void)
             cirr_dicom_api_version(), (unsigned)CIRR_DICOM_API_VERSION);
 }
 
-static void block_signals(sigset_t *set)
+/* SIGTERM and SIGINT are blocked in every thread (threads inherit the
+ * mask) and read from a signalfd by main alone; SIGPIPE is ignored (a peer
+ * that went away is an error return). */
+static int stop_signals(void)
 {
-    sigemptyset(set);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGINT);
-    if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    sigset_t set;
+    int fd = -1;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+        (fd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
         die_sys(111, "cannot block signals");
+    return fd;
 }
 
 /* STATE/cursor and the outbox of each configured sink. */
@@ -101,22 +110,20 @@ static void start_sources(struct watcher *w)
     }
 }
 
-static void wait_for_stop(const sigset_t *set)
+static void wait_for_stop(int signals)
 {
-    for (;;) {
-        int sig = sigwaitinfo(set, NULL);
-        if (sig == SIGTERM || sig == SIGINT)
-            return;
-        if (sig < 0 && errno != EINTR)
-            die_sys(111, "cannot wait for signals");
-    }
+    struct signalfd_siginfo si;
+    while (read(signals, &si, sizeof si) != (ssize_t)sizeof si)
+        if (errno != EINTR)
+            die_sys(111, "cannot read the signals");
+    log_msg(LOG_INFO, NULL, "%s: stopping", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+    close(signals);
 }
 
 /* Sources first (nothing new enters the outbox), then the senders: what
  * waits in the outbox stays there for the next start. */
 static void shut_down(struct watcher *w)
 {
-    log_msg(LOG_INFO, NULL, "stopping");
     atomic_store(&w->stopping, 1);
     outbox_wake(&w->outbox);
     for (unsigned r = 0; r < w->conf.nroutes; r++)
@@ -132,23 +139,35 @@ static void shut_down(struct watcher *w)
     curl_global_cleanup();
 }
 
+/* cirr-watcher takes no argument but --help. */
+static int arguments(int argc, char **argv)
+{
+    if (argc == 2 && !strcmp(argv[1], "--help"))
+        return help();
+    die(100, "%s", usage);
+}
+
+/* The settings and secrets, all checked before anything starts. */
+static void configure(struct watch_conf *c)
+{
+    char err[512];
+    if (watch_conf_load(c, err, sizeof err) < 0)
+        die(100, "%s", err);
+}
+
 int main(int argc, char **argv)
 {
     static struct watcher w;
-    char err[512];
-    sigset_t signals;
+    int signals;
     log_prog = "cirr-watcher";
-    /* 1. --help needs nothing else; lib/dicom must be the one we were built for. */
-    if (argc == 2 && !strcmp(argv[1], "--help"))
-        return help();
+    /* 1. Arguments: --help needs nothing else. */
     if (argc > 1)
-        die(100, "%s", usage);
+        return arguments(argc, argv);
+    /* 2. lib/dicom must be the one we were built for; then the configuration. */
     check_dicom_api();
-    /* 2. Configuration and secrets, checked before anything starts. */
-    if (watch_conf_load(&w.conf, err, sizeof err) < 0)
-        die(100, "%s", err);
+    configure(&w.conf);
     /* 3. Signals blocked before any thread starts: all go to step 6. */
-    block_signals(&signals);
+    signals = stop_signals();
     /* 4. Libraries, the state folder and the outbox (batches left from before are sent first). */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || cirr_dicom_init() != CIRR_DICOM_OK)
         die(111, "cannot initialise libcurl or lib/dicom");
@@ -160,7 +179,7 @@ int main(int argc, char **argv)
     start_sources(&w);
     log_msg(LOG_INFO, NULL, "%u route(s) running; state in %s", w.conf.nroutes, w.conf.state);
     /* 6. Run until SIGTERM or SIGINT. */
-    wait_for_stop(&signals);
+    wait_for_stop(signals);
     /* 7. Stop reading, then stop sending; the outbox keeps the rest. */
     shut_down(&w);
     return 0;

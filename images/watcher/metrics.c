@@ -8,26 +8,37 @@
 
 static const char *const sink_names[SINK_COUNT] = {"hec", "pg"};
 
+/* The per-route counters: name, meaning, and which of struct route_stats. */
+enum { ROUTE_READ, ROUTE_ERRORS, ROUTE_ROUNDS, ROUTE_SKIPPED };
+static const struct {
+    int which;
+    const char *name, *help;
+} route_metrics[] = {
+    {ROUTE_READ, "watcher_events_read_total", "Events read from a route's source and put in the outbox."},
+    {ROUTE_ERRORS, "watcher_source_errors_total", "Failed reads of a route's source (retried)."},
+    {ROUTE_ROUNDS, "watcher_source_rounds_total", "Completed reads of a source (a page of /changes, a PACS sweep)."},
+    {ROUTE_SKIPPED, "watcher_events_skipped_total", "Resources gone before they were read, or left out by the filter."},
+};
+
+static unsigned long long route_value(struct route_stats *s, int which)
+{
+    switch (which) {
+    case ROUTE_READ: return s->read;
+    case ROUTE_ERRORS: return s->errors;
+    case ROUTE_ROUNDS: return s->rounds;
+    default: return s->skipped;
+    }
+}
+
 static void routes(struct strbuf *b, struct watcher *w)
 {
-    strbuf_adds(b, "# HELP watcher_events_read_total Events read from a route's source and put in the outbox.\n"
-                   "# TYPE watcher_events_read_total counter\n");
-    for (unsigned i = 0; i < w->conf.nroutes; i++)
-        strbuf_addf(b, "watcher_events_read_total{route=\"%s\"} %llu\n", w->conf.routes[i].name,
-                    (unsigned long long)w->routes[i].read);
-    strbuf_adds(b, "# TYPE watcher_source_errors_total counter\n");
-    for (unsigned i = 0; i < w->conf.nroutes; i++)
-        strbuf_addf(b, "watcher_source_errors_total{route=\"%s\"} %llu\n", w->conf.routes[i].name,
-                    (unsigned long long)w->routes[i].errors);
-    strbuf_adds(b, "# HELP watcher_source_rounds_total Completed reads of a source (a page of /changes, a PACS sweep).\n"
-                   "# TYPE watcher_source_rounds_total counter\n");
-    for (unsigned i = 0; i < w->conf.nroutes; i++)
-        strbuf_addf(b, "watcher_source_rounds_total{route=\"%s\"} %llu\n", w->conf.routes[i].name,
-                    (unsigned long long)w->routes[i].rounds);
-    strbuf_adds(b, "# TYPE watcher_events_skipped_total counter\n");
-    for (unsigned i = 0; i < w->conf.nroutes; i++)
-        strbuf_addf(b, "watcher_events_skipped_total{route=\"%s\"} %llu\n", w->conf.routes[i].name,
-                    (unsigned long long)w->routes[i].skipped);
+    for (size_t m = 0; m < sizeof route_metrics / sizeof route_metrics[0]; m++) {
+        strbuf_addf(b, "# HELP %s %s\n# TYPE %s counter\n", route_metrics[m].name, route_metrics[m].help,
+                    route_metrics[m].name);
+        for (unsigned i = 0; i < w->conf.nroutes; i++)
+            strbuf_addf(b, "%s{route=\"%s\"} %llu\n", route_metrics[m].name, w->conf.routes[i].name,
+                        route_value(&w->routes[i], route_metrics[m].which));
+    }
 }
 
 static void sink(struct strbuf *b, struct watcher *w, int s)
@@ -49,14 +60,19 @@ static void sink(struct strbuf *b, struct watcher *w, int s)
     strbuf_addf(b, "watcher_lag_seconds{sink=\"%s\"} %.3f\n", n, lag);
 }
 
+/* /health: the watcher runs (its sources and sinks report through /metrics). */
+static int health(struct strbuf *body, const char **type)
+{
+    *type = "text/plain";
+    strbuf_adds(body, "ok\n");
+    return 200;
+}
+
 int metrics_page(const char *path, struct strbuf *body, const char **type, void *ud)
 {
     struct watcher *w = ud;
-    if (!strcmp(path, "/health")) {
-        strbuf_adds(body, "ok\n");
-        *type = "text/plain";
-        return 200;
-    }
+    if (!strcmp(path, "/health"))
+        return health(body, type);
     if (strcmp(path, "/metrics"))
         return 404;
     *type = "text/plain; version=0.0.4";

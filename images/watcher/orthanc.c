@@ -10,6 +10,7 @@
 #include "httpc.h"
 #include "log.h"
 #include "maintags.h"
+#include "source.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,9 +20,7 @@
 #define MAX_PARALLEL 32
 
 struct follower {
-    struct watcher *w;
-    const struct route *route;
-    unsigned slot;                       /* the route's index, for its counters */
+    struct source src;                   /* watcher, route, slot */
     CURL *easy[MAX_PARALLEL];
     struct strbuf bodies[MAX_PARALLEL];
     CURLM *multi;
@@ -78,16 +77,16 @@ static int write_cursor(struct follower *f, unsigned long long seq)
 static int flush(struct follower *f, unsigned long long seq)
 {
     if (f->batch_events) {
-        if (outbox_put(&f->w->outbox, f->batch.data, f->batch.len, f->batch_read_ms) < 0) {
-            log_msg(LOG_ERROR, f->route->name, "cannot write to the outbox: %s", strerror(errno));
+        if (outbox_put(&f->src.w->outbox, f->batch.data, f->batch.len, f->batch_read_ms) < 0) {
+            log_msg(LOG_ERROR, f->src.route->name, "cannot write to the outbox: %s", strerror(errno));
             return -1;
         }
-        atomic_fetch_add(&f->w->routes[f->slot].read, f->batch_events);
+        atomic_fetch_add(&f->src.w->routes[f->src.slot].read, f->batch_events);
         f->batch.len = 0;
         f->batch_events = 0;
     }
     if (write_cursor(f, seq) < 0) {
-        log_msg(LOG_ERROR, f->route->name, "cannot write the cursor %s: %s", f->cursor_path, strerror(errno));
+        log_msg(LOG_ERROR, f->src.route->name, "cannot write the cursor %s: %s", f->cursor_path, strerror(errno));
         return -1;
     }
     return 0;
@@ -98,7 +97,7 @@ static void fetch_many(struct follower *f, char paths[][160], unsigned n, long *
 {
     char url[1024], err[256];
     for (unsigned i = 0; i < n; i++) {
-        if (snprintf(url, sizeof url, "%s%s", f->w->conf.orthanc_url, paths[i]) >= (int)sizeof url)
+        if (snprintf(url, sizeof url, "%s%s", f->src.w->conf.orthanc_url, paths[i]) >= (int)sizeof url)
             url[0] = '\0'; /* cannot happen: WATCH_ORTHANC_URL is at most 500 characters */
         httpc_prepare(f->easy[i], url, NULL, NULL, 0, &f->bodies[i]);
         curl_multi_add_handle(f->multi, f->easy[i]);
@@ -124,15 +123,15 @@ static void fetch_many(struct follower *f, char paths[][160], unsigned n, long *
 static int add_event(struct follower *f, struct json *tags, const char *id)
 {
     struct event ev;
-    if (event_build(tags, f->route->source, id, &ev) < 0)
+    if (event_build(tags, f->src.route->source, id, &ev) < 0)
         return -1;
-    if (event_matches(&ev, f->route)) {
+    if (event_matches(&ev, f->src.route)) {
         if (!f->batch_events)
             f->batch_read_ms = clock_wall_ms();
-        event_line(&f->batch, f->route, &ev, clock_wall_ms());
+        event_line(&f->batch, f->src.route, &ev, clock_wall_ms());
         f->batch_events++;
     } else {
-        atomic_fetch_add(&f->w->routes[f->slot].skipped, 1);
+        atomic_fetch_add(&f->src.w->routes[f->src.slot].skipped, 1);
     }
     event_free(&ev);
     return 0;
@@ -142,13 +141,13 @@ static int add_event(struct follower *f, struct json *tags, const char *id)
 static int take(struct follower *f, unsigned i, long status, const char *id)
 {
     if (status == 404) { /* deleted before we read it: nothing to index */
-        atomic_fetch_add(&f->w->routes[f->slot].skipped, 1);
+        atomic_fetch_add(&f->src.w->routes[f->src.slot].skipped, 1);
         return 0;
     }
     if (status != 200 ||
         add_event(f, json_parse(f->bodies[i].data ? f->bodies[i].data : "", f->bodies[i].len), id) < 0) {
         char esc[LOG_ESCAPED_SIZE(64)];
-        log_msg(LOG_WARN, f->route->name, "cannot read the tags of %s (HTTP %ld)", log_escape(esc, sizeof esc, id),
+        log_msg(LOG_WARN, f->src.route->name, "cannot read the tags of %s (HTTP %ld)", log_escape(esc, sizeof esc, id),
                 status);
         return -1;
     }
@@ -159,7 +158,7 @@ static int take(struct follower *f, unsigned i, long status, const char *id)
 static int flush_if_full(struct follower *f, unsigned long long seq)
 {
     size_t kb = f->batch.len / 1024;
-    if (f->batch_events >= f->w->conf.batch_events || kb >= f->w->conf.batch_kb)
+    if (f->batch_events >= f->src.w->conf.batch_events || kb >= f->src.w->conf.batch_kb)
         return flush(f, seq);
     return 0;
 }
@@ -183,11 +182,11 @@ static int take_page(struct follower *f, const struct json *changes)
         for (; i < changes->n && n < f->parallel; i++) {
             const struct json *c = changes->items[i];
             const char *type = json_text(json_get(c, "ChangeType")), *id = json_text(json_get(c, "ID"));
-            if (!type || strcmp(type, change_type(f->route->source)) || !id_ok(id))
+            if (!type || strcmp(type, change_type(f->src.route->source)) || !id_ok(id))
                 continue;
             ids[n] = id;
             seqs[n] = strtoull(json_text(json_get(c, "Seq")) ? json_text(json_get(c, "Seq")) : "0", NULL, 10);
-            tags_path(f->route->source, id, paths[n++], sizeof paths[0]);
+            tags_path(f->src.route->source, id, paths[n++], sizeof paths[0]);
         }
         fetch_many(f, paths, n, status);
         for (unsigned k = 0; k < n; k++)
@@ -203,7 +202,7 @@ static long post_json(void *ctx, const char *path, const char *body, size_t len,
 {
     struct follower *f = ctx;
     char url[1024];
-    snprintf(url, sizeof url, "%s%s", f->w->conf.orthanc_url, path);
+    snprintf(url, sizeof url, "%s%s", f->src.w->conf.orthanc_url, path);
     httpc_prepare(f->easy[0], url, NULL, body, len, &f->bodies[0]);
     long status = httpc_perform(f->easy[0], err, cap);
     *answer = status == 200 ? json_parse(f->bodies[0].data ? f->bodies[0].data : "", f->bodies[0].len) : NULL;
@@ -222,7 +221,7 @@ static int take_main(struct follower *f, struct json *tags, const char *id)
     json_free(tags);
     char path[1][160];
     long status;
-    tags_path(f->route->source, id, path[0], sizeof path[0]);
+    tags_path(f->src.route->source, id, path[0], sizeof path[0]);
     fetch_many(f, path, 1, &status);
     return take(f, 0, status, id);
 }
@@ -240,18 +239,18 @@ static int take_page_main(struct follower *f, const struct json *changes)
     for (size_t i = 0; rc == 0 && i < changes->n; i++) {
         const struct json *c = changes->items[i];
         const char *type = json_text(json_get(c, "ChangeType")), *id = json_text(json_get(c, "ID"));
-        if (type && !strcmp(type, change_type(f->route->source)) && id_ok(id)) {
+        if (type && !strcmp(type, change_type(f->src.route->source)) && id_ok(id)) {
             seqs[n] = strtoull(json_text(json_get(c, "Seq")) ? json_text(json_get(c, "Seq")) : "0", NULL, 10);
             ids[n++] = id;
         }
     }
     if (rc == 0 && n && (rc = maintags_read(f->main_tags, &o, ids, n, tags, err, sizeof err)) < 0)
-        log_msg(LOG_WARN, f->route->name, "cannot read Orthanc's index: %s", err);
+        log_msg(LOG_WARN, f->src.route->name, "cannot read Orthanc's index: %s", err);
     for (size_t i = 0; i < n; i++) {
         struct json *t = tags[i];
         tags[i] = NULL;
         if (rc == 0 && !t)
-            atomic_fetch_add(&f->w->routes[f->slot].skipped, 1); /* deleted since */
+            atomic_fetch_add(&f->src.w->routes[f->src.slot].skipped, 1); /* deleted since */
         else if (rc == 0 && (take_main(f, t, ids[i]) < 0 || flush_if_full(f, seqs[i]) < 0))
             rc = -1;
         else if (rc < 0)
@@ -267,7 +266,7 @@ static int take_page_main(struct follower *f, const struct json *changes)
 static struct json *read_changes(struct follower *f)
 {
     char url[1024], err[256];
-    snprintf(url, sizeof url, "%s/changes?since=%llu&limit=%u", f->w->conf.orthanc_url, f->cursor, f->w->conf.page);
+    snprintf(url, sizeof url, "%s/changes?since=%llu&limit=%u", f->src.w->conf.orthanc_url, f->cursor, f->src.w->conf.page);
     httpc_prepare(f->easy[0], url, NULL, NULL, 0, &f->bodies[0]);
     long status = httpc_perform(f->easy[0], err, sizeof err);
     struct json *page = status == 200 ? json_parse(f->bodies[0].data, f->bodies[0].len) : NULL;
@@ -276,7 +275,7 @@ static struct json *read_changes(struct follower *f)
             snprintf(err, sizeof err, "not the JSON of /changes");
         else if (status)
             snprintf(err, sizeof err, "HTTP %ld", status);
-        log_msg(LOG_WARN, f->route->name, "cannot read Orthanc's /changes: %s", err);
+        log_msg(LOG_WARN, f->src.route->name, "cannot read Orthanc's /changes: %s", err);
         json_free(page);
         return NULL;
     }
@@ -304,28 +303,10 @@ static int round_once(struct follower *f)
     return done;
 }
 
-static void *follow(void *arg)
+/* A round of the source loop (source.h). */
+static int follow_round(void *arg)
 {
-    struct follower *f = arg;
-    struct watcher *w = f->w;
-    unsigned failures = 0;
-    while (!atomic_load(&w->stopping)) {
-        if (outbox_full(&w->outbox)) { /* a sink is behind: wait rather than fill memory or disk */
-            watcher_sleep(w, w->conf.poll_ms);
-            continue;
-        }
-        int rc = round_once(f);
-        if (rc < 0) {
-            atomic_fetch_add(&w->routes[f->slot].errors, 1);
-            watcher_backoff(w, ++failures);
-            continue;
-        }
-        failures = 0;
-        atomic_fetch_add(&w->routes[f->slot].rounds, 1);
-        if (rc == 1)
-            watcher_sleep(w, w->conf.poll_ms);
-    }
-    return NULL;
+    return round_once(arg);
 }
 
 static void follower_free(struct follower *f)
@@ -342,37 +323,31 @@ static void follower_free(struct follower *f)
     free(f);
 }
 
-static void *follow_and_free(void *arg)
-{
-    follow(arg);
-    follower_free(arg);
-    return NULL;
-}
+static void follower_done(void *arg) { follower_free(arg); }
 
 int orthanc_start(struct watcher *w, unsigned r)
 {
     struct follower *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    f->w = w;
-    f->route = &w->conf.routes[r];
-    f->slot = r;
+    source_init(&f->src, w, r);
     f->parallel = w->conf.parallel < MAX_PARALLEL ? w->conf.parallel : MAX_PARALLEL;
     struct httpc_opts o = {w->conf.http_timeout_s, NULL, 0, w->conf.orthanc_user, w->conf.orthanc_password};
     int ok = (f->multi = curl_multi_init()) != NULL;
     for (unsigned i = 0; i < f->parallel; i++)
         if (!(f->easy[i] = httpc_new(&o)))
             ok = 0;
-    if (w->conf.orthanc_main_tags && f->route->source == SOURCE_ORTHANC_INSTANCES && !(f->main_tags = maintags_new()))
+    if (w->conf.orthanc_main_tags && f->src.route->source == SOURCE_ORTHANC_INSTANCES && !(f->main_tags = maintags_new()))
         ok = 0;
-    snprintf(f->cursor_path, sizeof f->cursor_path, "%s/cursor/%s", w->conf.state, f->route->name);
+    snprintf(f->cursor_path, sizeof f->cursor_path, "%s/cursor/%s", w->conf.state, f->src.route->name);
     if (!ok || read_cursor(f) < 0) {
         follower_free(f);
         return -1;
     }
-    log_msg(LOG_INFO, f->route->name, "following %s/changes from %llu (%s)", w->conf.orthanc_url, f->cursor,
-            change_type(f->route->source));
-    if (pthread_create(&w->route_threads[r], NULL, follow_and_free, f) != 0) {
+    log_msg(LOG_INFO, f->src.route->name, "following %s/changes from %llu (%s)", w->conf.orthanc_url, f->cursor,
+            change_type(f->src.route->source));
+    struct source_loop loop = {follow_round, f, follower_done, w->conf.poll_ms, 1};
+    if (source_start(&f->src, &loop) < 0) {
         follower_free(f);
         return -1;
     }

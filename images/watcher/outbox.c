@@ -31,14 +31,10 @@ static int mkdirs(const char *path)
     return mkdir(buf, 0750) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int fsync_dir(const char *path)
+/* A folder, open for the fsyncs that make the links in it durable. */
+static int open_dir(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
+    return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 static int is_batch(const char *name)
@@ -88,17 +84,22 @@ int outbox_open(struct outbox *o, const char *state, const char *const *sinks, u
     for (unsigned s = 0; s < nsinks && s < OUTBOX_MAX_SINKS; s++, o->nsinks++) {
         snprintf(o->sinks[s].name, sizeof o->sinks[s].name, "%s", sinks[s]);
         snprintf(dir, sizeof dir, "%s/outbox/%s", state, sinks[s]);
-        if (mkdirs(dir) < 0 || count_sink(o, s) < 0)
+        o->sinks[s].dead_fd = -1;
+        if (mkdirs(dir) < 0 || count_sink(o, s) < 0 || (o->sinks[s].dir_fd = open_dir(dir)) < 0)
             return envconf_fail(err, cap, "cannot use %s: %s", dir, strerror(errno));
         snprintf(dir, sizeof dir, "%s/dead/%s", state, sinks[s]);
-        if (mkdirs(dir) < 0)
-            return envconf_fail(err, cap, "cannot create %s: %s", dir, strerror(errno));
+        if (mkdirs(dir) < 0 || (o->sinks[s].dead_fd = open_dir(dir)) < 0)
+            return envconf_fail(err, cap, "cannot use %s: %s", dir, strerror(errno));
     }
     return 0;
 }
 
 void outbox_close(struct outbox *o)
 {
+    for (unsigned s = 0; s < o->nsinks; s++) {
+        close(o->sinks[s].dir_fd);
+        close(o->sinks[s].dead_fd);
+    }
     pthread_mutex_destroy(&o->lock);
     pthread_cond_destroy(&o->changed);
 }
@@ -121,17 +122,15 @@ static int write_tmp(const char *path, const char *data, size_t len)
 /* Link tmp into every sink's folder, then make the links durable. */
 static int link_all(struct outbox *o, const char *tmp, const char *name)
 {
-    char path[700], dir[600];
+    char path[700];
     for (unsigned s = 0; s < o->nsinks; s++) {
         snprintf(path, sizeof path, "%s/outbox/%s/%s", o->root, o->sinks[s].name, name);
         if (link(tmp, path) < 0 && errno != EEXIST)
             return -1;
     }
-    for (unsigned s = 0; s < o->nsinks; s++) {
-        snprintf(dir, sizeof dir, "%s/outbox/%s", o->root, o->sinks[s].name);
-        if (fsync_dir(dir) < 0)
+    for (unsigned s = 0; s < o->nsinks; s++)
+        if (fsync(o->sinks[s].dir_fd) < 0)
             return -1;
-    }
     return 0;
 }
 
@@ -264,8 +263,7 @@ int outbox_dead(struct outbox *o, unsigned s, const char *name, size_t len, cons
     snprintf(from, sizeof from, "%s/outbox/%s/%s", o->root, o->sinks[s].name, name);
     if (rename(from, to) < 0)
         return -1;
-    snprintf(to, sizeof to, "%s/dead/%s", o->root, o->sinks[s].name);
-    fsync_dir(to);
+    fsync(o->sinks[s].dead_fd);
     forget(o, s, len);
     return 0;
 }

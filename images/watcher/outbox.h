@@ -22,6 +22,7 @@
 
 struct outbox_sink {
     char name[16];
+    int dir_fd, dead_fd;            /* outbox/NAME and dead/NAME, open for fsync */
     uint64_t bytes, batches;        /* waiting now */
     uint64_t oldest_read_ms;        /* of the oldest batch waiting (0: none) */
 };
@@ -40,7 +41,7 @@ struct outbox {
  * 0, or -1 with err. */
 int outbox_open(struct outbox *o, const char *state, const char *const *sinks, unsigned nsinks,
                 unsigned long long max_bytes, char *err, size_t cap);
-void outbox_close(struct outbox *o);
+void outbox_close(struct outbox *o);  /* closes the folders */
 
 /* Durably add a batch for every sink (see above). 0, or -1/errno. */
 int outbox_put(struct outbox *o, const char *data, size_t len, uint64_t read_ms);

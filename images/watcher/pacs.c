@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "event.h"
 #include "log.h"
+#include "source.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -53,9 +54,7 @@ struct seen {
 };
 
 struct monitor {
-    struct watcher *w;
-    const struct route *route;
-    unsigned slot;
+    struct source src;                   /* watcher, route, slot */
     char cursor_path[600];
     long long checkpoint;          /* swept up to here (0: never) */
     struct seen *old, *now;        /* the previous sweep's (sorted) and this sweep's studies */
@@ -128,7 +127,7 @@ static int ask(struct monitor *m, const char *day, unsigned s0, unsigned s1)
     cirr_dicom_status rc = cirr_dicom_scu_find(m->scu, STUDY_ROOT_FIND, q, collect, m, &status);
     cirr_dicom_dataset_free(q);
     if (rc != CIRR_DICOM_OK || (status != 0x0000 && status != 0xFE00)) {
-        log_msg(LOG_WARN, m->route->name, "C-FIND %s %s failed: %s (status 0x%04x)", day, range,
+        log_msg(LOG_WARN, m->src.route->name, "C-FIND %s %s failed: %s (status 0x%04x)", day, range,
                 rc != CIRR_DICOM_OK ? cirr_dicom_last_error() : "refused", status);
         return -1;
     }
@@ -174,10 +173,10 @@ static int take_answers(struct monitor *m)
         m->answers[i] = NULL;
         if (event_build(tags, SOURCE_PACS, uid, &ev) < 0)
             continue;
-        if (event_matches(&ev, m->route)) {
+        if (event_matches(&ev, m->src.route)) {
             if (!m->batch_events)
                 m->batch_read_ms = clock_wall_ms();
-            event_line(&m->batch, m->route, &ev, clock_wall_ms());
+            event_line(&m->batch, m->src.route, &ev, clock_wall_ms());
             m->batch_events++;
         }
         event_free(&ev);
@@ -193,13 +192,13 @@ static int window(struct monitor *m, const char *day, unsigned s0, unsigned s1)
         drop_answers(m);
         return -1;
     }
-    if (m->nanswers >= m->w->conf.pacs_max_answers && s1 > s0) {
+    if (m->nanswers >= m->src.w->conf.pacs_max_answers && s1 > s0) {
         unsigned mid = s0 + (s1 - s0) / 2;
         drop_answers(m);
         return window(m, day, s0, mid) < 0 || window(m, day, mid + 1, s1) < 0 ? -1 : 0;
     }
-    if (m->nanswers >= m->w->conf.pacs_max_answers)
-        log_msg(LOG_WARN, m->route->name, "%s at %u s: %zu answers in one second, the cap; some may be missing", day,
+    if (m->nanswers >= m->src.w->conf.pacs_max_answers)
+        log_msg(LOG_WARN, m->src.route->name, "%s at %u s: %zu answers in one second, the cap; some may be missing", day,
                 s0, m->nanswers);
     return take_answers(m);
 }
@@ -250,12 +249,12 @@ static void keep_overlap(struct monitor *m, long long from_next)
 
 static int open_pacs(struct monitor *m)
 {
-    const struct watch_conf *c = &m->w->conf;
+    const struct watch_conf *c = &m->src.w->conf;
     const char *classes[] = {STUDY_ROOT_FIND, NULL};
     cirr_dicom_peer_config pc = {c->pacs_peer.host, c->pacs_peer.port, c->pacs_peer.aet, c->aet,
                                  30, c->http_timeout_s, 0};
     if (cirr_dicom_scu_open(&pc, classes, NULL, &m->scu) != CIRR_DICOM_OK) {
-        log_msg(LOG_WARN, m->route->name, "cannot reach the PACS %s@%s:%u: %s", c->pacs_peer.aet, c->pacs_peer.host,
+        log_msg(LOG_WARN, m->src.route->name, "cannot reach the PACS %s@%s:%u: %s", c->pacs_peer.aet, c->pacs_peer.host,
                 c->pacs_peer.port, cirr_dicom_last_error());
         return -1;
     }
@@ -265,7 +264,7 @@ static int open_pacs(struct monitor *m)
 /* One sweep: 0, or -1 (nothing advanced; the next sweep asks again). */
 static int sweep(struct monitor *m)
 {
-    const struct watch_conf *c = &m->w->conf;
+    const struct watch_conf *c = &m->src.w->conf;
     long long now = (long long)time(NULL);
     long long from = m->checkpoint ? m->checkpoint - (long long)c->pacs_overlap_min * 60
                                    : now - (long long)c->pacs_lookback_min * 60;
@@ -275,17 +274,16 @@ static int sweep(struct monitor *m)
     cirr_dicom_scu_close(m->scu);
     m->scu = NULL;
     if (rc == 0 && m->batch_events &&
-        outbox_put(&m->w->outbox, m->batch.data, m->batch.len, m->batch_read_ms) < 0) {
-        log_msg(LOG_ERROR, m->route->name, "cannot write to the outbox: %s", strerror(errno));
+        outbox_put(&m->src.w->outbox, m->batch.data, m->batch.len, m->batch_read_ms) < 0) {
+        log_msg(LOG_ERROR, m->src.route->name, "cannot write to the outbox: %s", strerror(errno));
         rc = -1;
     }
     if (rc == 0 && write_checkpoint(m, now) < 0) {
-        log_msg(LOG_ERROR, m->route->name, "cannot write the checkpoint %s: %s", m->cursor_path, strerror(errno));
+        log_msg(LOG_ERROR, m->src.route->name, "cannot write the checkpoint %s: %s", m->cursor_path, strerror(errno));
         rc = -1;
     }
     if (rc == 0) {
-        atomic_fetch_add(&m->w->routes[m->slot].read, m->batch_events);
-        atomic_fetch_add(&m->w->routes[m->slot].rounds, 1);
+        atomic_fetch_add(&m->src.w->routes[m->src.slot].read, m->batch_events);
         keep_overlap(m, now - (long long)c->pacs_overlap_min * 60);
     } else {
         m->nnow = 0;
@@ -295,26 +293,21 @@ static int sweep(struct monitor *m)
     return rc;
 }
 
-static void *monitor_run(void *arg)
+/* A round of the source loop: one sweep, then idle until the next. */
+static int sweep_round(void *arg)
+{
+    return sweep(arg) < 0 ? -1 : 1;
+}
+
+static void monitor_done(void *arg)
 {
     struct monitor *m = arg;
-    struct watcher *w = m->w;
-    while (!atomic_load(&w->stopping)) {
-        if (outbox_full(&w->outbox)) {
-            watcher_sleep(w, 1000);
-            continue;
-        }
-        if (sweep(m) < 0)
-            atomic_fetch_add(&w->routes[m->slot].errors, 1);
-        watcher_sleep(w, w->conf.pacs_interval_s * 1000);
-    }
     drop_answers(m);
     free(m->answers);
     free(m->old);
     free(m->now);
     strbuf_free(&m->batch);
     free(m);
-    return NULL;
 }
 
 int pacs_start(struct watcher *w, unsigned r)
@@ -322,19 +315,18 @@ int pacs_start(struct watcher *w, unsigned r)
     struct monitor *m = calloc(1, sizeof *m);
     if (!m)
         return -1;
-    m->w = w;
-    m->route = &w->conf.routes[r];
-    m->slot = r;
-    snprintf(m->cursor_path, sizeof m->cursor_path, "%s/cursor/%s", w->conf.state, m->route->name);
+    source_init(&m->src, w, r);
+    snprintf(m->cursor_path, sizeof m->cursor_path, "%s/cursor/%s", w->conf.state, m->src.route->name);
     FILE *in = fopen(m->cursor_path, "re");
     if (in) {
         if (fscanf(in, "%lld", &m->checkpoint) != 1)
             m->checkpoint = 0;
         fclose(in);
     }
-    log_msg(LOG_INFO, m->route->name, "watching the PACS %s@%s:%u every %u s", w->conf.pacs_peer.aet,
+    log_msg(LOG_INFO, m->src.route->name, "watching the PACS %s@%s:%u every %u s", w->conf.pacs_peer.aet,
             w->conf.pacs_peer.host, w->conf.pacs_peer.port, w->conf.pacs_interval_s);
-    if (pthread_create(&w->route_threads[r], NULL, monitor_run, m) != 0) {
+    struct source_loop loop = {sweep_round, m, monitor_done, w->conf.pacs_interval_s * 1000, 1};
+    if (source_start(&m->src, &loop) < 0) {
         free(m);
         return -1;
     }

@@ -34,6 +34,14 @@ static struct json *number(const char *ds)
 
 static struct json *flatten(const struct json *items, int depth);
 
+/* Value types whose value is the text of one attribute of the item. */
+static const struct {
+    const char *type, *keyword;
+} text_items[] = {
+    {"TEXT", "TextValue"}, {"UIDREF", "UID"}, {"DATETIME", "DateTime"},
+    {"DATE", "Date"},      {"TIME", "Time"},  {"PNAME", "PersonName"},
+};
+
 /* The value of one content item, by its ValueType; NULL for kinds not indexed. */
 static struct json *item_value(const struct json *item, int depth)
 {
@@ -51,18 +59,9 @@ static struct json *item_value(const struct json *item, int depth)
     }
     if (!strcmp(type, "CODE"))
         text = code_meaning(item, "ConceptCodeSequence");
-    else if (!strcmp(type, "TEXT"))
-        text = json_text(json_get(item, "TextValue"));
-    else if (!strcmp(type, "UIDREF"))
-        text = json_text(json_get(item, "UID"));
-    else if (!strcmp(type, "DATETIME"))
-        text = json_text(json_get(item, "DateTime"));
-    else if (!strcmp(type, "DATE"))
-        text = json_text(json_get(item, "Date"));
-    else if (!strcmp(type, "TIME"))
-        text = json_text(json_get(item, "Time"));
-    else if (!strcmp(type, "PNAME"))
-        text = json_text(json_get(item, "PersonName"));
+    for (size_t i = 0; !text && i < sizeof text_items / sizeof text_items[0]; i++)
+        if (!strcmp(type, text_items[i].type))
+            text = json_text(json_get(item, text_items[i].keyword));
     return text ? json_new(JSON_STRING, text) : NULL;
 }
 
