@@ -51,6 +51,11 @@ cirr_dicom_status cirr_dicom_edit_walk(cirr_dicom_dataset *ds, cirr_dicom_edit_f
 cirr_dicom_status cirr_dicom_edit_append_code(cirr_dicom_dataset *ds, uint32_t seq_tag, const char *value,
                                               const char *scheme, const char *meaning);
 
+/* Read a DICOM Part 10 file like cirr_dicom_dataset_read, but in one
+ * read() and parsed from memory, without the copy of the dataset: for
+ * batch work. Same statuses (ERROR_IO, ERROR_PARSE). */
+cirr_dicom_status cirr_dicom_read_whole(const char *path, cirr_dicom_dataset **out);
+
 #ifdef __cplusplus
 }
 #endif
