@@ -154,7 +154,7 @@ ASAN_PROGRAM_ENV = $(foreach p,$(DICOM_PROGRAMS),$(call program_var,$(p))=$(absp
 test-manuals: programs
 	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/manuals
 
-test-behaviour: $(BUILD)/cirr-init $(BUILD)/asan/cirr-init $(BUILD)/debug/cirr-init
+test-behaviour: $(foreach p,$(MUSL_PROGRAMS),$(BUILD)/$(p) $(BUILD)/asan/$(p) $(BUILD)/debug/$(p))
 	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/behaviour
 
 # mockpacs and mux against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.
@@ -164,8 +164,9 @@ test-dicom: $(addprefix $(BUILD)/,$(DICOM_PROGRAMS)) $(addprefix $(BUILD)/asan/,
 	$(PROGRAM_ENV) $(ASAN_PROGRAM_ENV) $(PYTHON) -m pytest -q -k "not valgrind" tests/dicom
 
 # Images: assembled by rootfs/imagebuild.py from each images/<name>/image.conf.
-# (what they hold: cirr-init and every build/<program> their image.conf names)
-IMAGE_PROGRAMS := cirr-init $(patsubst build/%,%,$(shell cat $(addsuffix /image.conf,$(IMAGES)) | grep -o '\bbuild/[A-Za-z0-9_-]*' | sort -u))
+# (what they hold: cirr-init, cirr-verify and every build/<program> their
+# image.conf names)
+IMAGE_PROGRAMS := cirr-init cirr-verify $(patsubst build/%,%,$(shell cat $(addsuffix /image.conf,$(IMAGES)) | grep -o '\bbuild/[A-Za-z0-9_-]*' | sort -u))
 images: $(addprefix $(BUILD)/,$(IMAGE_PROGRAMS))
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 

@@ -5,7 +5,7 @@
 
 Every image is two layers: the shared base (rootfs/: passwd and group with
 the service users, nsswitch.conf, the CA bundle, zoneinfo, static BusyBox
-and its applet links, cirr-init at /sbin/cirr-init) and the image's own
+and its applet links, cirr-init at /sbin/cirr-init, cirr-verify beside it) and the image's own
 layer, declared in IMAGE_DIR/image.conf. Same inputs give the same bytes:
 entries sorted, every mtime SOURCE_DATE_EPOCH (default: the last commit's
 time), numeric ids, gzip without name or time. Writes OUT/<name>.tar
@@ -64,7 +64,7 @@ def revision():
     return out.stdout.strip() if out.returncode == 0 else "unknown"
 
 
-def base_tree(init_bin):
+def base_tree(init_bin, verify_bin):
     t = Tree()
     for top, target in (("bin", "usr/bin"), ("sbin", "usr/sbin"), ("lib", "usr/lib"), ("lib64", "usr/lib64")):
         t.add_dir(target)
@@ -81,6 +81,7 @@ def base_tree(init_bin):
         if os.path.basename(path) not in ("busybox", "init", "linuxrc"):
             t.add_symlink(path, "/usr/bin/busybox")
     t.add_host_file("usr/sbin/cirr-init", init_bin, mode=0o755)
+    t.add_host_file("usr/sbin/cirr-verify", verify_bin, mode=0o755)  # a node checks a release with it
     for d, mode in (("tmp", 0o1777), ("var/tmp", 0o1777), ("run", 0o755), ("run/cirr", 0o755),
                     ("etc/cirr", 0o755), ("root", 0o700), ("proc", 0o755), ("sys", 0o755), ("dev", 0o755)):
         t.add_dir(d, mode)
@@ -231,11 +232,12 @@ def main():
     ap = argparse.ArgumentParser(description="build cirr images")
     ap.add_argument("--out", default=os.path.join(REPO, "build/images"))
     ap.add_argument("--init", default=os.path.join(REPO, "build/cirr-init"))
+    ap.add_argument("--verify", default=os.path.join(REPO, "build/cirr-verify"))
     ap.add_argument("images", nargs="+")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     sde = source_date_epoch()
-    base = base_tree(args.init)
+    base = base_tree(args.init, args.verify)
     base_tar = tar_bytes(base, sde)
     rows = [build_image(d, base, base_tar, args.out, sde) for d in args.images]
     with open(os.path.join(args.out, "DIGESTS"), "w") as f:
