@@ -2,26 +2,16 @@
 #include "worklist.h"
 
 #include "array.h"
+#include "envconf.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 enum column { COL_NONE, COL_ACCESSION, COL_PATIENT, COL_DATE };
-
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Cut spaces and a trailing CR around s, in place. */
 static char *trim(char *s)
@@ -106,7 +96,7 @@ int worklist_read(const char *path, struct worklist *w, char *err, size_t cap)
     memset(w, 0, sizeof *w);
     FILE *f = fopen(path, "r");
     if (!f)
-        return fail(err, cap, "worklist %s: %s", path, strerror(errno));
+        return envconf_fail(err, cap, "worklist %s: %s", path, strerror(errno));
     char line[1024];
     enum column cols[32];
     size_t ncols = 0;
@@ -118,26 +108,26 @@ int worklist_read(const char *path, struct worklist *w, char *err, size_t cap)
             continue;
         if (ncols == 0) {
             if (parse_header(line, cols, &ncols) < 0)
-                rc = fail(err, cap, "worklist %s: line 1: expected a header naming AccessionNumber, PatientID, "
+                rc = envconf_fail(err, cap, "worklist %s: line 1: expected a header naming AccessionNumber, PatientID, "
                                     "StudyDate", path);
             continue;
         }
         struct worklist_row r = {.line = no};
         struct worklist_row *grown = array_grow(w->rows, &w->cap, w->n + 1, sizeof *w->rows, 0);
         if (!grown) {
-            rc = fail(err, cap, "out of memory");
+            rc = envconf_fail(err, cap, "out of memory");
             continue;
         }
         w->rows = grown;
         if (parse_row(line, cols, ncols, &r) < 0)
-            rc = fail(err, cap, "worklist %s: line %u: needs an AccessionNumber, or a PatientID and a StudyDate "
+            rc = envconf_fail(err, cap, "worklist %s: line %u: needs an AccessionNumber, or a PatientID and a StudyDate "
                                 "(YYYYMMDD or YYYYMMDD-YYYYMMDD), each without wildcards", path, no);
         else
             w->rows[w->n++] = r;
     }
     fclose(f);
     if (rc == 0 && ncols == 0)
-        rc = fail(err, cap, "worklist %s: empty", path);
+        rc = envconf_fail(err, cap, "worklist %s: empty", path);
     if (rc < 0)
         worklist_free(w);
     return rc;

@@ -2,34 +2,24 @@
  * that a key others can read is refused, and the key never reaches an
  * error text. */
 #include "anon/anon.h"
+#include "envconf.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int check_file(int fd, const char *path, char *err, size_t cap)
 {
     struct stat st;
     if (fstat(fd, &st) < 0)
-        return fail(err, cap, "key file %s: %s", path, strerror(errno));
+        return envconf_fail(err, cap, "key file %s: %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return fail(err, cap, "key file %s: not a regular file", path);
+        return envconf_fail(err, cap, "key file %s: not a regular file", path);
     if (st.st_mode & 077)
-        return fail(err, cap, "key file %s: mode %03o lets others read it; chmod 600 it", path,
+        return envconf_fail(err, cap, "key file %s: mode %03o lets others read it; chmod 600 it", path,
                     (unsigned)(st.st_mode & 0777));
     return 0;
 }
@@ -38,7 +28,7 @@ int anon_key_load(const char *path, struct anon_key *key, char *err, size_t cap)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return fail(err, cap, "key file %s: %s", path, strerror(errno));
+        return envconf_fail(err, cap, "key file %s: %s", path, strerror(errno));
     if (check_file(fd, path, err, cap) < 0) {
         close(fd);
         return -1;
@@ -51,7 +41,7 @@ int anon_key_load(const char *path, struct anon_key *key, char *err, size_t cap)
             continue;
         if (n < 0) {
             close(fd);
-            return fail(err, cap, "key file %s: %s", path, strerror(errno));
+            return envconf_fail(err, cap, "key file %s: %s", path, strerror(errno));
         }
         len += (size_t)n;
     }
@@ -59,7 +49,7 @@ int anon_key_load(const char *path, struct anon_key *key, char *err, size_t cap)
     if (len > 0 && buf[len - 1] == '\n')
         len--;
     if (len < ANON_KEY_MIN || len > ANON_KEY_MAX)
-        return fail(err, cap, "key file %s: the key must be %d to %d bytes", path, ANON_KEY_MIN, ANON_KEY_MAX);
+        return envconf_fail(err, cap, "key file %s: the key must be %d to %d bytes", path, ANON_KEY_MIN, ANON_KEY_MAX);
     memcpy(key->bytes, buf, len);
     key->len = len;
     memset(buf, 0, sizeof buf);
