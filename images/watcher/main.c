@@ -92,6 +92,10 @@ static void start_sinks(struct watcher *w)
         if (!h || sink_start(w, SINK_HEC, &hec_ops, h) < 0)
             die(111, "cannot start the HEC sink");
         log_msg(LOG_INFO, "hec", "sending to %s%s", w->conf.hec_url, w->conf.hec_ack ? " with acknowledgement" : "");
+        if (!strncmp(w->conf.hec_url, "http://", 7))
+            log_msg(LOG_WARN, "hec", "WATCH_HEC_URL is plain http: the token travels unencrypted");
+        else if (w->conf.hec_insecure)
+            log_msg(LOG_WARN, "hec", "WATCH_HEC_INSECURE: HEC's certificate is not verified");
     }
     if (w->sink_slot[SINK_PG] >= 0) {
         void *p = pgsink_new(w);
