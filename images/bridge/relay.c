@@ -115,6 +115,22 @@ static void discard(struct retrieve *r)
     free(r);
 }
 
+/* The upstream ended its move before any instance came (it refused the
+ * move, or broke): the caller gets a failure status, not a count of
+ * failed sub-operations. */
+static uint16_t refused_upstream(struct retrieve *r)
+{
+    jobs_remove(&r->b->jobs, r->job);
+    pthread_join(r->mover, NULL);
+    uint16_t status = r->up_result == CIRR_DICOM_OK && r->up_status >= 0xA000 && r->up_status != 0xB000
+                          ? r->up_status : 0xA702; /* refused: out of resources, unable to perform sub-operations */
+    log_msg(LOG_WARN, NULL, "%s from %s: the upstream moved nothing (status 0x%04x, %s): answered 0x%04x", r->what,
+            r->caller, r->up_status, r->up_result == CIRR_DICOM_OK ? "ended" : "broke", status);
+    if (r->study[0])
+        cached_finish(r->b, r->study, r->job, 0);
+    return status;
+}
+
 /* Upstream association, the listing, then the move on its own thread. */
 static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const char *sop_class)
 {
@@ -140,7 +156,7 @@ static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const cha
             cached_finish(r->b, r->study, r->job, 0);
         return 0xA700;
     }
-    return 0x0000;
+    return jobs_wait_first(&r->b->jobs, r->job, r->b->conf.timeout_s * 1000u) ? 0x0000 : refused_upstream(r);
 }
 
 uint16_t relay_retrieve(const cirr_dicom_peer *peer, const char *sop_class, const cirr_dicom_dataset *query,

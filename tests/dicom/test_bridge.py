@@ -263,25 +263,26 @@ def folder_bytes(path):
 def test_cache_serves_a_complete_study_without_the_pacs_and_stays_under_its_limit(pacs, storescp, tmp_path):
     ws = storescp("WS")
     cache = tmp_path / "cache"
-    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_PIXELS": "none", "MOCK_SITE": "Main CT:CT:1:15",
-                                          "MOCK_CT_SLICES": 49}, BRIDGE_CACHE_MB=1, BRIDGE_CACHE_DIR=cache)
+    # MR studies of 3 instances of 128 KiB: a few fill the 1 MiB cache
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_SITE": "Main MR:MR:1:15", "MOCK_MR_SLICES": 1},
+                BRIDGE_CACHE_MB=1, BRIDGE_CACHE_DIR=cache)
     uids = [a["StudyInstanceUID"] for a in query(m.port, "MOCK", "STUDY", "StudyDate=20260101-20261101",
                                                   "StudyInstanceUID")]
     first = uids[0]
     r, status, counts = move(b.port, "BRIDGE", "WS", first)
-    assert status == "0x0000" and counts["completed"] == 50
+    assert status == "0x0000" and counts["completed"] == 3
     wait_for(lambda: "cache: study %s complete" % first in b.text(), what="the study complete in the cache")
     asked = m.text().count("from BRIDGE@")
     for f in os.listdir(ws.dir):
         os.unlink(ws.dir / f)
     r, status, counts = move(b.port, "BRIDGE", "WS", first)
-    assert status == "0x0000" and counts["completed"] == 50 and len(os.listdir(ws.dir)) == 50
+    assert status == "0x0000" and counts["completed"] == 3 and len(os.listdir(ws.dir)) == 3
     assert m.text().count("from BRIDGE@") == asked  # no upstream association
-    assert f"study {first} served from the cache (50 instances), the upstream not asked" in b.text()
+    assert f"study {first} served from the cache (3 instances), the upstream not asked" in b.text()
     assert b.metrics()["bridge_cache_hits_total"] == 1
     limit = 1 << 20
     per_study = folder_bytes(cache / first)
-    assert 0 < per_study < limit // 3
+    assert 0 < per_study < limit // 2
     for uid in uids[1:limit // per_study + 3]:  # more than fit
         move(b.port, "BRIDGE", "WS", uid)
         assert folder_bytes(cache) <= limit
@@ -306,3 +307,15 @@ def test_nothing_is_cached_as_complete_when_the_pacs_dies(pacs, storescp, tmp_pa
     assert result["r"][1] != "0x0000"
     wait_for(lambda: f"cache: study {uid} not complete: not kept" in b.text(), what="the cache's verdict")
     assert not (cache / uid).exists() and b.metrics()["bridge_cache_bytes"] == 0
+
+
+def test_a_move_the_pacs_refuses_is_refused_to_the_caller(pacs, storescp):
+    # mockpacs moves studies, series and images, not whole patients
+    ws = storescp("WS")
+    m, b = pacs({"WS": ("WS", ws.port)})
+    r = dcmtk("movescu", "-d", "-P", "-aec", "BRIDGE", "-aem", "WS", "-k", "QueryRetrieveLevel=PATIENT", "-k",
+              "PatientID=MRN00000002", "127.0.0.1", str(b.port), check=False)
+    status, counts = move_status(r.stdout + r.stderr)
+    assert status and status not in ("0x0000", "0xb000", "0xff00"), r.stdout + r.stderr
+    assert not counts["completed"] and not os.listdir(ws.dir)
+    assert "the upstream moved nothing" in b.text()
