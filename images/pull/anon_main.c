@@ -91,7 +91,7 @@ int main(int argc, char **argv)
         die(100, "%s", err);
     run.conf = &conf;
     run.out_dir = argv[argc - 1];
-    if (mkdir(run.out_dir, 0755) < 0 && errno != EEXIST)
+    if (anonfile_mkdirs(run.out_dir) < 0)
         die_sys(111, "cannot create %s", run.out_dir);
     if (cirr_dicom_init() != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());

@@ -108,6 +108,16 @@ enum anon_result anonfile_one(const char *path, const char *out_dir, const struc
     return r;
 }
 
+int anonfile_mkdirs(const char *dir)
+{
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/x", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return make_parents(path);
+}
+
 int anonfile_flush(const char *out_dir)
 {
     int fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

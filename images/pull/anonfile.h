@@ -27,6 +27,9 @@ enum anon_result anonfile_dataset(cirr_dicom_dataset *ds, const char *ts, const 
                                   const struct anon_key *key, const struct anon_options *o, char *written,
                                   size_t cap, char *reason, size_t rcap);
 
+/* mkdir -p dir: 0, or -1 with errno. */
+int anonfile_mkdirs(const char *dir);
+
 /* Flush the file system that holds out_dir (syncfs): 0, or -1 with errno. */
 int anonfile_flush(const char *out_dir);
 

@@ -56,10 +56,10 @@ def by_position(folder):
 
 def test_output_passes_dciodvfy_with_no_new_errors(study, tmp_path):
     p, st, paths, folder = study
-    anongen.run_anon(ANON, anongen.key_file(str(tmp_path)), [folder], tmp_path / "out")
+    anongen.run_anon(ANON, anongen.key_file(str(tmp_path)), [folder], tmp_path / "new" / "out")  # mkdir -p
     before = {(int(pydicom.dcmread(f).SeriesNumber), int(pydicom.dcmread(f).InstanceNumber)): f
               for f in paths.values()}
-    after = anongen.dicom_files(tmp_path / "out")
+    after = anongen.dicom_files(tmp_path / "new" / "out")
     assert len(after) == len(paths) == 6
     for f in after:
         ds = pydicom.dcmread(f)
