@@ -1,6 +1,7 @@
-"""cirr-bridge's query page in Debian's headless chromium (issue 12):
-search by MRN, retrieve a study to the archive, watch the progress reach
-100%; a screenshot is left in the test's folder (its path printed)."""
+"""cirr-bridge's query page in Debian's headless chromium (issue 12),
+behind a /bridge path prefix as Traefik serves it: search by MRN,
+retrieve a study to the archive, watch the progress reach 100%; a
+screenshot is left in the test's folder (its path printed)."""
 import functools
 
 import pytest
@@ -10,6 +11,7 @@ from tests.support.bridge import Bridge, bridge_destination, query
 from tests.support.chromium import Chromium
 from tests.support.dcmtk import received_uids
 from tests.support.ports import free_port
+from tests.support.prefix_proxy import PrefixProxy
 from tests.support.waiting import wait_for
 
 
@@ -23,14 +25,20 @@ def browser(tmp_path):
     yield from each_started(functools.partial(Chromium, tmp_path))
 
 
-def test_search_by_mrn_and_retrieve_to_the_archive(mock, bridge, storescp, browser, tmp_path):
+@pytest.fixture
+def proxy():
+    yield from each_started(PrefixProxy)
+
+
+def test_search_by_mrn_and_retrieve_to_the_archive(mock, bridge, storescp, browser, proxy, tmp_path):
     archive = storescp("ARCHIVE")
     port = free_port()
     m = mock(**bridge_destination(port))
     b = bridge(m.port, {"ARCHIVE": ("ARCHIVE", archive.port)}, port=port)
     expected = query(m.port, "MOCK", "STUDY", "PatientID=MRN00000002", "StudyInstanceUID",
                      "NumberOfStudyRelatedInstances", "StudyDate")
-    page = browser(f"http://127.0.0.1:{b.http}/")
+    traefik = proxy("/bridge", b.http)
+    page = browser(f"http://127.0.0.1:{traefik.port}/bridge")  # no trailing slash: the harder case
     wait_for(lambda: page.js("document.querySelectorAll('#dest option').length") == 1, timeout=30,
              what="the page and its destinations")
     page.js("document.querySelector('[name=PatientID]').value = 'MRN00000002';"
