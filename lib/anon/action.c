@@ -38,7 +38,7 @@ enum anon_code action_code_by_vr(const cirr_dicom_element *e, const struct anon_
     if (vr_is(e, "PN"))
         return ANON_Z;
     if (vr_is(e, "DA") || vr_is(e, "DT"))
-        return o->retain_modified_dates ? ANON_C : ANON_X;
+        return o->retain_modified_dates ? ANON_C : ANON_Z; /* empty: valid whatever the attribute's type */
     return ANON_K;
 }
 

@@ -53,6 +53,8 @@ static cirr_dicom_dataset *instance(void)
         {CIRR_TAG(0x0010, 0x1030), "71.5"},               /* Patient's Weight: X, K */
         {CIRR_TAG_FRAME_OF_REFERENCE_UID, REF_UID},       /* U */
         {CIRR_TAG(0x0008, 0x002A), "20240229101500.5+0100"}, /* Acquisition DateTime: X/D */
+        {CIRR_TAG(0x0018, 0x1012), "20240229"},           /* Date of Secondary Capture: no row, a DA */
+        {CIRR_TAG(0x0020, 0x0242), SOP_UID},              /* SOP Instance UID of Concatenation Source: no row */
     };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         assert_int_equal(cirr_dicom_set_string(ds, attrs[i].tag, attrs[i].value), CIRR_DICOM_OK);
@@ -159,6 +161,22 @@ static void test_k_keeps(void **state)
     assert_value(ds, 0, CIRR_TAG_MODALITY, "CT");
     assert_value(ds, 0, CIRR_TAG_SOP_CLASS_UID, CT_IMAGE);
     assert_value(ds, CIRR_TAG(0x0008, 0x1140), CIRR_TAG(0x0008, 0x1150), CT_IMAGE);
+    cirr_dicom_dataset_free(ds);
+}
+
+static void test_attributes_in_no_row_go_by_their_vr(void **state)
+{
+    (void)state;
+    char sop[ANON_UID_SIZE], expected[16];
+    pseudonym_uid(&key_a, SOP_UID, sop);
+    cirr_dicom_dataset *ds = anonymized(&key_a, &basic);
+    assert_value(ds, 0, CIRR_TAG(0x0018, 0x1012), "");  /* a date: emptied */
+    assert_value(ds, 0, CIRR_TAG(0x0020, 0x0242), sop); /* a UID: replaced like the instance it names */
+    cirr_dicom_dataset_free(ds);
+    struct anon_options o = {.retain_modified_dates = 1};
+    ds = anonymized(&key_a, &o);
+    assert_int_equal(dates_shift("20240229", pseudonym_day_shift(&key_a, "PID12345"), expected, sizeof expected), 0);
+    assert_value(ds, 0, CIRR_TAG(0x0018, 0x1012), expected); /* shifted like every other date */
     cirr_dicom_dataset_free(ds);
 }
 
@@ -387,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_d_dummies),
         cmocka_unit_test(test_k_keeps),
         cmocka_unit_test(test_combined_codes),
+        cmocka_unit_test(test_attributes_in_no_row_go_by_their_vr),
         cmocka_unit_test(test_u_replaces_every_uid_alike),
         cmocka_unit_test(test_identifiers_become_tokens),
         cmocka_unit_test(test_modified_dates_shift_per_patient),
