@@ -43,25 +43,59 @@ static const struct json *cached(const struct maintags *mt, const char *id)
     return NULL;
 }
 
-/* POST /tools/bulk-content for ids at level: the answer's array, or NULL. */
+#define MAX_CHUNKS 32
+
+/* The items of each answer, in order, moved into one array (NULL when an
+ * answer is not an array). The answers are freed. */
+static struct json *concatenate(struct json **answers, unsigned n)
+{
+    struct json *all = json_new(JSON_ARRAY, NULL);
+    for (unsigned i = 0; i < n; i++) {
+        if (all && (!answers[i] || answers[i]->type != JSON_ARRAY)) {
+            json_free(all);
+            all = NULL;
+        }
+        for (size_t k = 0; all && k < answers[i]->n; k++)
+            json_append(all, answers[i]->items[k]);
+        if (all && answers[i])
+            answers[i]->n = 0; /* the items are all's now */
+        json_free(answers[i]);
+    }
+    return all;
+}
+
+/* POST /tools/bulk-content for ids at level, in up to o->parallel chunks
+ * at once: the answers' items in one array, or NULL. */
 static struct json *bulk(const struct orthanc_http *o, const char *level, const char *const *ids, size_t n,
                          char *err, size_t cap)
 {
-    struct strbuf req = {0};
-    strbuf_addf(&req, "{\"Level\":\"%s\",\"Metadata\":false,\"Resources\":[", level);
-    for (size_t i = 0; i < n; i++)
-        strbuf_addf(&req, "%s\"%s\"", i ? "," : "", ids[i]); /* ids were checked: hex digits and '-' */
-    strbuf_adds(&req, "]}");
-    struct json *answer = NULL;
-    long status = o->post(o->ctx, "/tools/bulk-content", req.data, req.len, &answer, err, cap);
-    strbuf_free(&req);
-    if (status != 200 || !answer || answer->type != JSON_ARRAY) {
-        if (status == 200)
-            snprintf(err, cap, "/tools/bulk-content: not a JSON array");
-        json_free(answer);
-        return NULL;
+    unsigned chunks = o->parallel < MAX_CHUNKS ? o->parallel : MAX_CHUNKS;
+    err[0] = '\0';
+    if (chunks > n)
+        chunks = n ? (unsigned)n : 1;
+    struct strbuf req[MAX_CHUNKS] = {{0}};
+    const char *bodies[MAX_CHUNKS] = {0};
+    size_t lens[MAX_CHUNKS] = {0}, per = (n + chunks - 1) / chunks;
+    long status[MAX_CHUNKS];
+    struct json *answers[MAX_CHUNKS];
+    for (unsigned c = 0; c < chunks; c++) {
+        strbuf_addf(&req[c], "{\"Level\":\"%s\",\"Metadata\":false,\"Resources\":[", level);
+        for (size_t i = c * per; i < n && i < (c + 1) * per; i++) /* ids were checked: hex digits and '-' */
+            strbuf_addf(&req[c], "%s\"%s\"", i > c * per ? "," : "", ids[i]);
+        strbuf_adds(&req[c], "]}");
+        bodies[c] = req[c].data;
+        lens[c] = req[c].len;
     }
-    return answer;
+    o->post_many(o->ctx, "/tools/bulk-content", bodies, lens, chunks, status, answers);
+    for (unsigned c = 0; c < chunks; c++) {
+        strbuf_free(&req[c]);
+        if (status[c] != 200)
+            snprintf(err, cap, "/tools/bulk-content: %s %ld", status[c] ? "HTTP" : "no answer", status[c]);
+    }
+    struct json *all = concatenate(answers, chunks);
+    if (!all && !*err)
+        snprintf(err, cap, "/tools/bulk-content: not a JSON array");
+    return all;
 }
 
 /* Copy every member of from (an object) into to. */

@@ -1,8 +1,9 @@
 /* maintags.h: WATCH_ORTHANC_TAGS=main for orthanc:instances: an instance's
  * tags from Orthanc's index instead of its file: the patient's, study's,
  * series' and instance's "main DICOM tags", read for a whole page of
- * changes with three POSTs to /tools/bulk-content (instances, then the
- * series and studies not cached yet), merged into one object by keyword.
+ * changes from /tools/bulk-content (instances, then the series and
+ * studies not cached yet, each in chunks asked at once), merged into one
+ * object by keyword.
  * No file is read: about 10x Orthanc's rate of full tags, at the cost of
  * the attributes Orthanc does not index (the follower still reads a
  * structured report's full tags, for its content tree). */
@@ -13,12 +14,15 @@
 
 #include <stddef.h>
 
-/* How maintags reaches Orthanc: POST path with a JSON body; the HTTP
- * status (0: network error, text in err) and the answer parsed (or NULL). */
+/* How maintags reaches Orthanc: n POSTs to path at once (n <= parallel),
+ * bodies[i] of lens[i] bytes; each one's HTTP status (0: network error)
+ * and its answer parsed (or NULL). Orthanc answers parallel requests on
+ * parallel threads: a page read in chunks at once is read faster. */
 struct orthanc_http {
-    long (*post)(void *ctx, const char *path, const char *body, size_t len, struct json **answer, char *err,
-                 size_t cap);
+    void (*post_many)(void *ctx, const char *path, const char *const *bodies, const size_t *lens, unsigned n,
+                      long *status, struct json **answers);
     void *ctx;
+    unsigned parallel;
 };
 
 /* A cache of series (with their study and patient) across pages. */

@@ -92,14 +92,17 @@ static int flush(struct follower *f, unsigned long long seq)
     return 0;
 }
 
-/* GET paths[0..n) at once; status[i] is each one's HTTP status (0: failed). */
-static void fetch_many(struct follower *f, char paths[][160], unsigned n, long *status)
+/* Requests to paths[0..n) at once: GETs, or POSTs of bodies[i] (lens[i]
+ * bytes) when bodies is not NULL; status[i] is each one's HTTP status (0:
+ * failed), its answer in f->bodies[i]. */
+static void request_many(struct follower *f, char paths[][160], const char *const *bodies, const size_t *lens,
+                         unsigned n, long *status)
 {
     char url[1024], err[256];
     for (unsigned i = 0; i < n; i++) {
         if (snprintf(url, sizeof url, "%s%s", f->src.w->conf.orthanc_url, paths[i]) >= (int)sizeof url)
             url[0] = '\0'; /* cannot happen: WATCH_ORTHANC_URL is at most 500 characters */
-        httpc_prepare(f->easy[i], url, NULL, NULL, 0, &f->bodies[i]);
+        httpc_prepare(f->easy[i], url, NULL, bodies ? bodies[i] : NULL, bodies ? lens[i] : 0, &f->bodies[i]);
         curl_multi_add_handle(f->multi, f->easy[i]);
         status[i] = 0;
     }
@@ -116,6 +119,11 @@ static void fetch_many(struct follower *f, char paths[][160], unsigned n, long *
                 status[i] = httpc_status(f->easy[i], m->data.result, err, sizeof err);
     for (unsigned i = 0; i < n; i++)
         curl_multi_remove_handle(f->multi, f->easy[i]);
+}
+
+static void fetch_many(struct follower *f, char paths[][160], unsigned n, long *status)
+{
+    request_many(f, paths, NULL, NULL, n, status);
 }
 
 /* A resource's tags (owned) as an event into the batch, when the route's
@@ -196,19 +204,18 @@ static int take_page(struct follower *f, const struct json *changes)
     return 0;
 }
 
-/* POST for maintags (struct orthanc_http), on the first connection. */
-static long post_json(void *ctx, const char *path, const char *body, size_t len, struct json **answer, char *err,
-                      size_t cap)
+/* POSTs for maintags (struct orthanc_http), up to WATCH_ORTHANC_PARALLEL at once. */
+static void post_many(void *ctx, const char *path, const char *const *bodies, const size_t *lens, unsigned n,
+                      long *status, struct json **answers)
 {
     struct follower *f = ctx;
-    char url[1024];
-    snprintf(url, sizeof url, "%s%s", f->src.w->conf.orthanc_url, path);
-    httpc_prepare(f->easy[0], url, NULL, body, len, &f->bodies[0]);
-    long status = httpc_perform(f->easy[0], err, cap);
-    *answer = status == 200 ? json_parse(f->bodies[0].data ? f->bodies[0].data : "", f->bodies[0].len) : NULL;
-    if (status && status != 200)
-        snprintf(err, cap, "%s: HTTP %ld", path, status);
-    return status;
+    char paths[MAX_PARALLEL][160];
+    for (unsigned i = 0; i < n; i++)
+        snprintf(paths[i], sizeof paths[i], "%s", path);
+    request_many(f, paths, bodies, lens, n, status);
+    for (unsigned i = 0; i < n; i++)
+        answers[i] = status[i] == 200 ? json_parse(f->bodies[i].data ? f->bodies[i].data : "", f->bodies[i].len)
+                                      : NULL;
 }
 
 /* One tagged instance of a main-tags page into the batch: a structured
@@ -232,7 +239,7 @@ static int take_page_main(struct follower *f, const struct json *changes)
     const char **ids = calloc(changes->n + 1, sizeof *ids);
     unsigned long long *seqs = calloc(changes->n + 1, sizeof *seqs);
     struct json **tags = calloc(changes->n + 1, sizeof *tags);
-    struct orthanc_http o = {post_json, f};
+    struct orthanc_http o = {post_many, f, f->parallel};
     char err[256];
     size_t n = 0;
     int rc = ids && seqs && tags ? 0 : -1;

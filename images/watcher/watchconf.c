@@ -29,7 +29,7 @@ static const struct envconf_var watch_vars[] = {
     ENVCONF_NUM("WATCH_ORTHANC_PAGE", "500", 1, 10000, struct watch_conf, page,
                 "changes read per request of /changes"),
     ENVCONF_NUM("WATCH_ORTHANC_PARALLEL", "4", 1, 32, struct watch_conf, parallel,
-                "tag requests to Orthanc in flight at once"),
+                "requests to Orthanc in flight at once (tag reads, or chunks of a bulk read)"),
     ENVCONF_STR("WATCH_ORTHANC_TAGS", "full", struct watch_conf, orthanc_tags,
                 "instances' tags: 'full' (each file's, as DIANA) or 'main' (Orthanc's index, much faster)"),
     ENVCONF_STR("WATCH_HEC_URL", "", struct watch_conf, hec_url,
