@@ -118,7 +118,7 @@ UNIT_BINS      := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 .PHONY: all programs asan deps sysroot init init-asan init-debug mux mockpacs unit \
         test test-unit test-manuals test-behaviour test-dicom test-images test-system images \
-        demo demo-down demo-init pin-digests bench-init bench-mux bench-mockpacs bench-images clean
+        demo demo-down demo-init pin-digests release bench-init bench-mux bench-mockpacs bench-images clean
 
 all: programs
 programs: $(addprefix $(BUILD)/,$(PROGRAMS))
@@ -170,12 +170,19 @@ IMAGE_PROGRAMS := cirr-init cirr-verify $(patsubst build/%,%,$(shell cat $(addsu
 images: $(addprefix $(BUILD)/,$(IMAGE_PROGRAMS))
 	$(PYTHON) rootfs/imagebuild.py --out $(BUILD)/images $(IMAGES)
 
+# build/release/ and build/release.tar: images, DIGESTS, SBOMs, stack files
+# and env examples, and a MANIFEST signed with RELEASE_KEY (a private key
+# file; without it, a development key made once in $(BUILD)/keys/).
+RELEASE_KEY ?=
+release: images $(BUILD)/cirr-verify
+	$(PYTHON) -m ci.release $(BUILD) $(RELEASE_KEY)
+
 # Docker tests of the images (the bootstrap installs and starts Docker).
 test-images: images
 	CIRR_IMAGES=$(abspath $(BUILD)/images) $(PYTHON) -m pytest -q tests/images
 
 # The stacks: files checked, then deployed on a single-node swarm.
-test-system: images
+test-system: release
 	$(PYTHON) -m pytest -q -s tests/system
 
 # The README's test command.
@@ -192,7 +199,7 @@ test: deps
 # The README's first command: the RIH CIRR on a single-node swarm.
 demo: deps
 	$(MAKE) sysroot
-	$(MAKE) images
+	$(MAKE) release
 	$(PYTHON) -m ci.demo
 
 demo-down:

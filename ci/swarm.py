@@ -1,7 +1,13 @@
 """Deploying the RIH stacks on a single-node swarm, for `make demo`
 (ci/demo.py) and the system test (tests/system/test_swarm.py): their
 environment, swarm, node labels, secrets, networks, images, deploy,
-health, and a complete teardown."""
+health, and a complete teardown.
+
+Both deploy from a release folder (`make release`: build/release/), and
+only once cirr-verify has checked it against the public key: the stack
+files deployed and the images loaded are the release's, never the
+working tree's. A release that does not verify stops set-up before
+anything is touched."""
 import base64
 import json
 import os
@@ -11,7 +17,9 @@ import subprocess
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STACKS = os.path.join(REPO, "stacks")
+RELEASE = os.path.join(REPO, "build", "release")
+RELEASE_KEY = os.path.join(REPO, "build", "keys", "development.pub")  # make release's, without RELEASE_KEY
+VERIFY = os.path.join(REPO, "build", "cirr-verify")
 IMAGES = ["postgres", "orthanc", "mux", "mockpacs"]
 STACK_NAMES = ["admin", "cirr", "projects", "mock"]
 SECRET_NAMES = ["postgres_password", "orthanc_password"]
@@ -44,8 +52,9 @@ def docker(*args, check=True, timeout=300, env=None):
 class Cluster:
     """What this run created, so that teardown removes exactly that."""
 
-    def __init__(self, data_dir, env=None, log=print):
+    def __init__(self, data_dir, env=None, log=print, release=RELEASE, public_key=RELEASE_KEY):
         self.data_dir = data_dir
+        self.release, self.public_key = release, public_key
         self.log = log
         self.made_swarm = self.made_network = False
         self.secrets = {}
@@ -105,20 +114,33 @@ class Cluster:
                            check=True, capture_output=True)
             self.secrets[name] = value
 
+    def verify(self, *where):
+        """cirr-verify on the release: its files, and its images in the
+        archives (before loading) or in the engine (after); RuntimeError
+        naming what differs when it does not verify."""
+        r = subprocess.run([VERIFY, "verify", "--key", self.public_key, *where, self.release],
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            raise RuntimeError(f"the release at {self.release} does not verify; nothing deployed:\n"
+                               f"{(r.stderr or r.stdout).strip()}")
+        self.log(f"release: {(r.stderr or r.stdout).strip().splitlines()[-1]}")
+
     def load_images(self):
         for name in IMAGES:
-            docker("load", "-i", os.path.join(REPO, "build", "images", f"{name}.tar"), timeout=600)
+            docker("load", "-i", os.path.join(self.release, "images", f"{name}.tar"), timeout=600)
+        self.verify()  # what the engine now holds under those names
 
     def deploy(self, stack, files):
         if stack not in self.deployed:
             self.deployed.append(stack)
         args = ["stack", "deploy", "--resolve-image", "never"]
         for f in files:
-            args += ["-c", os.path.join(STACKS, f)]
+            args += ["-c", os.path.join(self.release, "stacks", f)]
         docker(*args, stack, env=self.env)
 
     def setup(self):
         self.refuse_if_in_use()
+        self.verify("--archives", os.path.join(self.release, "images"))
         os.makedirs(os.path.join(self.data_dir, "postgres"), exist_ok=True)
         self.swarm()
         self.network()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ci.swarm import Cluster, docker, single_node_env
+from ci.swarm import RELEASE, Cluster, docker, single_node_env
 
 CIRR = ["rih/cirr-stack.yml", "test/override.yml"]
 MOCK = ["rih/mock-stack.yml", "test/mock-override.yml"]
@@ -45,6 +45,18 @@ def pushed_instances(c):
     r = docker("logs", c.container("mock_mockpacs"), check=False)
     logs = r.stdout + r.stderr
     return sum(int(n) for n in re.findall(r"\((?:CT|MR|CR), (\d+) instances\) sent to MUX", logs))
+
+
+def test_a_release_that_does_not_verify_is_not_deployed(tmp_path):
+    release = tmp_path / "release"
+    shutil.copytree(RELEASE, release)
+    stack = release / "stacks" / "rih" / "cirr-stack.yml"
+    stack.write_text(stack.read_text().replace("cirr/mux:", "evil/mux:", 1))
+    c = Cluster(str(tmp_path / "data"), ENV, log=print, release=str(release))
+    with pytest.raises(RuntimeError) as refused:
+        c.setup()
+    assert "stacks/rih/cirr-stack.yml" in str(refused.value) and "changed" in str(refused.value)
+    assert c.deployed == [] and not c.made_swarm and not c.secrets
 
 
 def test_a_swarm_that_runs_cirr_is_left_alone(tmp_path):
