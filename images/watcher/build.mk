@@ -4,3 +4,6 @@ PROGRAMS += cirr-watcher
 cirr-watcher_SRC       := $(wildcard images/watcher/*.c)
 cirr-watcher_TOOLCHAIN := dicom
 cirr-watcher_USES      := curl pq
+
+# Unit test (cmocka, ASan): the JSON reader and the SR flattening (tests/unit/watcher_json_test.c).
+watcher_json_test_SRC := images/watcher/json.c images/watcher/srflat.c
