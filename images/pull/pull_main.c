@@ -10,10 +10,12 @@
 #include "worklist.h"
 
 #include "cirr_dicom.h"
+#include "clock.h"
 #include "log.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] = "usage: cirr-pull WORKLIST.csv OUTPUT_DIR | --help";
 
@@ -68,12 +70,27 @@ static void print_table(const struct worklist *w, const struct journal *j, struc
            t->quarantined, t->failed, t->instances);
 }
 
+/* On a terminal, one line redrawn after each row: rows and instances
+ * done, rate, ETA; elsewhere the log lines say the same. */
+static void progress(size_t done, size_t total, unsigned instances, uint64_t started_ms)
+{
+    double seconds = (double)(clock_mono_ms() - started_ms) / 1000.0;
+    double eta = done ? seconds / (double)done * (double)(total - done) : 0;
+    fprintf(stderr, "\rcirr-pull: rows %zu/%zu, %u instances, %.1f instances/s, ETA %02u:%02u   ", done, total,
+            instances, seconds > 0 ? instances / seconds : 0.0, (unsigned)eta / 60, (unsigned)eta % 60);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
 /* Each row not done before (a row that failed is tried again: the
  * outputs are the same files and the same SOP Instance UIDs, so nothing is
  * duplicated): pull, make the output durable, journal it. */
 static void pull_all(const struct pull_conf *pc, const struct anon_conf *ac, const char *out,
                      const struct worklist *w, struct journal *j)
 {
+    int terminal = isatty(STDERR_FILENO);
+    uint64_t started = clock_mono_ms();
+    unsigned instances = 0;
     for (size_t i = 0; i < w->n; i++) {
         const struct worklist_row *row = &w->rows[i];
         const struct row_result *before = journal_find(j, row->line);
@@ -84,8 +101,12 @@ static void pull_all(const struct pull_conf *pc, const struct anon_conf *ac, con
         pull_row(pc, ac, out, row, &r, keys, sizeof keys);
         if (anonfile_flush(out) < 0 || journal_record(j, &r, keys) < 0)
             die_sys(111, "cannot record line %u in %s", row->line, j->dir);
-        log_msg(LOG_INFO, NULL, "line %u (%zu/%zu): %s, %u studies, %u instances%s%s", row->line, i + 1, w->n,
-                r.status, r.found, r.pulled, *r.reason ? ": " : "", r.reason);
+        instances += r.pulled;
+        if (terminal)
+            progress(i + 1, w->n, instances, started);
+        else
+            log_msg(LOG_INFO, NULL, "line %u (%zu/%zu): %s, %u studies, %u instances%s%s", row->line, i + 1,
+                    w->n, r.status, r.found, r.pulled, *r.reason ? ": " : "", r.reason);
     }
 }
 
