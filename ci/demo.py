@@ -90,10 +90,13 @@ def deploy_all(c):
         if a and a == w:
             break
         time.sleep(2)
-    summary(c, a, w)
+    say("retrieving one study of the mock PACS through the bridge into the archive (its JSON API, as its query page does)")
+    study, job = c.retrieve_through_bridge("ARCHIVE")
+    say(f"bridge: {study}: {job['state']}, {job['completed']} of {job['total']} instances, {job['failed']} failed")
+    summary(c, a, w, job)
 
 
-def summary(c, archive, workstation):
+def summary(c, archive, workstation, job):
     print()
     print("cirr demo: summary")
     print()
@@ -103,14 +106,17 @@ def summary(c, archive, workstation):
         for s in c.services(stack):
             print(f"| {s} | {c.health(s)} |")
     print()
-    print(f"instances in the archive:     {len(archive)}")
-    print(f"instances at the workstation: {len(workstation)} "
+    print(f"instances pushed through the mux, in the archive: {len(archive)}")
+    print(f"instances at the workstation:                     {len(workstation)} "
           f"({'the same set' if archive == workstation else 'still arriving'})")
+    print(f"study retrieved through the bridge:               {job['study']}, {job['completed']} instances "
+          f"into the archive ({job['state']})")
     print()
     print("DICOM:  mux 5252 (AE CIRRMUX), archive 4242 (ARCHIVE), bridge 6262 (BRIDGE), mockpacs 7272 (MOCK)")
     print("web:    behind Traefik (admin stack) at /archive, /bridge, /mux, /mock; the admin stack is not")
     print("        deployed here, so reach them from a container on admin_proxy_network, e.g.")
     print("        docker run --rm --network admin_proxy_network cirr/mockpacs:0.1.0 wget -qO- http://mock_mockpacs:8080/status")
+    print("        (the bridge's query page: http://cirr_bridge:8082/ from there)")
     secret = os.path.join(DATA, "orthanc_password")
     fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.write(fd, c.secrets["orthanc_password"].encode())

@@ -20,7 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(REPO, "build", "release")
 RELEASE_KEY = os.path.join(REPO, "build", "keys", "development.pub")  # make release's, without RELEASE_KEY
 VERIFY = os.path.join(REPO, "build", "cirr-verify")
-IMAGES = ["postgres", "orthanc", "mux", "mockpacs"]
+IMAGES = ["postgres", "orthanc", "mux", "mockpacs", "bridge"]
 STACK_NAMES = ["admin", "cirr", "projects", "mock"]
 SECRET_NAMES = ["postgres_password", "orthanc_password"]
 # Marks what a demo or test run made, so that nothing else is ever removed.
@@ -34,7 +34,7 @@ def single_node_env(studies, push_limit, ct_slices, mr_slices, min_free_mb):
     mockpacs, standing in for the PACS, pushes push_limit of its studies
     through the mux at 3600 simulated hours per hour."""
     return {
-        "MUX_ALLOW": "*", "MUX_MIN_FREE_MB": str(min_free_mb), "TZ": "America/New_York",
+        "MUX_ALLOW": "*", "BRIDGE_ALLOW": "*", "MUX_MIN_FREE_MB": str(min_free_mb), "TZ": "America/New_York",
         "MOD_WORKSTATION": "WORKSTATION,mock_workstation,7272",
         "MOD_PACS": "MOCK,mock_mockpacs,7272",
         "MOCK_STUDIES": str(studies), "MOCK_PUSH_SPEEDUP": "3600", "MOCK_PUSH_LIMIT": str(push_limit),
@@ -194,6 +194,39 @@ class Cluster:
         out = self.exec(service, "wget", "-qO-", "--header", f"Authorization: Basic {auth}",
                         "http://127.0.0.1:8042/instances?expand")
         return {i["MainDicomTags"]["SOPInstanceUID"] for i in json.loads(out)}
+
+    def archive_studies(self, service="cirr_archive"):
+        pw = self.secrets["orthanc_password"]
+        auth = base64.b64encode(f"admin:{pw}".encode()).decode()
+        out = self.exec(service, "wget", "-qO-", "--header", f"Authorization: Basic {auth}",
+                        "http://127.0.0.1:8042/studies?expand")
+        return {s["MainDicomTags"]["StudyInstanceUID"] for s in json.loads(out)}
+
+    def bridge_api(self, path, service="cirr_bridge"):
+        return json.loads(self.exec(service, "wget", "-qO-", f"http://127.0.0.1:8082{path}"))
+
+    def retrieve_through_bridge(self, destination="ARCHIVE", timeout=300):
+        """Asks the bridge (its JSON API, as the query page does) for the
+        PACS's studies, retrieves the smallest one not in the archive yet to
+        destination, and follows the job to its end: (study UID, job)."""
+        answers = self.bridge_api("/api/find?level=STUDY")["answers"]
+        have = self.archive_studies()
+        fresh = [a for a in answers if a["StudyInstanceUID"] not in have and int(a.get("NumberOfStudyRelatedInstances") or 0)]
+        if not fresh:
+            raise RuntimeError(f"the bridge found no study to retrieve ({len(answers)} answers)")
+        study = min(fresh, key=lambda a: int(a["NumberOfStudyRelatedInstances"]))["StudyInstanceUID"]
+        job_id = self.bridge_api(f"/api/retrieve?study={study}&destination={destination}")["job"]
+        deadline, last = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            job = self.bridge_api(f"/api/jobs/{job_id}")
+            if job["percent"] != last:
+                self.log(f"bridge: retrieving {study} to {destination}: {job['percent']}% "
+                         f"({job['completed']} of {job['total']} instances)")
+                last = job["percent"]
+            if job["state"] != "running":
+                return study, job
+            time.sleep(1)
+        raise RuntimeError(f"bridge: the retrieve of {study} did not end within {timeout} s")
 
     def workstation_uids(self, service="mock_workstation"):
         out = self.exec(service, "ls", "/var/lib/mockpacs")

@@ -104,8 +104,12 @@ def test_stacks_deploy_push_restart_and_redeploy(cluster):
     # every instance mux acknowledged reaches both the archive and the workstation
     wait(lambda: len(c.archive_uids()) >= total and c.archive_uids() == c.workstation_uids(), 300,
          "archive and workstation hold the same, complete set")
+    # a study retrieved from the PACS (mockpacs) through the bridge lands in the archive
+    study, job = c.retrieve_through_bridge("ARCHIVE")
+    assert job["state"] == "done" and job["failed"] == 0 and job["completed"] == job["total"] > 0, job
+    wait(lambda: study in c.archive_studies(), 60, "the retrieved study in the archive")
     before = c.archive_uids()
-    assert len(before) >= total
+    assert len(before) >= total + job["completed"]
     # removing and redeploying the cirr stack keeps the archive (PostgreSQL data)
     c.remove_stack("cirr")
     c.deploy("cirr", CIRR)
