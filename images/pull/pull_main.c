@@ -13,7 +13,9 @@
 #include "clock.h"
 #include "log.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -82,32 +84,76 @@ static void progress(size_t done, size_t total, unsigned instances, uint64_t sta
         fputc('\n', stderr);
 }
 
+/* The rows of this run, shared by the workers. */
+struct pulling {
+    const struct pull_conf *pc;
+    const struct anon_conf *ac;
+    const char *out;
+    const struct worklist *w;
+    struct journal *j;
+    size_t *todo, ntodo, next, finished; /* indexes into w->rows */
+    unsigned instances;
+    uint64_t started;
+    int terminal;
+    pthread_mutex_t lock;
+};
+
+/* A row done: make the output durable, journal it, tell (under the lock). */
+static void finish(struct pulling *p, const struct worklist_row *row, const struct row_result *r, const char *keys)
+{
+    pthread_mutex_lock(&p->lock);
+    if (anonfile_flush(p->out) < 0 || journal_record(p->j, r, keys) < 0)
+        die_sys(111, "cannot record line %u in %s", row->line, p->j->dir);
+    p->instances += r->pulled;
+    p->finished++;
+    if (p->terminal)
+        progress(p->finished, p->ntodo, p->instances, p->started);
+    else
+        log_msg(LOG_INFO, NULL, "line %u (%zu/%zu): %s, %u studies, %u instances%s%s", row->line, p->finished,
+                p->ntodo, r->status, r->found, r->pulled, *r->reason ? ": " : "", r->reason);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void *pull_worker(void *arg)
+{
+    struct pulling *p = arg;
+    for (;;) {
+        size_t k = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+        if (k >= p->ntodo)
+            return NULL;
+        const struct worklist_row *row = &p->w->rows[p->todo[k]];
+        struct row_result r;
+        char keys[512];
+        pull_row(p->pc, p->ac, p->out, row, &r, keys, sizeof keys);
+        finish(p, row, &r, keys);
+    }
+}
+
 /* Each row not done before (a row that failed is tried again: the
  * outputs are the same files and the same SOP Instance UIDs, so nothing is
- * duplicated): pull, make the output durable, journal it. */
+ * duplicated), PULL_PARALLEL rows at a time. */
 static void pull_all(const struct pull_conf *pc, const struct anon_conf *ac, const char *out,
                      const struct worklist *w, struct journal *j)
 {
-    int terminal = isatty(STDERR_FILENO);
-    uint64_t started = clock_mono_ms();
-    unsigned instances = 0;
+    static struct pulling p;
+    pthread_t threads[32];
+    unsigned started = 0;
+    p = (struct pulling){pc, ac, out, w, j, calloc(w->n + 1, sizeof(size_t)), 0, 0, 0, 0, clock_mono_ms(),
+                         isatty(STDERR_FILENO), PTHREAD_MUTEX_INITIALIZER};
+    if (!p.todo)
+        die(111, "out of memory");
     for (size_t i = 0; i < w->n; i++) {
-        const struct worklist_row *row = &w->rows[i];
-        const struct row_result *before = journal_find(j, row->line);
-        if (before && strcmp(before->status, "failed"))
-            continue;
-        struct row_result r;
-        char keys[512];
-        pull_row(pc, ac, out, row, &r, keys, sizeof keys);
-        if (anonfile_flush(out) < 0 || journal_record(j, &r, keys) < 0)
-            die_sys(111, "cannot record line %u in %s", row->line, j->dir);
-        instances += r.pulled;
-        if (terminal)
-            progress(i + 1, w->n, instances, started);
-        else
-            log_msg(LOG_INFO, NULL, "line %u (%zu/%zu): %s, %u studies, %u instances%s%s", row->line, i + 1,
-                    w->n, r.status, r.found, r.pulled, *r.reason ? ": " : "", r.reason);
+        const struct row_result *before = journal_find(j, w->rows[i].line);
+        if (!before || !strcmp(before->status, "failed"))
+            p.todo[p.ntodo++] = i;
     }
+    for (; started + 1 < pc->parallel && started < 32; started++)
+        if (pthread_create(&threads[started], NULL, pull_worker, &p) != 0)
+            die(111, "cannot start a worker thread");
+    pull_worker(&p);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    free(p.todo);
 }
 
 int main(int argc, char **argv)

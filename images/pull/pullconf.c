@@ -12,6 +12,8 @@ static const struct envconf_var table[] = {
     ENVCONF_TXT("PULL_AET", "CIRRPULL", 16, struct pull_conf, aet, "our AE title"),
     ENVCONF_STR("PULL_DEST", "", struct pull_conf, dest_name,
                 "NAME of a MOD_<NAME> peer that gets the de-identified instances (C-STORE); empty: the folder only"),
+    ENVCONF_NUM("PULL_PARALLEL", "2", 1, 32, struct pull_conf, parallel,
+                "worklist rows pulled at once (each its own associations); keep within what the source allows"),
     ENVCONF_NUM("PULL_TIMEOUT", "60", 1, 3600, struct pull_conf, timeout,
                 "seconds a peer may take to answer one message"),
 };

@@ -12,6 +12,7 @@ struct pull_conf {
     char aet[17];            /* PULL_AET: ours */
     const char *dest_name;   /* PULL_DEST: a MOD_<NAME> to send to; "" = the folder only */
     unsigned timeout;        /* PULL_TIMEOUT, seconds */
+    unsigned parallel;       /* PULL_PARALLEL: rows (studies) in flight at once */
     struct peer source, dest;
     int has_dest;
 };

@@ -166,7 +166,7 @@ static void send_on(const struct pull_conf *pc, struct getting *g)
 void pull_row(const struct pull_conf *pc, const struct anon_conf *ac, const char *out_dir,
               const struct worklist_row *row, struct row_result *r, char *keys, size_t cap)
 {
-    static struct found f;
+    struct found f;
     struct getting g = {ac, out_dir, r, NULL, 0, 0};
     memset(&f, 0, sizeof f);
     memset(r, 0, sizeof *r);
