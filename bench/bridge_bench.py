@@ -27,6 +27,7 @@ import tempfile
 import time
 import urllib.request
 
+from bench.mux_bench import Procs
 from tests.support.bridge import BRIDGE
 from tests.support.mockpacs import MOCKPACS as MOCK
 from tests.support.paths import built
@@ -37,24 +38,11 @@ FIND = built("CIRR_FIND_BENCH", "find_bench")
 END = "20261101"
 
 
-class Procs:
-    def __init__(self, tmp):
-        self.tmp, self.all = tmp, []
-
-    def start(self, name, args, env=None, ports=()):
-        log = open(os.path.join(self.tmp, f"{name}.log"), "w")
-        self.all.append(subprocess.Popen(args, env=dict(ENV, **(env or {})), stdout=log, stderr=subprocess.STDOUT))
-        for p in ports:
-            wait_port(p, 60)
-
-    def stop(self):
-        for p in reversed(self.all):
-            p.terminate()
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        self.all = []
+def start(procs, tmp, name, args, env=None, ports=()):
+    """One more server (bench.mux_bench's Procs), its output in tmp/name.log."""
+    procs.start(args, env=dict(ENV, **(env or {})), log=os.path.join(tmp, f"{name}.log"))
+    for p in ports:
+        wait_port(p, 60)
 
 
 def rest(port, method, path, body=None):
@@ -101,18 +89,18 @@ def timed(dest, expected, pull, uids):
 
 def workload(tmp, name, mock_env, nstudies, per_study):
     """The three ways for one workload: {way: seconds}."""
-    procs = Procs(tmp)
+    procs = Procs()
     mock, mock_http, bridge, bridge_http = free_port(), free_port(), free_port(), free_port()
     dest, o_http, o_dicom = free_port(), free_port(), free_port()
     dest_dir = os.path.join(tmp, f"dest-{name}")
     os.makedirs(dest_dir)
     try:
-        procs.start("dest", ["storescp", "-aet", "DEST", "--output-directory", dest_dir, str(dest)], ports=[dest])
-        procs.start("mockpacs", [MOCK], dict(mock_env, MOCK_PORT=str(mock), MOCK_HTTP_PORT=str(mock_http),
+        start(procs, tmp, "dest", ["storescp", "-aet", "DEST", "--output-directory", dest_dir, str(dest)], ports=[dest])
+        start(procs, tmp, "mockpacs", [MOCK], dict(mock_env, MOCK_PORT=str(mock), MOCK_HTTP_PORT=str(mock_http),
                     MOCK_END_DATE=END, MOCK_STORE_DIR=os.path.join(tmp, f"store-{name}"),
                     MOD_DEST=f"DEST,127.0.0.1,{dest}", MOD_BRIDGE=f"BRIDGE,127.0.0.1,{bridge}",
                     MOD_ORTHANC=f"ORTHANC,127.0.0.1,{o_dicom}"), ports=[mock])
-        procs.start("bridge", [BRIDGE], {"BRIDGE_PORT": str(bridge), "BRIDGE_HTTP_PORT": str(bridge_http),
+        start(procs, tmp, "bridge", [BRIDGE], {"BRIDGE_PORT": str(bridge), "BRIDGE_HTTP_PORT": str(bridge_http),
                     "BRIDGE_ALLOW": "*", "MOD_PACS": f"MOCK,127.0.0.1,{mock}",
                     "MOD_DEST": f"DEST,127.0.0.1,{dest}"}, ports=[bridge])
         cfg = {"Name": "bridge", "DicomAet": "ORTHANC", "DicomPort": o_dicom, "HttpPort": o_http,
@@ -122,7 +110,7 @@ def workload(tmp, name, mock_env, nstudies, per_study):
                "DicomModalities": {"pacs": ["MOCK", "127.0.0.1", mock], "dest": ["DEST", "127.0.0.1", dest]}}
         with open(os.path.join(tmp, f"orthanc-{name}.json"), "w") as f:
             json.dump(cfg, f)
-        procs.start("orthanc", ["/usr/sbin/Orthanc", os.path.join(tmp, f"orthanc-{name}.json")],
+        start(procs, tmp, "orthanc", ["/usr/sbin/Orthanc", os.path.join(tmp, f"orthanc-{name}.json")],
                     ports=[o_http, o_dicom])
         uids = study_uids(mock, "MOCK")[:nstudies]
         assert len(uids) == nstudies
@@ -136,12 +124,12 @@ def workload(tmp, name, mock_env, nstudies, per_study):
 
 def find_latency(tmp):
     """Median ms of a one-day study query: direct, through the bridge."""
-    procs = Procs(tmp)
+    procs = Procs()
     mock, bridge = free_port(), free_port()
     try:
-        procs.start("mockpacs-find", [MOCK], {"MOCK_PORT": str(mock), "MOCK_HTTP_PORT": "0", "MOCK_END_DATE": END,
+        start(procs, tmp, "mockpacs-find", [MOCK], {"MOCK_PORT": str(mock), "MOCK_HTTP_PORT": "0", "MOCK_END_DATE": END,
                     "MOCK_STUDIES": "10000", "MOCK_STORE_DIR": os.path.join(tmp, "store-find")}, ports=[mock])
-        procs.start("bridge-find", [BRIDGE], {"BRIDGE_PORT": str(bridge), "BRIDGE_HTTP_PORT": "0", "BRIDGE_ALLOW": "*",
+        start(procs, tmp, "bridge-find", [BRIDGE], {"BRIDGE_PORT": str(bridge), "BRIDGE_HTTP_PORT": "0", "BRIDGE_ALLOW": "*",
                     "MOD_PACS": f"MOCK,127.0.0.1,{mock}"}, ports=[bridge])
         out = {}
         for way, port, aec in (("direct", mock, "MOCK"), ("cirr-bridge", bridge, "BRIDGE")):

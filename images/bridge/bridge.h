@@ -18,6 +18,8 @@ struct bridge {
     struct cache cache;        /* when conf.cache_mb */
     struct httpd httpd;
     struct apijobs apijobs;    /* retrieves started over HTTP */
+    cirr_dicom_scp *scp;       /* the DICOM port */
+    pthread_t scp_runner;      /* its thread */
 };
 
 #endif

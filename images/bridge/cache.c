@@ -57,13 +57,15 @@ static struct cache_study *get(struct cache *c, const char *study)
     return e;
 }
 
-static int fsync_dir(const char *path)
+/* Create folder in c->dir unless it is there; a new one is made durable
+ * (c->dir fsynced: its name is then on disk). */
+static int make_folder(const struct cache *c, const char *folder)
 {
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
+    if (mkdir(folder, 0750) < 0)
+        return errno == EEXIST ? 0 : -1;
+    int fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = fd < 0 ? -1 : fsync(fd);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
@@ -190,12 +192,8 @@ static int write_instance(struct cache *c, const char *study, const char *uid, c
 {
     char folder[512], path[800];
     snprintf(folder, sizeof folder, "%s/%s", c->dir, study);
-    if (mkdir(folder, 0750) == 0) {
-        if (fsync_dir(c->dir) < 0)
-            return -1;
-    } else if (errno != EEXIST) {
+    if (make_folder(c, folder) < 0)
         return -1;
-    }
     cache_path(c, study, uid, path, sizeof path);
     return atomicfile_write(path, buf, len, 0640, (uid_t)-1, (gid_t)-1);
 }

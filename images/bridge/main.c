@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] = "usage: cirr-bridge [--help]";
@@ -35,22 +36,13 @@ static int help(void)
     return 0;
 }
 
-static void check_dicom_api(void)
-{
-    unsigned linked = cirr_dicom_api_version();
-    if (linked != CIRR_DICOM_API_VERSION)
-        die(111, "lib/dicom API version %u linked in, but cirr-bridge was built for version %u: rebuild it", linked,
-            (unsigned)CIRR_DICOM_API_VERSION);
-}
-
-/* Block the signals the loop reads (threads started later inherit the
- * mask) and ignore SIGPIPE (a peer that went away is an error return). */
+/* SIGTERM and SIGINT go to the loop in main only (threads started later
+ * inherit the mask); SIGPIPE is ignored: a peer gone is an error return. */
 static void block_signals(sigset_t *set)
 {
-    sigemptyset(set);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGINT);
-    if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+    int failed = sigemptyset(set) || sigaddset(set, SIGTERM) || sigaddset(set, SIGINT) ||
+                 pthread_sigmask(SIG_BLOCK, set, NULL) || signal(SIGPIPE, SIG_IGN) == SIG_ERR;
+    if (failed)
         die_sys(111, "cannot block signals");
 }
 
@@ -105,58 +97,78 @@ static void log_start(const struct bridge_conf *c)
             c->allow_any ? "any (BRIDGE_ALLOW=*)" : c->allow);
 }
 
+/* --help needs nothing else; lib/dicom must be the one we were built
+ * for; the configuration is checked whole before anything starts. */
+static void configure(struct bridge *b, int argc, char **argv)
+{
+    char err[512];
+    if (argc == 2 && !strcmp(argv[1], "--help"))
+        exit(help());
+    if (argc > 1)
+        die(100, "%s", usage);
+    if (!cirr_dicom_check_version())
+        die(111, "lib/dicom of API version %u linked in, cirr-bridge built for %u: rebuild it",
+            cirr_dicom_api_version(), (unsigned)CIRR_DICOM_API_VERSION);
+    if (bridge_conf_load(&b->conf, err, sizeof err) < 0)
+        die(100, "%s", err);
+}
+
+/* lib/dicom, the throttle, the retrieves' registry, the counters, the
+ * cache; then the DICOM port (on its own thread) and the HTTP port. */
+static void start(struct bridge *b)
+{
+    char err[512];
+    if (cirr_dicom_init() != CIRR_DICOM_OK)
+        die(111, "%s", cirr_dicom_last_error());
+    throttle_init(&b->throttle, b->conf.max_upstream);
+    jobs_init(&b->jobs);
+    stats_init(&b->stats);
+    apijobs_init(&b->apijobs);
+    if (b->conf.cache_mb && cache_open(&b->cache, b->conf.cache_dir, b->conf.cache_mb << 20, err, sizeof err) < 0)
+        die(100, "%s", err);
+    if (listen_dicom(b, &b->scp) != CIRR_DICOM_OK)
+        die(111, "%s", cirr_dicom_last_error());
+    if (b->conf.http_port && httpd_start(&b->httpd, b->conf.http_port, http_page, b) < 0)
+        die_sys(111, "cannot serve HTTP on port %u", b->conf.http_port);
+    if (pthread_create(&b->scp_runner, NULL, scp_thread, b->scp) != 0)
+        die(111, "cannot start the DICOM port's thread");
+    log_start(&b->conf);
+}
+
+/* Stop taking associations (running ones, the page's retrieves among
+ * them, finish), then the rest, in the reverse order of the start. */
+static void shut_down(struct bridge *b)
+{
+    log_msg(LOG_INFO, NULL, "stopping; running requests finish");
+    cirr_dicom_scp_stop(b->scp);
+    pthread_join(b->scp_runner, NULL);
+    if (b->conf.http_port)
+        httpd_stop(&b->httpd);
+    apijobs_stop(&b->apijobs); /* their associations ended with the port's */
+    cirr_dicom_scp_free(b->scp);
+    cirr_dicom_cleanup();
+    if (b->conf.cache_mb)
+        cache_close(&b->cache);
+    stats_destroy(&b->stats);
+    jobs_destroy(&b->jobs);
+    throttle_destroy(&b->throttle);
+    bridge_conf_free(&b->conf);
+}
+
 int main(int argc, char **argv)
 {
     static struct bridge b;
-    char err[512];
     sigset_t signals;
-    cirr_dicom_scp *scp;
-    pthread_t scp_runner;
     log_prog = "cirr-bridge";
-    /* 1. --help needs nothing else; lib/dicom must be the one we were built for. */
-    if (argc == 2 && !strcmp(argv[1], "--help"))
-        return help();
-    if (argc > 1)
-        die(100, "%s", usage);
-    check_dicom_api();
-    /* 2. Configuration, checked before anything starts. */
-    if (bridge_conf_load(&b.conf, err, sizeof err) < 0)
-        die(100, "%s", err);
-    /* 3. Signals blocked before any thread starts: all go to step 6. */
+    /* 1. Arguments, lib/dicom's version, the configuration. */
+    configure(&b, argc, argv);
+    /* 2. Signals blocked before any thread starts: all go to step 4. */
     block_signals(&signals);
-    /* 4. lib/dicom, the throttle, the retrieves' registry, the counters. */
-    if (cirr_dicom_init() != CIRR_DICOM_OK)
-        die(111, "%s", cirr_dicom_last_error());
-    throttle_init(&b.throttle, b.conf.max_upstream);
-    jobs_init(&b.jobs);
-    stats_init(&b.stats);
-    apijobs_init(&b.apijobs);
-    if (b.conf.cache_mb && cache_open(&b.cache, b.conf.cache_dir, b.conf.cache_mb << 20, err, sizeof err) < 0)
-        die(100, "%s", err);
-    /* 5. The DICOM port, served on its own thread, and the HTTP page. */
-    if (listen_dicom(&b, &scp) != CIRR_DICOM_OK)
-        die(111, "%s", cirr_dicom_last_error());
-    if (b.conf.http_port && httpd_start(&b.httpd, b.conf.http_port, http_page, &b) < 0)
-        die_sys(111, "cannot serve HTTP on port %u", b.conf.http_port);
-    if (pthread_create(&scp_runner, NULL, scp_thread, scp) != 0)
-        die(111, "cannot start the DICOM port's thread");
-    log_start(&b.conf);
-    /* 6. Serve until SIGTERM or SIGINT. */
+    /* 3. Everything else, each port on its own thread. */
+    start(&b);
+    /* 4. Serve until SIGTERM or SIGINT. */
     wait_for_stop(&signals);
-    /* 7. Stop taking associations (running ones finish), then the rest. */
-    log_msg(LOG_INFO, NULL, "stopping; running requests finish");
-    cirr_dicom_scp_stop(scp);
-    pthread_join(scp_runner, NULL);
-    if (b.conf.http_port)
-        httpd_stop(&b.httpd);
-    apijobs_stop(&b.apijobs); /* their associations ended with the port's */
-    cirr_dicom_scp_free(scp);
-    stats_destroy(&b.stats);
-    if (b.conf.cache_mb)
-        cache_close(&b.cache);
-    jobs_destroy(&b.jobs);
-    throttle_destroy(&b.throttle);
-    bridge_conf_free(&b.conf);
-    cirr_dicom_cleanup();
+    /* 5. Stop. */
+    shut_down(&b);
     return 0;
 }

@@ -58,27 +58,26 @@ static void requests(struct stats *s, struct strbuf *b)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void counter(struct strbuf *b, const char *name, const char *help, unsigned long long v)
-{
-    strbuf_addf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, v);
-}
-
 void stats_write(struct stats *s, struct strbuf *b)
 {
+    const struct { const char *name, *help; atomic_ullong *v; } counters[] = {
+        {"bridge_find_matches_total", "C-FIND answers relayed to callers.", &s->matches},
+        {"bridge_instances_received_total", "Instances the upstream sent for a retrieve.", &s->instances_received},
+        {"bridge_instances_relayed_total", "Instances handed on to a destination or a C-GET caller.",
+         &s->instances_relayed},
+        {"bridge_instances_failed_total", "Instances of a retrieve that never reached the bridge.",
+         &s->instances_failed},
+        {"bridge_bytes_relayed_total", "Bytes of the instances handed on (their datasets as received).",
+         &s->bytes_relayed},
+        {"bridge_unmatched_stores_total", "C-STOREs no retrieve was waiting for (refused).", &s->unmatched_stores},
+        {"bridge_upstream_associations_total", "Associations opened to the upstream.", &s->upstream_associations},
+        {"bridge_upstream_failures_total", "Upstream associations that could not be opened or broke.",
+         &s->upstream_failures},
+        {"bridge_associations_total", "Associations to the bridge that ended.", &s->associations},
+        {"bridge_find_cancels_total", "C-FINDs a caller cancelled (the upstream's cancelled too).", &s->cancels},
+    };
     requests(s, b);
-    counter(b, "bridge_find_matches_total", "C-FIND answers relayed to callers.", s->matches);
-    counter(b, "bridge_instances_received_total", "Instances the upstream sent for a retrieve.",
-            s->instances_received);
-    counter(b, "bridge_instances_relayed_total", "Instances handed on to a destination or a C-GET caller.",
-            s->instances_relayed);
-    counter(b, "bridge_instances_failed_total", "Instances of a retrieve that never reached the bridge.",
-            s->instances_failed);
-    counter(b, "bridge_bytes_relayed_total", "Bytes of the instances handed on (their datasets as received).", s->bytes_relayed);
-    counter(b, "bridge_unmatched_stores_total", "C-STOREs no retrieve was waiting for (refused).",
-            s->unmatched_stores);
-    counter(b, "bridge_upstream_associations_total", "Associations opened to the upstream.",
-            s->upstream_associations);
-    counter(b, "bridge_upstream_failures_total", "Upstream associations that could not be opened or broke.",
-            s->upstream_failures);
-    counter(b, "bridge_associations_total", "Associations to the bridge that ended.", s->associations);
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+        strbuf_addf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,
+                    counters[i].name, counters[i].name, (unsigned long long)*counters[i].v);
 }

@@ -2,7 +2,6 @@
 mockpacs as the PACS: answers and instances equal to asking mockpacs
 directly, streamed; unknown destinations, refused callers, a PACS or a
 destination dying mid-move; the throttle on upstream associations."""
-import functools
 import os
 import subprocess
 import threading
@@ -10,16 +9,14 @@ import time
 
 import pytest
 
-from tests.dicom.conftest import each_started, stopped_cleanly
-from tests.support.bridge import Bridge, ConnectionWatch, bridge_destination, move_status, query
+from tests.dicom.conftest import stopped_cleanly
+from tests.support.bridge import Bridge, ConnectionWatch, bridge_destination, fixture_of, move_status, query
 from tests.support.dcmtk import NODELAY, dcmtk, received_uids
 from tests.support.ports import free_port
 from tests.support.waiting import wait_for
 
 
-@pytest.fixture
-def bridge(tmp_path):
-    yield from each_started(functools.partial(Bridge, tmp_path), stopped_cleanly)
+bridge = fixture_of(Bridge, stopped_cleanly)
 
 
 @pytest.fixture
@@ -39,6 +36,24 @@ def ct_study(m, slices_total):
               "NumberOfStudyRelatedInstances")[0]
     assert int(a["NumberOfStudyRelatedInstances"]) == slices_total
     return a["StudyInstanceUID"]
+
+
+def move_and_meanwhile(b, uid, ready, act):
+    """movescu through the bridge to WS; once ready() holds, act() (kill
+    someone); movescu's answer (see move)."""
+    result = {}
+    t = threading.Thread(target=lambda: result.update(r=move(b.port, "BRIDGE", "WS", uid, check=False)))
+    t.start()
+    wait_for(ready, timeout=30, what="instances at the destination")
+    act()
+    t.join(120)
+    return result["r"]
+
+
+def kill(p):
+    p.proc.kill()
+    p.proc.wait()
+    p.killed = True
 
 
 def move(port, aec, dest, uid, *more, check=True):
@@ -141,14 +156,7 @@ def test_pacs_killed_mid_move_fails_the_rest_with_counts(pacs, storescp):
     ws = storescp("WS", options=("--sleep-after", "1"))  # one instance a second: the move is slow
     m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 39}, BRIDGE_WINDOW=2, BRIDGE_TIMEOUT=10)
     uid = ct_study(m, 40)
-    result = {}
-    t = threading.Thread(target=lambda: result.update(r=move(b.port, "BRIDGE", "WS", uid, check=False)))
-    t.start()
-    wait_for(lambda: os.listdir(ws.dir), timeout=30, what="the first instance at the destination")
-    m.proc.kill()
-    m.killed = True
-    t.join(120)
-    r, status, counts = result["r"]
+    r, status, counts = move_and_meanwhile(b, uid, lambda: os.listdir(ws.dir), lambda: kill(m))
     assert status and status not in ("0x0000", "0xff00"), r.stdout + r.stderr
     assert 1 <= counts["completed"] < 40 and counts["failed"] >= 1
     assert counts["completed"] + counts["failed"] + (counts["warning"] or 0) == 40
@@ -160,15 +168,8 @@ def test_destination_down_mid_move_answers_b000_with_the_failed_count(pacs, stor
     ws = storescp("WS", options=("--sleep-after", "1"))
     m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 19}, BRIDGE_WINDOW=4)
     uid = ct_study(m, 20)
-    result = {}
-    t = threading.Thread(target=lambda: result.update(r=move(b.port, "BRIDGE", "WS", uid, check=False)))
-    t.start()
     # storescp answers an instance after its second of sleep: two files, one acknowledged
-    wait_for(lambda: len(os.listdir(ws.dir)) >= 2, timeout=30, what="two instances at the destination")
-    ws.proc.kill()
-    ws.proc.wait()
-    t.join(120)
-    r, status, counts = result["r"]
+    r, status, counts = move_and_meanwhile(b, uid, lambda: len(os.listdir(ws.dir)) >= 2, lambda: kill(ws))
     assert status == "0xb000", r.stdout + r.stderr
     assert counts["completed"] >= 1 and counts["failed"] >= 1
     assert counts["completed"] + counts["failed"] == 20
@@ -297,14 +298,7 @@ def test_nothing_is_cached_as_complete_when_the_pacs_dies(pacs, storescp, tmp_pa
     m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 19}, BRIDGE_WINDOW=2, BRIDGE_TIMEOUT=10,
                 BRIDGE_CACHE_MB=100, BRIDGE_CACHE_DIR=cache)
     uid = ct_study(m, 20)
-    result = {}
-    t = threading.Thread(target=lambda: result.update(r=move(b.port, "BRIDGE", "WS", uid, check=False)))
-    t.start()
-    wait_for(lambda: os.listdir(ws.dir), timeout=30, what="the first instance at the destination")
-    m.proc.kill()
-    m.killed = True
-    t.join(120)
-    assert result["r"][1] != "0x0000"
+    assert move_and_meanwhile(b, uid, lambda: os.listdir(ws.dir), lambda: kill(m))[1] != "0x0000"
     wait_for(lambda: f"cache: study {uid} not complete: not kept" in b.text(), what="the cache's verdict")
     assert not (cache / uid).exists() and b.metrics()["bridge_cache_bytes"] == 0
 

@@ -1,6 +1,5 @@
 """cirr-bridge's HTTP side (issue 12): /health, /metrics, the JSON API
 (find, retrieve, job progress) against mockpacs, every input checked."""
-import functools
 import json
 import os
 import urllib.error
@@ -8,16 +7,14 @@ import urllib.request
 
 import pytest
 
-from tests.dicom.conftest import each_started, stopped_cleanly
-from tests.support.bridge import Bridge, bridge_destination, query
+from tests.dicom.conftest import stopped_cleanly
+from tests.support.bridge import Bridge, bridge_destination, fixture_of, query
 from tests.support.dcmtk import received_uids
 from tests.support.ports import free_port
 from tests.support.waiting import wait_for
 
 
-@pytest.fixture
-def bridge(tmp_path):
-    yield from each_started(functools.partial(Bridge, tmp_path), stopped_cleanly)
+bridge = fixture_of(Bridge, stopped_cleanly)
 
 
 def get(b, path):

@@ -2,12 +2,8 @@
 behind a /bridge path prefix as Traefik serves it: search by MRN,
 retrieve a study to the archive, watch the progress reach 100%; a
 screenshot is left in the test's folder (its path printed)."""
-import functools
-
-import pytest
-
-from tests.dicom.conftest import each_started, stopped_cleanly
-from tests.support.bridge import Bridge, bridge_destination, query
+from tests.dicom.conftest import stopped_cleanly
+from tests.support.bridge import Bridge, bridge_destination, fixture_of, query
 from tests.support.chromium import Chromium
 from tests.support.dcmtk import received_uids
 from tests.support.ports import free_port
@@ -15,19 +11,9 @@ from tests.support.prefix_proxy import PrefixProxy
 from tests.support.waiting import wait_for
 
 
-@pytest.fixture
-def bridge(tmp_path):
-    yield from each_started(functools.partial(Bridge, tmp_path), stopped_cleanly)
-
-
-@pytest.fixture
-def browser(tmp_path):
-    yield from each_started(functools.partial(Chromium, tmp_path))
-
-
-@pytest.fixture
-def proxy():
-    yield from each_started(PrefixProxy)
+bridge = fixture_of(Bridge, stopped_cleanly)
+browser = fixture_of(Chromium)
+proxy = fixture_of(PrefixProxy, with_tmp=False)
 
 
 def test_search_by_mrn_and_retrieve_to_the_archive(mock, bridge, storescp, browser, proxy, tmp_path):

@@ -36,6 +36,22 @@ class Bridge(Process):
         return read_metrics(self.http)
 
 
+def fixture_of(make, check=None, with_tmp=True):
+    """A pytest fixture that starts servers with make(tmp_path, ...) (or
+    make(...)) and stops them after the test, as tests/dicom/conftest.py's
+    do (each_started); check(each) afterwards."""
+    import functools
+
+    import pytest
+
+    from tests.dicom.conftest import each_started
+
+    def fixture(request):
+        start = functools.partial(make, request.getfixturevalue("tmp_path")) if with_tmp else make
+        yield from each_started(start, check)
+    return pytest.fixture(fixture)
+
+
 def bridge_destination(port, aet="BRIDGE"):
     """The mockpacs variable that makes the bridge on port a move destination."""
     return {f"MOD_{aet}": f"{aet},127.0.0.1,{port}"}
