@@ -104,3 +104,17 @@ void event_line(struct strbuf *batch, const struct route *r, const struct event 
     json_write(ev->json, batch);
     strbuf_adds(batch, "\n");
 }
+
+int event_fields(char *line, char *fields[FIELD_COUNT])
+{
+    for (int i = 0; i < FIELD_JSON; i++) {
+        char *tab = strchr(line, '\t');
+        if (!tab)
+            return -1;
+        *tab = '\0';
+        fields[i] = line;
+        line = tab + 1;
+    }
+    fields[FIELD_JSON] = line;
+    return *line ? 0 : -1;
+}

@@ -30,4 +30,10 @@ int event_matches(const struct event *ev, const struct route *r);
 /* Append the event's outbox line (outbox.h) to batch. */
 void event_line(struct strbuf *batch, const struct route *r, const struct event *ev, uint64_t read_ms);
 
+/* An outbox line's fields, split in place (empty fields kept): index,
+ * route, uid, read_ms, time, then the event's JSON. 0, or -1 when the
+ * line does not have them all. */
+enum { FIELD_INDEX, FIELD_ROUTE, FIELD_UID, FIELD_READ_MS, FIELD_TIME, FIELD_JSON, FIELD_COUNT };
+int event_fields(char *line, char *fields[FIELD_COUNT]);
+
 #endif

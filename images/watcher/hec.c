@@ -9,6 +9,7 @@
 
 #include "atomicfile.h"
 #include "clock.h"
+#include "event.h"
 #include "httpc.h"
 #include "json.h"
 #include "log.h"
@@ -115,23 +116,19 @@ static void hec_free(void *ctx)
  * line is not an outbox line. */
 static int envelope(struct hec *h, char *line)
 {
-    char *f[6], *save = NULL;
-    f[0] = strtok_r(line, "\t", &save);
-    for (int i = 1; i < 5; i++)
-        f[i] = f[i - 1] ? strtok_r(NULL, "\t", &save) : NULL;
-    f[5] = f[4] ? strtok_r(NULL, "", &save) : NULL;
-    if (!f[5])
+    char *f[FIELD_COUNT];
+    if (event_fields(line, f) < 0)
         return -1;
-    strbuf_addf(&h->body, "{\"time\":%s,\"host\":\"", f[4]);
+    strbuf_addf(&h->body, "{\"time\":%s,\"host\":\"", f[FIELD_TIME]);
     strbuf_add_json(&h->body, h->host);
     strbuf_adds(&h->body, "\",\"source\":\"cirr-watcher:");
-    strbuf_add_json(&h->body, f[1]);
+    strbuf_add_json(&h->body, f[FIELD_ROUTE]);
     strbuf_adds(&h->body, "\",\"sourcetype\":\"");
     strbuf_add_json(&h->body, h->w->conf.hec_sourcetype);
     strbuf_adds(&h->body, "\",\"index\":\"");
-    strbuf_add_json(&h->body, f[0]);
+    strbuf_add_json(&h->body, f[FIELD_INDEX]);
     strbuf_adds(&h->body, "\",\"event\":");
-    strbuf_adds(&h->body, f[5]);
+    strbuf_adds(&h->body, f[FIELD_JSON]);
     strbuf_adds(&h->body, "}\n");
     return 0;
 }

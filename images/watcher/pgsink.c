@@ -5,6 +5,7 @@
  * UID, so that a batch sent twice (at least once) leaves one row per UID. */
 #include "sink.h"
 
+#include "event.h"
 #include "log.h"
 
 #include <libpq-fe.h>
@@ -75,23 +76,21 @@ static int connect_pg(struct pgsink *p, char *why, size_t cap)
     return 0;
 }
 
-/* Upsert one outbox line. 0, or -1 with the server's message. */
+/* Upsert one outbox line. 0, -1 with the server's message, or -2 when
+ * the line is not an outbox line (no retry can help). */
 static int upsert(struct pgsink *p, char *line, char *why, size_t cap)
 {
-    char *f[6], *save = NULL, sql[256];
-    f[0] = strtok_r(line, "\t", &save);
-    for (int i = 1; i < 5; i++)
-        f[i] = f[i - 1] ? strtok_r(NULL, "\t", &save) : NULL;
-    f[5] = f[4] ? strtok_r(NULL, "", &save) : NULL;
-    if (!f[5] || strspn(f[0], "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(f[0])) {
+    char *f[FIELD_COUNT], sql[256];
+    if (event_fields(line, f) < 0 || strspn(f[FIELD_INDEX], "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+                                         strlen(f[FIELD_INDEX])) {
         snprintf(why, cap, "not an outbox line");
-        return -1;
+        return -2;
     }
     snprintf(sql, sizeof sql,
              "INSERT INTO \"%s\" (uid, event) VALUES ($1, $2::jsonb) ON CONFLICT (uid) DO UPDATE "
              "SET event = EXCLUDED.event, indexed_at = now()",
-             f[0]);
-    const char *params[2] = {f[2], f[5]};
+             f[FIELD_INDEX]);
+    const char *params[2] = {f[FIELD_UID], f[FIELD_JSON]};
     PGresult *r = PQexecParams(p->conn, sql, 2, NULL, params, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
@@ -109,10 +108,11 @@ static enum send_result pg_send(void *ctx, char *batch, size_t len, char *why, s
     if (exec(p, "BEGIN", why, cap) < 0)
         return SEND_RETRY;
     char *save = NULL;
+    int rc;
     for (char *line = strtok_r(batch, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        if (upsert(p, line, why, cap) < 0) {
-            /* bad JSON cannot succeed on a retry; a lost connection may */
-            int data_error = PQstatus(p->conn) == CONNECTION_OK && strstr(why, "invalid input syntax");
+        if ((rc = upsert(p, line, why, cap)) < 0) {
+            /* bad JSON or a bad line cannot succeed on a retry; a lost connection may */
+            int data_error = rc == -2 || (PQstatus(p->conn) == CONNECTION_OK && strstr(why, "invalid input syntax"));
             char ignored[256];
             exec(p, "ROLLBACK", ignored, sizeof ignored);
             return data_error ? SEND_DEAD : SEND_RETRY;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
 #include "json.h"
 #include "srflat.h"
 
@@ -162,6 +163,31 @@ static void repeated_concepts_become_lists_and_images_are_left_alone(void **stat
     json_free(image);
 }
 
+static void an_event_s_outbox_line_splits_back_into_its_fields(void **state)
+{
+    (void)state;
+    struct route r = {.name = "index_instances", .index = "dicom_instances"};
+    struct event ev;
+    /* no UID of its own and none to fall back on: an empty field, kept */
+    assert_int_equal(event_build(parse("{\"StudyDate\":\"20261101\",\"StudyTime\":\"093000\",\"Note\":\"a\\tb\"}"),
+                                 SOURCE_ORTHANC_INSTANCES, NULL, &ev), 0);
+    struct strbuf line = {0};
+    event_line(&line, &r, &ev, 1234);
+    event_free(&ev);
+    char *f[FIELD_COUNT];
+    line.data[line.len - 1] = '\0'; /* the newline */
+    assert_int_equal(event_fields(line.data, f), 0);
+    assert_string_equal(f[FIELD_INDEX], "dicom_instances");
+    assert_string_equal(f[FIELD_ROUTE], "index_instances");
+    assert_string_equal(f[FIELD_UID], "");
+    assert_string_equal(f[FIELD_READ_MS], "1234");
+    assert_string_equal(f[FIELD_JSON], "{\"StudyDate\":\"20261101\",\"StudyTime\":\"093000\",\"Note\":\"a\\tb\","
+                                       "\"StudyDateTime\":\"2026-11-01T09:30:00\"}");
+    strbuf_free(&line);
+    char bad[] = "index\troute\tuid";
+    assert_int_equal(event_fields(bad, f), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +198,7 @@ int main(void)
         cmocka_unit_test(lookups_and_building),
         cmocka_unit_test(a_dose_report_is_flattened_by_concept_name),
         cmocka_unit_test(repeated_concepts_become_lists_and_images_are_left_alone),
+        cmocka_unit_test(an_event_s_outbox_line_splits_back_into_its_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
