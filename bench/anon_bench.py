@@ -18,10 +18,13 @@ study of two series with its identity in sequences and private elements
                    rows on sequences other than X skipped: dcmodify cannot
                    empty a sequence), in place on copies, flushed at the end
 
-Goal (issue 14): cirr-anon at least 10x Orthanc's throughput."""
+Goal (issue 14): cirr-anon at least 10x Orthanc's throughput. Beside the
+wall-clock figures, CPU time per instance: on a machine shared with other
+work the wall clock of a one-second run swings; the CPU it costs does not."""
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -47,11 +50,22 @@ def make_set(folder, size):
     return anongen.dicom_files(folder)
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def process_cpu(pid):
+    """User + system seconds of a running process (/proc/PID/stat)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_cirr(files, work, key):
     out = work / "cirr-out"
-    start = time.monotonic()
+    cpu, start = children_cpu(), time.monotonic()
     anongen.run_anon(ANON, key, [os.path.dirname(os.path.dirname(files[0]))], out)
-    return time.monotonic() - start, len(anongen.dicom_files(out))
+    return time.monotonic() - start, len(anongen.dicom_files(out)), children_cpu() - cpu
 
 
 def run_orthanc(files, work):
@@ -65,14 +79,14 @@ def run_orthanc(files, work):
                 ids.append(json.loads(r.read())["ID"])
         out = work / "orthanc-out"
         out.mkdir()
-        start = time.monotonic()
+        cpu, start = process_cpu(o.proc.pid), time.monotonic()
         for i, ident in enumerate(ids):
             req = urllib.request.Request(f"http://127.0.0.1:{o.http}/instances/{ident}/anonymize",
                                          data=b"{}", method="POST")
             with urllib.request.urlopen(req, timeout=120) as r:
                 (out / f"{i:05d}.dcm").write_bytes(r.read())
         os.sync()  # durable, as cirr-anon's output is when it exits
-        return time.monotonic() - start, len(ids)
+        return time.monotonic() - start, len(ids), process_cpu(o.proc.pid) - cpu
     finally:
         o.stop()
 
@@ -100,13 +114,13 @@ def run_dcmodify(files, work):
     shutil.copytree(os.path.dirname(os.path.dirname(files[0])), copies)
     targets = anongen.dicom_files(copies)
     args = dcmodify_args()
-    start = time.monotonic()
+    cpu, start = children_cpu(), time.monotonic()
     for i in range(0, len(targets), 250):
         r = subprocess.run(["dcmodify", *args, *targets[i:i + 250]], capture_output=True, text=True)
         if r.returncode not in (0,):
             sys.stderr.write(r.stderr[-2000:])
     os.sync()
-    return time.monotonic() - start, len(targets)
+    return time.monotonic() - start, len(targets), children_cpu() - cpu
 
 
 def main():
@@ -121,16 +135,19 @@ def main():
                               ("orthanc /anonymize", lambda: run_orthanc(files, work)),
                               ("dcmodify", lambda: run_dcmodify(files, work))):
                 os.sync()  # what earlier steps left dirty is not charged to this one
-                seconds, n = run()
-                rows.append((label, name, n, seconds))
+                seconds, n, cpu = run()
+                rows.append((label, name, n, seconds, cpu))
         print(f"anon benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, one run")
         print()
-        print("| instances   | system             | n    | seconds | instances/s | vs Orthanc |")
-        print("|-------------|--------------------|-----:|--------:|------------:|-----------:|")
-        for label, name, n, s in rows:
+        print("| instances   | system             | n    | seconds | instances/s | vs Orthanc | CPU ms/instance |")
+        print("|-------------|--------------------|-----:|--------:|------------:|-----------:|----------------:|")
+        for label, name, n, s, cpu in rows:
             ref = next(r for r in rows if r[0] == label and r[1].startswith("orthanc"))
             print(f"| {label:<11} | {name:<18} | {n:>4} | {s:>7.2f} | {n / s:>11.0f} | "
-                  f"{(n / s) / (ref[2] / ref[3]):>9.1f}x |")
+                  f"{(n / s) / (ref[2] / ref[3]):>9.1f}x | {1000 * cpu / n:>15.2f} |")
+        print()
+        print("CPU: user + system time of cirr-anon and dcmodify (children), of the Orthanc server")
+        print("process alone (the Python client's share of the REST calls is not counted).")
         print()
         for label, _ in SETS:
             c = next(r for r in rows if r[0] == label and r[1] == "cirr-anon")
