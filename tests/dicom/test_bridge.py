@@ -3,6 +3,7 @@ mockpacs as the PACS: answers and instances equal to asking mockpacs
 directly, streamed; unknown destinations, refused callers, a PACS or a
 destination dying mid-move; the throttle on upstream associations."""
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -313,3 +314,25 @@ def test_a_move_the_pacs_refuses_is_refused_to_the_caller(pacs, storescp):
     assert status and status not in ("0x0000", "0xb000", "0xff00"), r.stdout + r.stderr
     assert not counts["completed"] and not os.listdir(ws.dir)
     assert "the upstream moved nothing" in b.text()
+
+
+def test_the_timeout_counts_from_the_last_progress(pacs, storescp):
+    ws = storescp("WS", options=("--sleep-after", "1"))  # one instance a second
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 4}, BRIDGE_TIMEOUT=2, BRIDGE_WINDOW=1)
+    uid = ct_study(m, 5)
+    # 5 s in all, longer than BRIDGE_TIMEOUT, but never 2 s without progress
+    r, status, counts = move(b.port, "BRIDGE", "WS", uid)
+    assert status == "0x0000" and counts["completed"] == 5, r.stdout + r.stderr
+    # a PACS that stops sending (SIGSTOP) fails the rest after 2 s without progress
+    # (it is then killed: one stopped in the middle of a message would hold
+    # the upstream association until its connection ends, see doc/bridge.md)
+    for f in os.listdir(ws.dir):
+        os.unlink(ws.dir / f)
+    stalled = ("nothing arrived for BRIDGE_TIMEOUT (2 s)", "the upstream's C-MOVE failed: C-MOVE: DIMSE No data")
+
+    def stall():
+        m.proc.send_signal(signal.SIGSTOP)
+        wait_for(lambda: any(w in b.text() for w in stalled), timeout=30, what="the bridge's timeout")
+        kill(m)
+    r, status, counts = move_and_meanwhile(b, uid, lambda: os.listdir(ws.dir), stall)
+    assert status not in ("0x0000", "0xff00") and counts["failed"] >= 1, r.stdout + r.stderr
