@@ -39,6 +39,8 @@ enum anon_code action_code_by_vr(const cirr_dicom_element *e, const struct anon_
         return ANON_Z;
     if (vr_is(e, "DA") || vr_is(e, "DT"))
         return o->retain_modified_dates ? ANON_C : ANON_Z; /* empty: valid whatever the attribute's type */
+    if (vr_is(e, "LT") || vr_is(e, "ST") || vr_is(e, "UT")) /* free text a later edition may have a row for */
+        return o->clean_descriptors ? ANON_C : ANON_Z;
     return ANON_K;
 }
 

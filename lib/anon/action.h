@@ -19,8 +19,9 @@ struct anon_walk {
 enum anon_code action_code(const struct anon_rule *rule, const struct anon_options *o);
 
 /* The code for an element no row names, by its VR: UIDs outside the
- * standard's own root are replaced, person names and dates emptied
- * (dates shifted with the modified-dates option), the rest kept. */
+ * standard's own root are replaced, person names, dates and free text
+ * (LT, ST, UT) emptied (dates shifted with the modified-dates option, free
+ * text kept when safelisted with Clean Descriptors), the rest kept. */
 enum anon_code action_code_by_vr(const cirr_dicom_element *e, const struct anon_options *o);
 
 /* Carry out code on e: the walker's action, and the replacement text. */

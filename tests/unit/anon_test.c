@@ -55,6 +55,7 @@ static cirr_dicom_dataset *instance(void)
         {CIRR_TAG(0x0008, 0x002A), "20240229101500.5+0100"}, /* Acquisition DateTime: X/D */
         {CIRR_TAG(0x0018, 0x1012), "20240229"},           /* Date of Secondary Capture: no row, a DA */
         {CIRR_TAG(0x0020, 0x0242), SOP_UID},              /* SOP Instance UID of Concatenation Source: no row */
+        {CIRR_TAG(0x0040, 0x0400), "CALL JANE AT HOME"},    /* Comments on the Scheduled Procedure Step: no row, LT */
     };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         assert_int_equal(cirr_dicom_set_string(ds, attrs[i].tag, attrs[i].value), CIRR_DICOM_OK);
@@ -172,6 +173,7 @@ static void test_attributes_in_no_row_go_by_their_vr(void **state)
     cirr_dicom_dataset *ds = anonymized(&key_a, &basic);
     assert_value(ds, 0, CIRR_TAG(0x0018, 0x1012), "");  /* a date: emptied */
     assert_value(ds, 0, CIRR_TAG(0x0020, 0x0242), sop); /* a UID: replaced like the instance it names */
+    assert_value(ds, 0, CIRR_TAG(0x0040, 0x0400), "");  /* free text: emptied */
     cirr_dicom_dataset_free(ds);
     struct anon_options o = {.retain_modified_dates = 1};
     ds = anonymized(&key_a, &o);
