@@ -20,7 +20,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(REPO, "build", "release")
 RELEASE_KEY = os.path.join(REPO, "build", "keys", "development.pub")  # make release's, without RELEASE_KEY
 VERIFY = os.path.join(REPO, "build", "cirr-verify")
-IMAGES = ["postgres", "orthanc", "mux", "mockpacs", "bridge"]
 STACK_NAMES = ["admin", "cirr", "projects", "mock"]
 SECRET_NAMES = ["postgres_password", "orthanc_password"]
 # Marks what a demo or test run made, so that nothing else is ever removed.
@@ -126,8 +125,10 @@ class Cluster:
         self.log(f"release: {(r.stderr or r.stdout).strip().splitlines()[-1]}")
 
     def load_images(self):
-        for name in IMAGES:
-            docker("load", "-i", os.path.join(self.release, "images", f"{name}.tar"), timeout=600)
+        folder = os.path.join(self.release, "images")
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".tar"):
+                docker("load", "-i", os.path.join(folder, name), timeout=600)
         self.verify()  # what the engine now holds under those names
 
     def deploy(self, stack, files):
