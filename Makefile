@@ -118,7 +118,7 @@ UNIT_BINS      := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 .PHONY: all programs asan deps sysroot init init-asan init-debug mux mockpacs unit \
         test test-unit test-manuals test-behaviour test-dicom test-images test-system images \
-        demo demo-down demo-init pin-digests release bench-init bench-mux bench-mockpacs bench-images clean
+        demo demo-down demo-init pin-digests release bench-init bench-mux bench-mockpacs bench-images bench-watcher clean
 
 all: programs
 programs: $(addprefix $(BUILD)/,$(PROGRAMS))
@@ -221,6 +221,9 @@ bench-mockpacs: deps $(BUILD)/cirr-mockpacs $(BUILD)/find_bench
 
 bench-mux: deps $(BUILD)/cirr-mux $(BUILD)/cirr-mockpacs
 	$(PYTHON) -m bench.mux_bench
+
+bench-watcher: deps $(BUILD)/cirr-watcher
+	$(PYTHON) -m bench.watcher_bench
 
 bench-images: deps images
 	$(PYTHON) -m bench.images_bench

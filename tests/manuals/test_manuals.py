@@ -46,6 +46,7 @@ PROGRAMS = {  # program: (variable naming its binary, manual)
     "cirr-orthanc-setup": ("CIRR_ORTHANC_SETUP", "doc/orthanc.md"),
     "cirr-pg-init": ("CIRR_PG_INIT", "doc/postgres.md"),
     "cirr-verify": ("CIRR_VERIFY", "doc/verify.md"),
+    "cirr-watcher": ("CIRR_WATCHER", "doc/watcher.md"),
 }
 VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]*(?:<[A-Za-z_]+>[A-Z0-9_]*)*$")
 BACKTICKED = re.compile(r"`([^`]+)`")

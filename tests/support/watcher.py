@@ -7,7 +7,6 @@ import subprocess
 import time
 import urllib.request
 
-import tests.support.orthanc as orthanc_module
 from tests.support.hec_double import HecDouble, Token
 from tests.support.mux import read_metrics
 from tests.support.orthanc import Orthanc
@@ -20,24 +19,10 @@ WATCHER = built("CIRR_WATCHER", "cirr-watcher")
 TOKEN = "hec-Token-5e1d"
 
 
-class _StableAge:
-    """json.dumps for Orthanc's configuration, with StableAge added."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def dumps(self, cfg):
-        return json.dumps(dict(cfg, StableAge=self.seconds))
-
-
 def stable_orthanc(tmp, seconds=1, aet="ORTHANC"):
-    """tests.support.orthanc's Orthanc with StableAge=seconds (its default,
-    60 s, would make every series and study event wait a minute)."""
-    orthanc_module.json = _StableAge(seconds)
-    try:
-        return Orthanc(tmp, aet=aet)
-    finally:
-        orthanc_module.json = json
+    """An Orthanc with StableAge=seconds (its default, 60 s, would make
+    every series and study event wait a minute)."""
+    return Orthanc(tmp, aet=aet, config={"StableAge": seconds})
 
 
 def hec_double(indexes=None, ack=False, tls=None):
