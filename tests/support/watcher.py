@@ -1,7 +1,6 @@
 """cirr-watcher under test, on a free metrics port, with short poll and
 retry delays; its Prometheus page; an Orthanc whose series and studies
 become stable within a second; and reading what reached PostgreSQL."""
-import json
 import os
 import subprocess
 import time
