@@ -4,11 +4,11 @@
 
 #include "array.h"
 #include "log.h"
+#include "workpool.h"
 
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,30 +67,13 @@ static void one(struct anonrun *r, const char *path)
             res == ANON_QUARANTINED ? "quarantined" : "failed", why);
 }
 
-static void *worker(void *arg)
+static void each(size_t i, void *ctx)
 {
-    struct anonrun *r = arg;
-    for (;;) {
-        size_t i = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
-        if (i >= r->n)
-            return NULL;
-        one(r, r->paths[i]);
-    }
+    struct anonrun *r = ctx;
+    one(r, r->paths[i]);
 }
 
-void anonrun_all(struct anonrun *r, unsigned jobs)
-{
-    pthread_t threads[64];
-    unsigned started = 0;
-    if (jobs > 64)
-        jobs = 64;
-    for (; started + 1 < jobs; started++)
-        if (pthread_create(&threads[started], NULL, worker, r) != 0)
-            die(111, "cannot start a worker thread");
-    worker(r); /* this thread is one of the workers */
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-}
+void anonrun_all(struct anonrun *r, unsigned jobs) { workpool_run(r->n, jobs, each, r); }
 
 void anonrun_free(struct anonrun *r)
 {

@@ -11,7 +11,6 @@ struct anonrun {
     const char *out_dir;
     char **paths; /* every input file */
     size_t n, cap;
-    size_t next;  /* the next path a worker takes */
     struct anonfile_counts counts;
 };
 

@@ -7,6 +7,7 @@
 #include "journal.h"
 #include "pullconf.h"
 #include "pullstudy.h"
+#include "workpool.h"
 #include "worklist.h"
 
 #include "cirr_dicom.h"
@@ -91,7 +92,7 @@ struct pulling {
     const char *out;
     const struct worklist *w;
     struct journal *j;
-    size_t *todo, ntodo, next, finished; /* indexes into w->rows */
+    size_t *todo, ntodo, finished; /* indexes into w->rows */
     unsigned instances;
     uint64_t started;
     int terminal;
@@ -114,19 +115,14 @@ static void finish(struct pulling *p, const struct worklist_row *row, const stru
     pthread_mutex_unlock(&p->lock);
 }
 
-static void *pull_worker(void *arg)
+static void pull_one(size_t k, void *ctx)
 {
-    struct pulling *p = arg;
-    for (;;) {
-        size_t k = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
-        if (k >= p->ntodo)
-            return NULL;
-        const struct worklist_row *row = &p->w->rows[p->todo[k]];
-        struct row_result r;
-        char keys[512];
-        pull_row(p->pc, p->ac, p->out, row, &r, keys, sizeof keys);
-        finish(p, row, &r, keys);
-    }
+    struct pulling *p = ctx;
+    const struct worklist_row *row = &p->w->rows[p->todo[k]];
+    struct row_result r;
+    char keys[512];
+    pull_row(p->pc, p->ac, p->out, row, &r, keys, sizeof keys);
+    finish(p, row, &r, keys);
 }
 
 /* Each row not done before (a row that failed is tried again: the
@@ -136,9 +132,7 @@ static void pull_all(const struct pull_conf *pc, const struct anon_conf *ac, con
                      const struct worklist *w, struct journal *j)
 {
     static struct pulling p;
-    pthread_t threads[32];
-    unsigned started = 0;
-    p = (struct pulling){pc, ac, out, w, j, calloc(w->n + 1, sizeof(size_t)), 0, 0, 0, 0, clock_mono_ms(),
+    p = (struct pulling){pc, ac, out, w, j, calloc(w->n + 1, sizeof(size_t)), 0, 0, 0, clock_mono_ms(),
                          isatty(STDERR_FILENO), PTHREAD_MUTEX_INITIALIZER};
     if (!p.todo)
         die(111, "out of memory");
@@ -147,12 +141,7 @@ static void pull_all(const struct pull_conf *pc, const struct anon_conf *ac, con
         if (!before || !strcmp(before->status, "failed"))
             p.todo[p.ntodo++] = i;
     }
-    for (; started + 1 < pc->parallel && started < 32; started++)
-        if (pthread_create(&threads[started], NULL, pull_worker, &p) != 0)
-            die(111, "cannot start a worker thread");
-    pull_worker(&p);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
+    workpool_run(p.ntodo, pc->parallel, pull_one, &p);
     free(p.todo);
 }
 
