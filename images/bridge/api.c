@@ -130,7 +130,7 @@ static int api_find(struct bridge *b, const char *path, struct strbuf *body)
     struct answers a = {body, 0};
     strbuf_adds(body, "{\"answers\": [");
     cirr_dicom_status s = cirr_dicom_scu_find(scu, STUDY_ROOT_FIND, query, add_answer, &a, &status);
-    upstream_close(b, scu);
+    upstream_close(b, scu, s == CIRR_DICOM_OK && a.n < API_MAX_ANSWERS);
     cirr_dicom_dataset_free(query);
     b->stats.matches += a.n;
     strbuf_addf(body, "\n], \"count\": %u, \"truncated\": %s, \"status\": \"0x%04x\"}\n", a.n,

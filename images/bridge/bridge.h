@@ -9,10 +9,12 @@
 #include "jobs.h"
 #include "stats.h"
 #include "throttle.h"
+#include "upstream.h"
 
 struct bridge {
     struct bridge_conf conf;
     struct throttle throttle;  /* upstream associations */
+    struct upstream_pool pool; /* those open between requests */
     struct jobs jobs;          /* retrieves waiting for the upstream's C-STOREs */
     struct stats stats;
     struct cache cache;        /* when conf.cache_mb */

@@ -21,6 +21,8 @@ static const struct envconf_var bridge_vars[] = {
                 "port of /health, /metrics and the JSON API (0: none)"),
     ENVCONF_NUM("BRIDGE_MAX_UPSTREAM", "4", 1, 64, struct bridge_conf, max_upstream,
                 "associations to the upstream at once; more requests wait in a fair queue"),
+    ENVCONF_NUM("BRIDGE_UPSTREAM_IDLE", "10", 0, 3600, struct bridge_conf, upstream_idle_s,
+                "seconds an upstream association is kept open for the next request (0: closed at once)"),
     ENVCONF_NUM("BRIDGE_TIMEOUT", "60", 1, 86400, struct bridge_conf, timeout_s,
                 "seconds a request may go without progress (an answer, an instance) before it fails"),
     ENVCONF_NUM("BRIDGE_QUEUE_TIMEOUT", "600", 1, 86400, struct bridge_conf, queue_timeout_s,

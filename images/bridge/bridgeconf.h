@@ -15,6 +15,7 @@ struct bridge_conf {
     char upstream_name[32];      /* BRIDGE_UPSTREAM: a MOD_<NAME> */
     const char *allow;           /* BRIDGE_ALLOW */
     unsigned max_upstream;       /* concurrent associations to the upstream */
+    unsigned upstream_idle_s;    /* an idle upstream association kept this long */
     unsigned timeout_s;          /* from the last progress of a request */
     unsigned queue_timeout_s;    /* longest wait for an upstream association */
     unsigned max_associations;   /* callers' and the upstream's at once */

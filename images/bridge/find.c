@@ -52,7 +52,7 @@ uint16_t find_relay(const cirr_dicom_peer *peer, const char *sop_class, const ci
                 log_escape(why, sizeof why, cirr_dicom_last_error()));
         status = 0xC000;
     }
-    upstream_close(b, scu);
+    upstream_close(b, scu, s == CIRR_DICOM_OK && !r.cancelled);
     if (r.cancelled) {
         b->stats.cancels++;
         log_msg(LOG_INFO, NULL, "C-FIND from %s cancelled; the upstream's search was cancelled too", aet);

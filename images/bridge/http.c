@@ -20,7 +20,11 @@ static void upstream(struct strbuf *b, struct bridge *br)
     unsigned in_use = t->in_use, queued = t->queued, high = t->high_water;
     unsigned long long waited = t->waited_total, timed_out = t->timed_out_total;
     pthread_mutex_unlock(&t->mu);
-    gauge(b, "bridge_upstream_in_use", "Associations to the upstream open now.", in_use);
+    gauge(b, "bridge_upstream_in_use", "Associations to the upstream open now (idle ones included).", in_use);
+    pthread_mutex_lock(&br->pool.mu);
+    unsigned idle = br->pool.n;
+    pthread_mutex_unlock(&br->pool.mu);
+    gauge(b, "bridge_upstream_idle", "Associations to the upstream kept open for the next request.", idle);
     gauge(b, "bridge_upstream_in_use_max", "The most associations to the upstream open at once so far.", high);
     gauge(b, "bridge_upstream_limit", "BRIDGE_MAX_UPSTREAM.", t->limit);
     gauge(b, "bridge_upstream_queued", "Requests waiting for an upstream association now.", queued);

@@ -77,14 +77,18 @@ static void *scp_thread(void *scp)
     return NULL;
 }
 
-static void wait_for_stop(const sigset_t *set)
+/* Until SIGTERM or SIGINT; once a second, the upstream associations idle
+ * for too long are released. */
+static void wait_for_stop(struct bridge *b, const sigset_t *set)
 {
+    const struct timespec second = {1, 0};
     for (;;) {
-        int sig = sigwaitinfo(set, NULL);
+        int sig = sigtimedwait(set, NULL, &second);
         if (sig == SIGTERM || sig == SIGINT)
             return;
-        if (sig < 0 && errno != EINTR)
+        if (sig < 0 && errno != EINTR && errno != EAGAIN)
             die_sys(111, "cannot wait for signals");
+        upstream_reap(b, 0);
     }
 }
 
@@ -121,6 +125,7 @@ static void start(struct bridge *b)
     if (cirr_dicom_init() != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
     throttle_init(&b->throttle, b->conf.max_upstream);
+    pthread_mutex_init(&b->pool.mu, NULL);
     jobs_init(&b->jobs);
     stats_init(&b->stats);
     apijobs_init(&b->apijobs);
@@ -145,6 +150,8 @@ static void shut_down(struct bridge *b)
     if (b->conf.http_port)
         httpd_stop(&b->httpd);
     apijobs_stop(&b->apijobs); /* their associations ended with the port's */
+    upstream_reap(b, 1);
+    pthread_mutex_destroy(&b->pool.mu);
     cirr_dicom_scp_free(b->scp);
     cirr_dicom_cleanup();
     if (b->conf.cache_mb)
@@ -167,7 +174,7 @@ int main(int argc, char **argv)
     /* 3. Everything else, each port on its own thread. */
     start(&b);
     /* 4. Serve until SIGTERM or SIGINT. */
-    wait_for_stop(&signals);
+    wait_for_stop(&b, &signals);
     /* 5. Stop. */
     shut_down(&b);
     return 0;

@@ -100,7 +100,7 @@ static void release(void *ctx)
     if (r->study[0])
         cached_finish(r->b, r->study, r->job,
                       r->up_result == CIRR_DICOM_OK && r->up_status == 0x0000 && !r->up_failed && !r->missing);
-    upstream_close(r->b, r->scu);
+    upstream_close(r->b, r->scu, r->up_result == CIRR_DICOM_OK);
     cirr_dicom_dataset_free(r->query);
     job_free(r->job);
     free(r);
@@ -109,7 +109,7 @@ static void release(void *ctx)
 static void discard(struct retrieve *r)
 {
     if (r->scu)
-        upstream_close(r->b, r->scu);
+        upstream_close(r->b, r->scu, 0);
     cirr_dicom_dataset_free(r->query);
     job_free(r->job);
     free(r);

@@ -2,6 +2,7 @@
 #include "upstream.h"
 
 #include "bridge.h"
+#include "clock.h"
 #include "log.h"
 
 #include <string.h>
@@ -53,6 +54,25 @@ static uint16_t connect_upstream(struct bridge *b, const char *aet, const char *
     return strcmp(what, "C-FIND") ? 0xA702 : 0xC000;
 }
 
+/* An idle association, checked by C-ECHO when it waited long enough for
+ * the PACS to have dropped it; NULL when there is none (or none alive). */
+static cirr_dicom_scu *take_idle(struct bridge *b)
+{
+    struct upstream_pool *p = &b->pool;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        cirr_dicom_scu *scu = p->n ? p->idle[--p->n] : NULL; /* the freshest */
+        uint64_t since = scu ? p->since[p->n] : 0;
+        pthread_mutex_unlock(&p->mu);
+        uint16_t status = 0;
+        if (!scu || clock_mono_ms() - since < 500 ||
+            (cirr_dicom_scu_echo(scu, &status) == CIRR_DICOM_OK && status == 0x0000))
+            return scu;
+        cirr_dicom_scu_close(scu); /* the PACS let it go */
+        throttle_release(&b->throttle);
+    }
+}
+
 struct waiting { const char *what, *aet; };
 
 static void log_wait(void *ud, unsigned in_use, unsigned queued)
@@ -68,6 +88,8 @@ uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, u
     char aet[LOG_ESCAPED_SIZE(16)];
     struct throttle *t = &b->throttle;
     struct waiting w = {what, aet};
+    if ((*out = take_idle(b)))
+        return 0x0000; /* its slot comes with it */
     log_escape(aet, sizeof aet, caller);
     if (throttle_acquire(t, caller, wait_ms, log_wait, &w) < 0) {
         log_msg(LOG_WARN, NULL, "%s from %s refused (0xA700): no upstream association in time (BRIDGE_QUEUE_TIMEOUT)",
@@ -80,8 +102,42 @@ uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, u
     return status;
 }
 
-void upstream_close(struct bridge *b, cirr_dicom_scu *scu)
+void upstream_close(struct bridge *b, cirr_dicom_scu *scu, int reusable)
 {
+    struct upstream_pool *p = &b->pool;
+    pthread_mutex_lock(&b->throttle.mu);
+    int waiters = b->throttle.queued; /* a waiter gets the slot: no keeping it idle */
+    pthread_mutex_unlock(&b->throttle.mu);
+    pthread_mutex_lock(&p->mu);
+    int keep = reusable && b->conf.upstream_idle_s && !waiters && p->n < UPSTREAM_MAX_IDLE;
+    if (keep) {
+        p->idle[p->n] = scu;
+        p->since[p->n++] = clock_mono_ms();
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (keep)
+        return;
     cirr_dicom_scu_close(scu);
     throttle_release(&b->throttle);
+}
+
+void upstream_reap(struct bridge *b, int all)
+{
+    struct upstream_pool *p = &b->pool;
+    uint64_t now = clock_mono_ms(), limit = (uint64_t)b->conf.upstream_idle_s * 1000;
+    for (;;) {
+        cirr_dicom_scu *scu = NULL;
+        pthread_mutex_lock(&p->mu);
+        if (p->n && (all || now - p->since[0] >= limit)) { /* the oldest is first */
+            scu = p->idle[0];
+            p->n--;
+            memmove(p->idle, p->idle + 1, p->n * sizeof *p->idle);
+            memmove(p->since, p->since + 1, p->n * sizeof *p->since);
+        }
+        pthread_mutex_unlock(&p->mu);
+        if (!scu)
+            return;
+        cirr_dicom_scu_close(scu);
+        throttle_release(&b->throttle);
+    }
 }

@@ -1,11 +1,25 @@
 /* upstream.h: associations to the upstream PACS, each holding a throttle
- * slot for as long as it is open. The bridge calls as its own AE title. */
+ * slot for as long as it is open. The bridge calls as its own AE title.
+ * An association whose request ended well is kept open for the next
+ * request (BRIDGE_UPSTREAM_IDLE seconds at most, and only while nobody
+ * waits for a slot): opening one costs more than a C-FIND. */
 #ifndef BRIDGE_UPSTREAM_H
 #define BRIDGE_UPSTREAM_H
 
 #include "cirr_dicom.h"
 
+#include <pthread.h>
 #include <stdint.h>
+
+#define UPSTREAM_MAX_IDLE 64
+
+/* The associations kept open between requests, each holding its slot. */
+struct upstream_pool {
+    pthread_mutex_t mu;
+    cirr_dicom_scu *idle[UPSTREAM_MAX_IDLE];
+    uint64_t since[UPSTREAM_MAX_IDLE]; /* monotonic ms */
+    unsigned n;
+};
 
 struct bridge;
 
@@ -17,8 +31,13 @@ struct bridge;
 uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, unsigned wait_ms,
                        cirr_dicom_scu **out);
 
-/* Release the association and its slot. */
-void upstream_close(struct bridge *b, cirr_dicom_scu *scu);
+/* Done with the association: kept for the next request when reusable
+ * (the request ended well), else released with its slot. */
+void upstream_close(struct bridge *b, cirr_dicom_scu *scu, int reusable);
+
+/* Release the associations idle for longer than BRIDGE_UPSTREAM_IDLE
+ * (all of them when all is 1). */
+void upstream_reap(struct bridge *b, int all);
 
 /* The FIND model of a root's MOVE or GET model (or the FIND model
  * itself); NULL when sop_class is none of them. */

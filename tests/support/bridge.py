@@ -24,7 +24,8 @@ class Bridge(Process):
         self.port, self.http = port or free_port(), free_port()
         self.aet = env.get("BRIDGE_AET", "BRIDGE")
         e = {"PATH": "/usr/bin:/bin", "BRIDGE_PORT": str(self.port), "BRIDGE_HTTP_PORT": str(self.http),
-             "BRIDGE_ALLOW": "*", "MOD_PACS": f"MOCK,127.0.0.1,{upstream_port}", "BRIDGE_TIMEOUT": "20"}
+             "BRIDGE_ALLOW": "*", "MOD_PACS": f"MOCK,127.0.0.1,{upstream_port}", "BRIDGE_TIMEOUT": "20",
+             "BRIDGE_UPSTREAM_IDLE": "1"}  # upstream associations kept between requests, briefly
         for name, (aet, p) in (dests or {}).items():
             e[f"MOD_{name}"] = f"{aet},127.0.0.1,{p}"
         e.update({k: str(v) for k, v in env.items()})
