@@ -30,6 +30,7 @@ struct mux_conf {
     unsigned max_age_hours;
     unsigned batch;
     unsigned forward_nice; /* workers' nice value: receiving goes first */
+    unsigned idle_timeout_s, request_timeout_s, message_timeout_s, max_nesting; /* against broken peers */
     /* derived from them after loading */
     char **allowed;             /* calling AE titles; NULL when allow_any */
     int allow_any;              /* MUX_ALLOW=* */

@@ -82,7 +82,7 @@ static void association_done(const cirr_dicom_peer *peer, const char *summary, v
 
 cirr_dicom_status receive_listen(struct mux *m, cirr_dicom_scp **scp)
 {
-    static const unsigned acse_timeout_s = 30, dimse_timeout_s = 300;
+    static const unsigned acse_timeout_s = 30;
     const struct mux_conf *c = &m->conf;
     cirr_dicom_handlers h = {.store = store, .association_done = association_done, .ud = m};
     /* by name: what is not set is 0, lib/dicom's default (its limits on hostile peers too) */
@@ -91,6 +91,14 @@ cirr_dicom_status receive_listen(struct mux *m, cirr_dicom_scp **scp)
                                  .allowed = c->allow_any ? NULL : (const char *const *)c->allowed,
                                  .max_associations = c->max_associations,
                                  .acse_timeout = acse_timeout_s,
-                                 .dimse_timeout = dimse_timeout_s};
-    return cirr_dicom_scp_new(&cfg, &h, scp);
+                                 .dimse_timeout = c->idle_timeout_s};
+    cirr_dicom_scp_limits limits = {.request_timeout = c->request_timeout_s,
+                                    .message_timeout = c->message_timeout_s,
+                                    .max_depth = c->max_nesting};
+    cirr_dicom_status st = cirr_dicom_scp_new(&cfg, &h, scp);
+    if (st == CIRR_DICOM_OK && (st = cirr_dicom_scp_set_limits(*scp, &limits)) != CIRR_DICOM_OK) {
+        cirr_dicom_scp_free(*scp);
+        *scp = NULL;
+    }
+    return st;
 }

@@ -6,6 +6,7 @@ their association request, and associations fed one byte at a time.
 The peers here are raw sockets speaking just enough of the DICOM upper
 layer (PS3.8) to do harm; the honest peer is DCMTK's echoscu/storescu."""
 import socket
+import subprocess
 import struct
 import threading
 import time
@@ -347,3 +348,29 @@ def test_trickling_associations_are_dropped_so_a_sender_gets_through(service, mu
         for t in threads:
             t.join()
 
+
+
+# ---- the limits are the operator's to set (MUX_MAX_NESTING, MUX_IDLE_TIMEOUT) --------------
+
+
+def test_mux_max_nesting_and_idle_timeout_come_from_the_environment(mux, storescp):
+    ws = storescp("WS")
+    m = mux({"WS": ("WS", ws.port)}, MUX_MAX_NESTING=4, MUX_IDLE_TIMEOUT=2)
+    shallow, deep = "1.2.826.0.1.3680043.9.7777.41", "1.2.826.0.1.3680043.9.7777.42"
+    assert store(m.port, shallow, instance(shallow, 4)) == 0
+    status = store(m.port, deep, instance(deep, 5))
+    assert status & 0xF000 == 0xC000, hex(status)  # one deeper than the operator allows
+    s, _ = associate(m.port, [(1, ECHO_CLASS, [IMPLICIT])])
+    s.settimeout(60)
+    started = time.monotonic()
+    assert s.recv(1) in (b"", b"\x07")  # silent: closed (or aborted) by mux, not by this peer
+    assert time.monotonic() - started < 60
+    s.close()
+
+
+def test_a_bad_limit_stops_mux_naming_it(tmp_path):
+    from tests.support.mux import MUX
+    r = subprocess.run([MUX], env={"MUX_ALLOW": "*", "MUX_DEST_WS": "WS,127.0.0.1,104", "MUX_MAX_NESTING": "0",
+                                   "MUX_SPOOL": str(tmp_path / "spool"), "MUX_HTTP_PORT": "0"},
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 100 and "MUX_MAX_NESTING" in r.stderr, r.stderr
