@@ -47,6 +47,7 @@ musl_USE_curl  := -lcurl -lmbedtls -lmbedx509 -lmbedcrypto
 musl_USE_pq    := -lpq -lpgcommon_shlib -lpgport_shlib
 glibc_USE_curl := -lcurl
 glibc_USE_pq   := -lpq
+glibc_USE_crypto := -lcrypto
 musl_USE_mbedtls  := -lmbedtls -lmbedx509 -lmbedcrypto
 glibc_USE_mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
 DCMTK_LIBS     := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread
@@ -103,7 +104,7 @@ $(BUILD)/obj/asan/tests/unit/$(1).o: EXTRA_INC := $(addprefix -I,$(sort $(dir $(
 $(BUILD)/unit/$(1): $(BUILD)/obj/asan/tests/unit/$(1).o $(call objs,asan,$(if $(filter $(1),$(UNIT_LIB_TESTS)),,$(or $($(1)_SRC),$(UNIT_DEFAULT_SRC)))) $(BUILD)/obj/asan/libcirr.a \
     $(if $($(1)_TOOLCHAIN),$(call LIBDICOM,asan))
 	@mkdir -p $$(@D)
-	$(if $($(1)_TOOLCHAIN),g++,gcc) $(SAN) -o $$@ $$^ $(call uses,glibc,$(UNIT_DEFAULT_USES)) -lcmocka \
+	$(if $($(1)_TOOLCHAIN),g++,gcc) $(SAN) -o $$@ $$^ $(call uses,glibc,$(UNIT_DEFAULT_USES) $($(1)_USES)) -lcmocka \
 	  $(if $($(1)_TOOLCHAIN),$(DCMTK_LIBS))
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
@@ -118,7 +119,7 @@ UNIT_BINS      := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 .PHONY: all programs asan deps sysroot init init-asan init-debug mux mockpacs unit \
         test test-unit test-manuals test-behaviour test-dicom test-images test-system images \
-        demo demo-down demo-init pin-digests release bench-init bench-mux bench-mockpacs bench-images bench-watcher clean
+        demo demo-down demo-init pin-digests release bench-init bench-mux bench-mockpacs bench-images bench-watcher bench-anon clean
 
 all: programs
 programs: $(addprefix $(BUILD)/,$(PROGRAMS))
@@ -224,6 +225,9 @@ bench-mux: deps $(BUILD)/cirr-mux $(BUILD)/cirr-mockpacs
 
 bench-watcher: deps $(BUILD)/cirr-watcher
 	$(PYTHON) -m bench.watcher_bench
+
+bench-anon: deps $(BUILD)/cirr-anon
+	CIRR_ANON=$(abspath $(BUILD)/cirr-anon) $(PYTHON) -m bench.anon_bench
 
 bench-images: deps images
 	$(PYTHON) -m bench.images_bench

@@ -8,7 +8,8 @@ get_client_TOOLCHAIN := dicom
 # Unit tests (cmocka, ASan/UBSan): tests/unit/<name>_test.c links libcirr;
 # a test of lib/<name>.c links nothing else, any other test init's sources
 # (but main.c) unless it names its own below. A test whose
-# <name>_TOOLCHAIN is dicom also links lib/dicom and DCMTK (with g++).
+# <name>_TOOLCHAIN is dicom also links lib/dicom and DCMTK (with g++);
+# <name>_USES adds libraries as for programs.
 UNIT_TESTS      := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*_test.c))
 UNIT_LIB_TESTS  := $(filter $(patsubst lib/%.c,%_test,$(LIBCIRR_SRC)),$(UNIT_TESTS))
 UNIT_DEFAULT_SRC       := $(filter-out init/main.c,$(cirr-init_SRC))

@@ -3,14 +3,9 @@
 LIBANON_SRC := $(wildcard lib/anon/*.c)
 
 # HMAC-SHA-256 comes from OpenSSL's libcrypto (Debian's libssl-dev): a
-# program that links lib/anon says `_USES := crypto`. (The lead may move
-# this line into the Makefile beside glibc_USE_curl.)
-glibc_USE_crypto := -lcrypto
+# program that links lib/anon says `_USES := crypto`.
 
-# Unit tests of every Table E.1-1 action class (cmocka, ASan/UBSan). The
-# unit-test rule links only UNIT_DEFAULT_USES, so libcrypto is named as a
-# prerequisite: it lands in the link line with the objects.
-UNIT_LIBCRYPTO := $(firstword $(wildcard /usr/lib/*/libcrypto.so /usr/lib/libcrypto.so))
+# Unit tests of every Table E.1-1 action class (cmocka, ASan/UBSan).
 anon_test_SRC       := $(LIBANON_SRC)
 anon_test_TOOLCHAIN := dicom
-$(BUILD)/unit/anon_test: $(UNIT_LIBCRYPTO)
+anon_test_USES      := crypto

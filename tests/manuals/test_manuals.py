@@ -47,6 +47,8 @@ PROGRAMS = {  # program: (variable naming its binary, manual)
     "cirr-pg-init": ("CIRR_PG_INIT", "doc/postgres.md"),
     "cirr-verify": ("CIRR_VERIFY", "doc/verify.md"),
     "cirr-watcher": ("CIRR_WATCHER", "doc/watcher.md"),
+    "cirr-anon": ("CIRR_ANON", "doc/anon.md"),
+    "cirr-pull": ("CIRR_PULL", "doc/pull.md"),
 }
 VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]*(?:<[A-Za-z_]+>[A-Z0-9_]*)*$")
 BACKTICKED = re.compile(r"`([^`]+)`")
