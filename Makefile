@@ -119,7 +119,7 @@ UNIT_BINS      := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 .PHONY: all programs asan deps sysroot init init-asan init-debug mux mockpacs unit \
         test test-unit test-manuals test-behaviour test-dicom test-images test-system images \
-        demo demo-down demo-init pin-digests release bench-init bench-mux bench-mockpacs bench-images bench-watcher bench-anon clean
+        demo demo-down demo-init pin-digests release bench-init bench-mux bench-mockpacs bench-images bench-watcher bench-anon bench-bridge clean
 
 all: programs
 programs: $(addprefix $(BUILD)/,$(PROGRAMS))
@@ -225,6 +225,9 @@ bench-mux: deps $(BUILD)/cirr-mux $(BUILD)/cirr-mockpacs
 
 bench-watcher: deps $(BUILD)/cirr-watcher
 	$(PYTHON) -m bench.watcher_bench
+
+bench-bridge: deps $(BUILD)/cirr-bridge $(BUILD)/cirr-mockpacs
+	$(PYTHON) -m bench.bridge_bench
 
 bench-anon: deps $(BUILD)/cirr-anon
 	CIRR_ANON=$(abspath $(BUILD)/cirr-anon) $(PYTHON) -m bench.anon_bench
