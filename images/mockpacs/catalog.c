@@ -66,7 +66,7 @@ static void make_patient(const struct site *s, uint32_t p, struct patient *out)
 }
 
 /* Pick a service weighted by its rate: busier services have more studies. */
-static uint16_t pick_service(const struct site *s, uint64_t h)
+static uint8_t pick_service(const struct site *s, uint64_t h)
 {
     double total = 0;
     for (unsigned i = 0; i < s->nservices; i++)
@@ -75,9 +75,9 @@ static uint16_t pick_service(const struct site *s, uint64_t h)
     for (unsigned i = 0; i < s->nservices; i++) {
         x -= s->services[i].per_hour > 0 ? s->services[i].per_hour : 0.01;
         if (x < 0)
-            return (uint16_t)i;
+            return (uint8_t)i;
     }
-    return (uint16_t)(s->nservices - 1);
+    return (uint8_t)(s->nservices - 1);
 }
 
 void catalog_make_study(const struct catalog *c, uint32_t k, long long when, struct study *out)
@@ -87,6 +87,7 @@ void catalog_make_study(const struct catalog *c, uint32_t k, long long when, str
     out->patient = rng_below(h, s->patients);
     out->service = pick_service(s, h >> 20);
     out->device = (uint16_t)rng_below(h >> 40, s->services[out->service].devices);
+    out->burned_in = s->burned_in && (k + 1) % s->burned_in == 0; /* accession A..N, A..2N, ... */
     to_date_time(when, &out->date, &out->time);
 }
 
@@ -133,17 +134,19 @@ void catalog_free(struct catalog *c)
     free(c->patient_studies);
 }
 
-/* X-Ray Radiation Dose SR Storage */
+/* X-Ray Radiation Dose SR Storage; Secondary Capture Image Storage */
 #define DOSE_SR_CLASS "1.2.840.10008.5.1.4.1.1.88.67"
+#define CAPTURE_CLASS "1.2.840.10008.5.1.4.1.1.7"
 
 static int has_dose_report(const struct catalog *c, const struct study *st)
 {
     return c->site->dose_reports && !strcmp(catalog_modality(c, st)->code, "CT");
 }
 
+/* Image series first, then the dose report, then the screen capture. */
 unsigned catalog_series_count(const struct catalog *c, const struct study *st)
 {
-    return catalog_modality(c, st)->nseries + (has_dose_report(c, st) ? 1 : 0);
+    return catalog_modality(c, st)->nseries + (has_dose_report(c, st) ? 1 : 0) + (st->burned_in ? 1 : 0);
 }
 
 int catalog_is_dose_series(const struct catalog *c, const struct study *st, unsigned j)
@@ -151,8 +154,15 @@ int catalog_is_dose_series(const struct catalog *c, const struct study *st, unsi
     return has_dose_report(c, st) && j == catalog_modality(c, st)->nseries;
 }
 
+int catalog_is_capture_series(const struct catalog *c, const struct study *st, unsigned j)
+{
+    return st->burned_in && j + 1 == catalog_series_count(c, st);
+}
+
 const char *catalog_sop_class(const struct catalog *c, const struct study *st, unsigned j)
 {
+    if (catalog_is_capture_series(c, st, j))
+        return CAPTURE_CLASS;
     return catalog_is_dose_series(c, st, j) ? DOSE_SR_CLASS : catalog_modality(c, st)->sop_class;
 }
 
@@ -160,7 +170,7 @@ unsigned catalog_instance_count(const struct catalog *c, const struct study *st,
 {
     const struct modality *m = catalog_modality(c, st);
     unsigned slices;
-    if (catalog_is_dose_series(c, st, j))
+    if (catalog_is_dose_series(c, st, j) || catalog_is_capture_series(c, st, j))
         return 1;
     if (!m->slices || (j < m->nseries && m->series[j].single))
         return 1;
@@ -212,7 +222,9 @@ static int study_attr(const struct catalog *c, uint32_t k, const struct study *s
     case CIRR_TAG_STUDY_ID: snprintf(buf, cap, "%u", k + 1); return 1;
     case CIRR_TAG_STUDY_DESCRIPTION: snprintf(buf, cap, "%s", kind->description); return 1;
     case CIRR_TAG_REFERRING_PHYSICIAN_NAME: snprintf(buf, cap, "%s", physicians[rng_below(rng_hash(c->site->seed, 5, k, 0), N(physicians))]); return 1;
-    case CIRR_TAG_MODALITIES_IN_STUDY: snprintf(buf, cap, "%s%s", m->code, has_dose_report(c, st) ? "\\SR" : ""); return 1;
+    case CIRR_TAG_MODALITIES_IN_STUDY:
+        snprintf(buf, cap, "%s%s%s", m->code, has_dose_report(c, st) ? "\\SR" : "", st->burned_in ? "\\OT" : "");
+        return 1;
     case CIRR_TAG_INSTITUTION_NAME: snprintf(buf, cap, "%s", c->site->institution); return 1;
     case CIRR_TAG_NUMBER_OF_STUDY_RELATED_SERIES: snprintf(buf, cap, "%u", catalog_series_count(c, st)); return 1;
     case CIRR_TAG_NUMBER_OF_STUDY_RELATED_INSTANCES:
@@ -226,12 +238,17 @@ static int study_attr(const struct catalog *c, uint32_t k, const struct study *s
     }
 }
 
-/* What differs in a dose report series from the study's image series. */
-static int dose_series_attr(uint32_t tag, char *buf, size_t cap)
+/* What differs in a dose report or screen capture series from the
+ * study's image series. */
+static int own_series_attr(const struct catalog *c, const struct study *st, unsigned j, uint32_t tag,
+                           char *buf, size_t cap)
 {
+    int dose = catalog_is_dose_series(c, st, j);
+    if (!dose && !catalog_is_capture_series(c, st, j))
+        return 0;
     switch (tag) {
-    case CIRR_TAG_MODALITY: snprintf(buf, cap, "SR"); return 1;
-    case CIRR_TAG_SERIES_DESCRIPTION: snprintf(buf, cap, "DOSE REPORT"); return 1;
+    case CIRR_TAG_MODALITY: snprintf(buf, cap, "%s", dose ? "SR" : "OT"); return 1;
+    case CIRR_TAG_SERIES_DESCRIPTION: snprintf(buf, cap, "%s", dose ? "DOSE REPORT" : "SCREEN CAPTURE"); return 1;
     default: return 0;
     }
 }
@@ -240,7 +257,7 @@ int catalog_attr(const struct catalog *c, uint32_t k, const struct study *st, in
                  uint32_t tag, char *buf, size_t cap)
 {
     const struct modality *m = catalog_modality(c, st);
-    if (j >= 0 && catalog_is_dose_series(c, st, (unsigned)j) && dose_series_attr(tag, buf, cap))
+    if (j >= 0 && own_series_attr(c, st, (unsigned)j, tag, buf, cap))
         return 1;
     if (j >= 0) {
         switch (tag) {

@@ -18,7 +18,8 @@ struct patient {
 
 struct study {
     uint32_t patient;
-    uint16_t service;
+    uint8_t service;    /* index in site->services (at most SITE_MAX_SERVICES) */
+    uint8_t burned_in;  /* 1: the study ends with a screen capture series (MOCK_BURNED_IN) */
     uint16_t device;
     uint32_t date;      /* YYYYMMDD */
     uint32_t time;      /* HHMMSS */
@@ -48,6 +49,10 @@ unsigned catalog_series_count(const struct catalog *c, const struct study *st);
 /* 1 when series j of the study is its dose report (MOCK_DOSE_REPORTS: the
  * last series of a CT study, one X-Ray Radiation Dose SR), else 0. */
 int catalog_is_dose_series(const struct catalog *c, const struct study *st, unsigned j);
+/* 1 when series j of the study is its screen capture (MOCK_BURNED_IN:
+ * the last series, one Secondary Capture image with BurnedInAnnotation
+ * YES, Modality OT), else 0. */
+int catalog_is_capture_series(const struct catalog *c, const struct study *st, unsigned j);
 /* The SOP Class UID of series j's instances (static storage). */
 const char *catalog_sop_class(const struct catalog *c, const struct study *st, unsigned j);
 unsigned catalog_instance_count(const struct catalog *c, const struct study *st, unsigned series);

@@ -164,11 +164,9 @@ static void anatomic_region(struct setter *s, const struct study_kind *kind)
         s->status = cirr_dicom_set_in_item(s->ds, CIRR_TAG_ANATOMIC_REGION_SEQUENCE, 0, code[n].tag, code[n].value);
 }
 
-/* Study and series level attributes that are not the catalog's. */
-static void context(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st,
-                    const struct study_kind *kind)
+/* Content date and time, equipment, laterality: every image's. */
+static void equipment(struct setter *s, const struct study *st, const struct study_kind *kind)
 {
-    char uid[96];
     putf(s, CIRR_TAG_CONTENT_DATE, "%08u", st->date);
     putf(s, CIRR_TAG_CONTENT_TIME, "%06u", st->time);
     put(s, CIRR_TAG_MANUFACTURER, "CIRR MOCKPACS");
@@ -177,6 +175,14 @@ static void context(struct setter *s, const struct catalog *c, uint32_t k, const
     /* Paired body parts need Laterality (General Series, type 2C). */
     if (strstr(kind->description, "LEFT") || strstr(kind->description, "RIGHT"))
         put(s, CIRR_TAG_LATERALITY, strstr(kind->description, "LEFT") ? "L" : "R");
+}
+
+/* Study and series level attributes that are not the catalog's. */
+static void context(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st,
+                    const struct study_kind *kind)
+{
+    char uid[96];
+    equipment(s, st, kind);
     if (catalog_modality(c, st)->frame_of_reference) {
         catalog_uid(c, k, -1, -1, uid, sizeof uid);
         putf(s, CIRR_TAG_FRAME_OF_REFERENCE_UID, "%s.0", uid); /* one per study */
@@ -202,6 +208,23 @@ static void image(struct setter *s, const struct catalog *c, uint32_t k, const s
     pixels(s, c, k, j, i, m->rows, m->cols);
 }
 
+#define CONVERSION_TYPE CIRR_TAG(0x0008, 0x0064) /* SC Equipment module, type 1 */
+#define CAPTURE_SIZE 256
+
+/* A screen capture (Secondary Capture Image, PS3.3 A.8.1) of the study:
+ * a workstation's snapshot, whose pixels are declared to carry the
+ * patient's identity as text (BurnedInAnnotation YES). */
+static void capture(struct setter *s, const struct catalog *c, uint32_t k, const struct study *st,
+                    const struct study_kind *kind, unsigned j)
+{
+    equipment(s, st, kind);
+    put(s, CONVERSION_TYPE, "WSD");
+    put(s, CIRR_TAG_IMAGE_TYPE, "DERIVED\\SECONDARY");
+    put(s, CIRR_TAG_PATIENT_ORIENTATION, "");
+    put(s, CIRR_TAG_BURNED_IN_ANNOTATION, "YES");
+    pixels(s, c, k, j, 0, CAPTURE_SIZE, CAPTURE_SIZE);
+}
+
 cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const struct study *st,
                                     unsigned j, unsigned i, cirr_dicom_dataset **out)
 {
@@ -213,6 +236,8 @@ cirr_dicom_status generate_instance(const struct catalog *c, uint32_t k, const s
     copy_attrs(&s, c, k, st, j, i);
     if (catalog_is_dose_series(c, st, j) && s.status == CIRR_DICOM_OK) {
         s.status = dose_report(s.ds, c, k, st);
+    } else if (catalog_is_capture_series(c, st, j)) {
+        capture(&s, c, k, st, kind, j);
     } else {
         context(&s, c, k, st, kind);
         image(&s, c, k, st, kind, j, i);

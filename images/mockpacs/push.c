@@ -24,8 +24,10 @@ static int push_study(struct mock *m, const struct peer *d, uint32_t k, const st
                       char *why, size_t cap)
 {
     const struct catalog *c = &m->catalog;
-    const char *classes[] = {catalog_sop_class(c, st, 0), catalog_sop_class(c, st, catalog_series_count(c, st) - 1),
-                             NULL}; /* the images', and the dose report's when it has one */
+    const char *classes[4] = {NULL}; /* the images', the dose report's, the screen capture's */
+    for (unsigned j = 0, n = 0; j < catalog_series_count(c, st) && n < 3; j++)
+        if (!n || strcmp(classes[n - 1], catalog_sop_class(c, st, j)))
+            classes[n++] = catalog_sop_class(c, st, j);
     char station[32];
     snprintf(station, sizeof station, "%s%u", catalog_modality(c, st)->code, st->device + 1);
     cirr_dicom_peer_config pc = {d->host, d->port, d->aet, station, 30, 60, 0};

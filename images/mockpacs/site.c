@@ -44,6 +44,9 @@ static const struct envconf_var settings[] = {
                  "each CT study gets a CT Radiation Dose SR (TID 10011) as its last series"),
     ENVCONF_NUM("MOCK_MAX_ANSWERS", "0", 0, 10000000, S, max_answers,
                 "C-FIND answers at most, the rest silently left out, as PACSes do (0: no cap)"),
+    ENVCONF_NUM("MOCK_BURNED_IN", "0", 0, 2000000, S, burned_in,
+                "every Nth study (accession number a multiple of N) ends with a secondary capture series "
+                "whose image has burned-in annotation (0: none)"),
 };
 
 void site_help(FILE *out)

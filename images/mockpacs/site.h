@@ -32,6 +32,7 @@ struct site {
     int pixels;             /* 1 synthetic pixel data, 0 header only */
     int dose_reports;       /* 1: CT studies end with a dose report series (dose.h) */
     unsigned max_answers;   /* C-FIND answers at most (0: no cap) */
+    uint32_t burned_in;     /* every Nth study ends with a screen capture series (0: none) */
     struct service services[SITE_MAX_SERVICES];
     unsigned nservices;
     struct peer dests[SITE_MAX_DESTS]; /* MOD_<NAME>: C-MOVE and push destinations */
