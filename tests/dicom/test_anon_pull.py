@@ -2,15 +2,19 @@
 Orthanc (C-STORE): a worklist with known and unknown accession numbers;
 the table; the destination holds exactly the expected studies, all
 pseudonymous; killed halfway and run again: no duplicates, the same final
-state; the key file's mode; a bad worklist stops it before any query."""
+state; the issue's 30 rows with a study whose screen capture has burned-in
+annotation (mockpacs' MOCK_BURNED_IN, dciodvfy-clean); the key file's
+mode; a bad worklist stops it before any query."""
 import os
 import signal
 import subprocess
 import urllib.request
 import json
 
+import pydicom
+
 from tests.support import anongen
-from tests.support.dcmtk import find
+from tests.support.dcmtk import dcmtk, find
 from tests.support.paths import built
 from tests.support.ports import free_port
 from tests.support.processes import assert_no_sanitizer_report
@@ -112,3 +116,87 @@ def test_bad_worklist_stops_before_any_query(tmp_path):
     r = run_pull(env, wl, tmp_path / "out")
     assert r.returncode == 100 and "PULL_SOURCE" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+# The issue's collection: 28 small studies (CT: a scout and one slice; MR:
+# three one-slice series) of which one (accession A000000020) ends with a
+# screen capture whose pixels carry burned-in annotation, and 2 unknown
+# accession numbers.
+COLLECTION = {"MOCK_STUDIES": "40", "MOCK_SITE": "Main CT:CT:2:10;Main MR:MR:1:5", "MOCK_CT_SLICES": "1",
+              "MOCK_MR_SLICES": "1", "MOCK_BURNED_IN": "20"}
+SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
+
+
+def collection_setup(mock, orthanc, tmp_path):
+    """mockpacs, Orthanc, a 30-row worklist. Returns (env, worklist,
+    {accession: instances}, the burned-in study's accession, Orthanc, mockpacs)."""
+    m = mock(**COLLECTION)
+    port = free_port()
+    o = orthanc("ORTHANC", port)
+    catalog = sorted(find(m, "STUDY", "AccessionNumber", "ModalitiesInStudy", "StudyInstanceUID",
+                          "NumberOfStudyRelatedInstances"), key=lambda s: s["AccessionNumber"])[:28]
+    burned = [s["AccessionNumber"] for s in catalog if "OT" in s["ModalitiesInStudy"].split("\\")]
+    assert burned == ["A000000020"]
+    counts = {s["AccessionNumber"]: int(s["NumberOfStudyRelatedInstances"]) for s in catalog}
+    rows = [f"{a}" for a in counts]
+    rows[9:9] = ["NOSUCH1"]
+    rows[20:20] = ["NOSUCH2"]
+    wl = tmp_path / "worklist.csv"
+    wl.write_text("AccessionNumber\n" + "\n".join(rows) + "\n")
+    env = {"PATH": "/usr/bin:/bin", "MOD_PACS": f"MOCK,127.0.0.1,{m.port}", "PULL_SOURCE": "PACS",
+           "MOD_ORTHANC": f"ORTHANC,127.0.0.1,{port}", "PULL_DEST": "ORTHANC", "PULL_PARALLEL": "2",
+           "ANON_KEY_FILE": anongen.key_file(str(tmp_path)), "TCP_NODELAY": "1"}
+    return env, wl, counts, burned[0], o, m
+
+
+def test_burned_in_capture_is_a_valid_secondary_capture(mock, tmp_path):
+    m = mock(**COLLECTION)
+    uid = find(m, "STUDY", "AccessionNumber=A000000020", "StudyInstanceUID")[0]["StudyInstanceUID"]
+    out = tmp_path / "get"
+    out.mkdir()
+    dcmtk("getscu", "-S", "-aec", "MOCK", "-od", str(out), "-k", "QueryRetrieveLevel=STUDY", "-k",
+          f"StudyInstanceUID={uid}", "127.0.0.1", str(m.port))
+    captures = [f for f in anongen.dicom_files(out) if pydicom.dcmread(f).SOPClassUID == SECONDARY_CAPTURE]
+    assert len(captures) == 1
+    ds = pydicom.dcmread(captures[0])
+    assert ds.BurnedInAnnotation == "YES" and ds.Modality == "OT" and ds.StudyInstanceUID == uid
+    v = subprocess.run(["dciodvfy", captures[0]], capture_output=True, text=True)
+    assert not [line for line in (v.stdout + v.stderr).splitlines() if line.startswith("Error")]
+    assert not [s for s in find(m, "STUDY", "AccessionNumber=A000000019", "ModalitiesInStudy")
+                if "OT" in s["ModalitiesInStudy"]]  # off by default, and only every 20th here
+
+
+def orthanc_study_sizes(o):
+    """The number of instances of each study Orthanc holds, sorted."""
+    return sorted(len(orthanc_get(o, f"/studies/{s}/instances")) for s in orthanc_get(o, "/studies"))
+
+
+def test_thirty_rows_killed_halfway_then_27_pulled_1_quarantined_2_failed(mock, orthanc, tmp_path):
+    env, wl, counts, burned, o, m = collection_setup(mock, orthanc, tmp_path)
+    out = tmp_path / "out"
+    journal = out / ".cirr-pull" / "journal"
+    p = subprocess.Popen([PULL, str(wl), str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    wait_for(lambda: journal.exists() and len(journal.read_text().splitlines()) >= 10, 120, "ten rows journaled")
+    p.send_signal(signal.SIGKILL)
+    p.communicate()
+    assert len(journal.read_text().splitlines()) < 30
+    r = run_pull(env, wl, out)
+    assert r.returncode == 1, r.stderr  # two rows failed (exit 1 wins over the quarantine's 2)
+    written = sum(counts.values()) - 1  # all but the screen capture
+    assert f"rows 30: pulled 27, quarantined 1, failed 2; instances written {written}" in r.stdout
+    assert r.stdout.count("no study found") == 2
+    quarantined = [line for line in r.stdout.splitlines() if line.split()[1:2] == ["quarantined"]]
+    assert len(quarantined) == 1 and "BurnedInAnnotation" in quarantined[0], r.stdout
+    # Each row that was pulled or quarantined is journaled once (failed ones are tried again).
+    done = [line.split("\t")[0] for line in journal.read_text().splitlines() if "\tfailed\t" not in line]
+    assert len(done) == len(set(done)) == 28
+    # Orthanc holds exactly the 28 studies, each with its instances once, the capture in none.
+    expected = sorted(n - (a == burned) for a, n in counts.items())
+    assert orthanc_study_sizes(o) == expected
+    assert len(orthanc_get(o, "/instances")) == written
+    files = [f for f in anongen.dicom_files(out) if f.endswith(".dcm")]
+    assert len(files) == written
+    assert {str(pydicom.dcmread(f, stop_before_pixels=True).StudyInstanceUID) for f in files} == \
+        {orthanc_get(o, f"/studies/{s}")["MainDicomTags"]["StudyInstanceUID"] for s in orthanc_get(o, "/studies")}
+    assert not [f for f in files if pydicom.dcmread(f, stop_before_pixels=True).SOPClassUID == SECONDARY_CAPTURE]
