@@ -8,33 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The table's rows, all filling struct bridge_conf. */
+#define NUM(name, def, lo, hi, field, meaning) ENVCONF_NUM(name, def, lo, hi, struct bridge_conf, field, meaning)
+#define TXT(name, def, max, field, meaning) ENVCONF_TXT(name, def, max, struct bridge_conf, field, meaning)
+#define STR(name, def, field, meaning) ENVCONF_STR(name, def, struct bridge_conf, field, meaning)
+
 /* In the order they are checked; --help and doc/bridge.md list them so. */
 static const struct envconf_var bridge_vars[] = {
-    ENVCONF_TXT("BRIDGE_AET", "BRIDGE", 16, struct bridge_conf, aet,
-                "AE title the bridge answers as and calls the upstream as"),
-    ENVCONF_TXT("BRIDGE_UPSTREAM", "PACS", 31, struct bridge_conf, upstream_name,
-                "the MOD_<NAME> peer queried and retrieved from"),
-    ENVCONF_STR("BRIDGE_ALLOW", NULL, struct bridge_conf, allow,
-                "list the calling AE titles allowed to query and retrieve (AET1,AET2), or '*' for any"),
-    ENVCONF_NUM("BRIDGE_PORT", "6262", 1, 65535, struct bridge_conf, port, "DICOM port"),
-    ENVCONF_NUM("BRIDGE_HTTP_PORT", "8082", 0, 65535, struct bridge_conf, http_port,
-                "port of /health, /metrics and the JSON API (0: none)"),
-    ENVCONF_NUM("BRIDGE_MAX_UPSTREAM", "4", 1, 64, struct bridge_conf, max_upstream,
-                "associations to the upstream at once; more requests wait in a fair queue"),
-    ENVCONF_NUM("BRIDGE_UPSTREAM_IDLE", "10", 0, 3600, struct bridge_conf, upstream_idle_s,
-                "seconds an upstream association is kept open for the next request (0: closed at once)"),
-    ENVCONF_NUM("BRIDGE_TIMEOUT", "60", 1, 86400, struct bridge_conf, timeout_s,
-                "seconds a request may go without progress (an answer, an instance) before it fails"),
-    ENVCONF_NUM("BRIDGE_QUEUE_TIMEOUT", "600", 1, 86400, struct bridge_conf, queue_timeout_s,
-                "seconds a request may wait for an upstream association before it is refused (0xA700)"),
-    ENVCONF_NUM("BRIDGE_MAX_ASSOCIATIONS", "64", 2, 1000, struct bridge_conf, max_associations,
-                "associations to the bridge at once (callers and the upstream's stores); more are rejected"),
-    ENVCONF_NUM("BRIDGE_WINDOW", "32", 1, 10000, struct bridge_conf, window,
-                "instances a retrieve holds in memory between the upstream and the destination"),
-    ENVCONF_NUM("BRIDGE_CACHE_MB", "0", 0, 1ull << 30, struct bridge_conf, cache_mb,
-                "MiB of studies kept on disk as they pass, least recently used evicted first (0: no cache)"),
-    ENVCONF_TXT("BRIDGE_CACHE_DIR", "/var/cache/cirr-bridge", 0, struct bridge_conf, cache_dir,
-                "the cache's folder (a volume in the image)"),
+    TXT("BRIDGE_AET", "BRIDGE", 16, aet, "AE title the bridge answers as and calls the upstream as"),
+    TXT("BRIDGE_UPSTREAM", "PACS", 31, upstream_name, "the MOD_<NAME> peer queried and retrieved from"),
+    STR("BRIDGE_ALLOW", NULL, allow,
+        "list the calling AE titles allowed to query and retrieve (AET1,AET2), or '*' for any"),
+    NUM("BRIDGE_PORT", "6262", 1, 65535, port, "DICOM port"),
+    NUM("BRIDGE_HTTP_PORT", "8082", 0, 65535, http_port, "port of /health, /metrics and the JSON API (0: none)"),
+    NUM("BRIDGE_MAX_UPSTREAM", "4", 1, 64, max_upstream,
+        "associations to the upstream at once; more requests wait in a fair queue"),
+    NUM("BRIDGE_UPSTREAM_IDLE", "10", 0, 3600, upstream_idle_s,
+        "seconds an upstream association is kept open for the next request (0: closed at once)"),
+    NUM("BRIDGE_TIMEOUT", "60", 1, 86400, timeout_s, "seconds a request may go without progress before it fails"),
+    NUM("BRIDGE_QUEUE_TIMEOUT", "600", 1, 86400, queue_timeout_s,
+        "seconds a request may wait for an upstream association before it is refused (0xA700)"),
+    NUM("BRIDGE_MAX_ASSOCIATIONS", "64", 2, 1000, max_associations,
+        "associations to the bridge at once (callers and the upstream's stores); more are rejected"),
+    NUM("BRIDGE_WINDOW", "32", 1, 10000, window, "instances a retrieve holds in memory on their way"),
+    NUM("BRIDGE_CACHE_MB", "0", 0, 1ull << 30, cache_mb,
+        "MiB of studies kept on disk as they pass, least recently used evicted first (0: no cache)"),
+    TXT("BRIDGE_CACHE_DIR", "/var/cache/cirr-bridge", 0, cache_dir, "the cache's folder (a volume in the image)"),
 };
 #define NVARS (sizeof bridge_vars / sizeof bridge_vars[0])
 
