@@ -453,8 +453,8 @@ def test_the_manager_refuses_a_release_with_one_byte_changed_naming_the_file(tmp
     assert r.returncode == 1, r.stdout + r.stderr
     assert any(line.startswith("cirr-verify: error: stacks/rih/cirr-stack.yml: changed: sha256 ")
                for line in r.stderr.splitlines()), r.stderr
-    assert r.stderr.splitlines()[-1] == (f"cirr-node-deploy: error: release file://{tarball} does not verify "
-                                         "(cirr-verify exit 1): nothing deployed")
+    assert r.stderr.splitlines()[-1] == (f"cirr-node-images: error: release file://{tarball} does not verify "
+                                         "(cirr-verify exit 1): nothing loaded or deployed")
     calls = [json.loads(c)[1] for c in node.calls()]
     assert "load" not in calls and "stack" not in calls and "secret" not in calls
     assert list((node.root / "var/lib/cirr/releases").iterdir()) == []  # nothing kept
@@ -467,19 +467,22 @@ def test_a_verifier_that_is_not_the_pinned_one_is_never_run(tmp_path):
     node = manager_for(tmp_path, tarball, pub, CIRR_VERIFY="/opt/cirr-verify", CIRR_VERIFY_URL=f"file://{fake}",
                        CIRR_VERIFY_SHA256="0" * 64)
     line = one_error(node.run("cirr-node-deploy"), code=1)
-    assert line.startswith("cirr-node-deploy: error: /opt/cirr-verify: sha256 ")
+    assert line.startswith("cirr-node-images: error: /opt/cirr-verify: sha256 ")
     assert line.endswith(f"CIRR_VERIFY_SHA256 says {'0' * 64}: removed, not run")
     assert not (node.root / "opt/cirr-verify").exists() and node.docker_state()["deployed"] == []
 
 
 @pytest.mark.parametrize("changes,says", [
-    ({"RELEASE_URL": "ftp://x/release.tar"}, "RELEASE_URL='ftp://x/release.tar': not an https://, http:// or file:/// URL"),
-    ({"DEPLOY_STACKS": "cirr evil"}, "DEPLOY_STACKS: 'evil' is not one of admin cirr projects mock"),
-    ({"RELEASE_PUBKEY": "/etc/cirr/none.pub"}, "RELEASE_PUBKEY /etc/cirr/none.pub: missing or not a PEM public key"),
+    ({"RELEASE_URL": "ftp://x/release.tar"},
+     "cirr-node-images: error: RELEASE_URL='ftp://x/release.tar': not an https://, http:// or file:/// URL"),
+    ({"DEPLOY_STACKS": "cirr evil"}, "cirr-node-deploy: error: DEPLOY_STACKS: 'evil' is not one of admin cirr projects mock"),
+    ({"RELEASE_PUBKEY": "/etc/cirr/none.pub"},
+     "cirr-node-images: error: RELEASE_PUBKEY /etc/cirr/none.pub: missing or not a PEM public key"),
+    ({"STACK_ENV_FILE": "/etc/cirr/none.env"}, "cirr-node-deploy: error: STACK_ENV_FILE /etc/cirr/none.env: missing"),
 ])
 def test_bad_deploy_settings_stop_with_one_line(tmp_path, changes, says):
     tarball, pub, _ = make_release(tmp_path)
     node = manager_for(tmp_path, tarball, pub, **changes)
     line = one_error(node.run("cirr-node-deploy"))
-    assert line.startswith(f"cirr-node-deploy: error: {says}")
+    assert line.startswith(says)
     assert node.calls() == []
