@@ -7,7 +7,7 @@ cirr-anon_USES      := crypto
 
 # cirr-pull: a worklist pulled from a Q/R peer, de-identified (doc/anon.md).
 PROGRAMS += cirr-pull
-cirr-pull_SRC       := images/pull/pull_main.c images/pull/pullconf.c images/pull/pullstudy.c \
+cirr-pull_SRC       := images/pull/pull_main.c images/pull/pullconf.c images/pull/pullstudy.c images/pull/pullmove.c \
                        images/pull/worklist.c images/pull/journal.c images/pull/anonconf.c \
                        images/pull/anonfile.c images/pull/workpool.c $(LIBANON_SRC)
 cirr-pull_TOOLCHAIN := dicom

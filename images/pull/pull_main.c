@@ -1,11 +1,12 @@
-/* cirr-pull: a worklist of studies from a Q/R peer (C-FIND, C-GET),
- * de-identified by lib/anon into a folder laid out by pseudonymous
+/* cirr-pull: a worklist of studies from a Q/R peer (C-FIND, C-GET
+ * or C-MOVE to our own C-STORE SCP), de-identified by lib/anon into a folder laid out by pseudonymous
  * patient, study and series, and sent on to a DICOM peer if one is named.
  * Resumable: rows finished are journaled beside the output (doc/anon.md). */
 #include "anonconf.h"
 #include "anonfile.h"
 #include "journal.h"
 #include "pullconf.h"
+#include "pullmove.h"
 #include "pullstudy.h"
 #include "workpool.h"
 #include "worklist.h"
@@ -27,7 +28,7 @@ static int help(void)
     printf("%s\n\n"
            "For each row of the worklist (a header line naming AccessionNumber, PatientID, StudyDate;\n"
            "then an AccessionNumber, or a PatientID and a StudyDate or YYYYMMDD-YYYYMMDD range, a line):\n"
-           "C-FIND the studies at PULL_SOURCE, C-GET each, de-identify every instance (cirr-anon's\n"
+           "C-FIND the studies at PULL_SOURCE, C-GET (or C-MOVE) each, de-identify every instance (cirr-anon's\n"
            "ANON_* settings) into OUTPUT_DIR/PATIENT/STUDY/SERIES/SOP.dcm, send them to PULL_DEST if\n"
            "set. OUTPUT_DIR/.cirr-pull/journal records the rows done (a rerun goes on from there);\n"
            "OUTPUT_DIR/.cirr-pull/keys.csv (mode 0600) links rows to pseudonymous patient IDs.\n"
@@ -169,8 +170,12 @@ int main(int argc, char **argv)
         die(111, "%s", err);
     if (cirr_dicom_init() != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
-    /* 3. The rows, one at a time; then the table. */
+    /* 3. With C-MOVE, our C-STORE SCP first (a port taken stops us here). */
+    if (pc.move && pullmove_start(&pc, err, sizeof err) < 0)
+        die(111, "%s", err);
+    /* 4. The rows, PULL_PARALLEL at a time; then the table. */
     pull_all(&pc, &ac, argv[2], &w, &j);
+    pullmove_stop();
     struct totals t = {0};
     print_table(&w, &j, &t);
     journal_close(&j);

@@ -8,7 +8,7 @@
 
 static const struct envconf_var table[] = {
     ENVCONF_STR("PULL_SOURCE", NULL, struct pull_conf, source_name,
-                "NAME of the Q/R peer MOD_<NAME>=AET,host,port that is queried (C-FIND) and retrieved from (C-GET)"),
+                "NAME of the Q/R peer MOD_<NAME>=AET,host,port that is queried (C-FIND) and retrieved from"),
     ENVCONF_TXT("PULL_AET", "CIRRPULL", 16, struct pull_conf, aet, "our AE title"),
     ENVCONF_STR("PULL_DEST", "", struct pull_conf, dest_name,
                 "NAME of a MOD_<NAME> peer that gets the de-identified instances (C-STORE); empty: the folder only"),
@@ -16,6 +16,11 @@ static const struct envconf_var table[] = {
                 "worklist rows pulled at once (each its own associations); keep within what the source allows"),
     ENVCONF_NUM("PULL_TIMEOUT", "60", 1, 3600, struct pull_conf, timeout,
                 "seconds a peer may take to answer one message"),
+    ENVCONF_STR("PULL_RETRIEVE", "get", struct pull_conf, retrieve,
+                "'get': C-GET, the instances on our own association; 'move': C-MOVE to PULL_AET, which the "
+                "source must know as a MOD_<NAME> with our host and PULL_PORT"),
+    ENVCONF_NUM("PULL_PORT", "11112", 1, 65535, struct pull_conf, port,
+                "with PULL_RETRIEVE=move: the port our C-STORE SCP listens on (only the source's AE title may store)"),
 };
 
 void pull_conf_help(FILE *out) { envconf_help(out, table, sizeof table / sizeof table[0]); }
@@ -37,6 +42,9 @@ int pull_conf_load(struct pull_conf *c, char *err, size_t cap)
         return -1;
     if (load_peer("PULL_SOURCE", c->source_name, &c->source, err, cap) < 0)
         return -1;
+    if (strcmp(c->retrieve, "get") && strcmp(c->retrieve, "move"))
+        return envconf_fail(err, cap, "PULL_RETRIEVE: expected 'get' or 'move', got '%s'", c->retrieve);
+    c->move = !strcmp(c->retrieve, "move");
     c->has_dest = *c->dest_name != '\0';
     return c->has_dest ? load_peer("PULL_DEST", c->dest_name, &c->dest, err, cap) : 0;
 }

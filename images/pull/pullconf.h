@@ -13,6 +13,9 @@ struct pull_conf {
     const char *dest_name;   /* PULL_DEST: a MOD_<NAME> to send to; "" = the folder only */
     unsigned timeout;        /* PULL_TIMEOUT, seconds */
     unsigned parallel;       /* PULL_PARALLEL: rows (studies) in flight at once */
+    const char *retrieve;    /* PULL_RETRIEVE: "get" or "move" */
+    unsigned port;           /* PULL_PORT: where the C-MOVE's C-STOREs arrive (move only) */
+    int move;                /* 1: PULL_RETRIEVE=move */
     struct peer source, dest;
     int has_dest;
 };

@@ -2,6 +2,7 @@
 #include "pullstudy.h"
 
 #include "anonfile.h"
+#include "pullmove.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #define STUDY_ROOT_FIND "1.2.840.10008.5.1.4.1.2.2.1"
 #define STUDY_ROOT_GET "1.2.840.10008.5.1.4.1.2.2.3"
+#define STUDY_ROOT_MOVE "1.2.840.10008.5.1.4.1.2.2.2"
 #define MAX_STUDIES 64
 
 /* The storage classes a C-GET proposes to take (we are the SCP of its
@@ -96,12 +98,12 @@ static int find_studies(const struct pull_conf *pc, const struct worklist_row *r
     return 0;
 }
 
-static uint16_t on_instance(cirr_dicom_dataset *ds, void *ud)
+/* One instance retrieved (in transfer syntax ts): de-identified and
+ * written, or quarantined; its status for the peer. */
+static uint16_t take_instance(cirr_dicom_dataset *ds, const char *ts, void *ud)
 {
     struct getting *g = ud;
-    char ts[80], written[PATH_MAX], reason[512];
-    if (cirr_dicom_dataset_ts(ds, ts, sizeof ts) != CIRR_DICOM_OK)
-        snprintf(ts, sizeof ts, "%s", CIRR_DICOM_TS_EXPLICIT_LE);
+    char written[PATH_MAX], reason[512];
     enum anon_result res = anonfile_dataset(ds, ts, g->out_dir, &g->ac->key, &g->ac->options, written,
                                             sizeof written, reason, sizeof reason);
     if (res == ANON_QUARANTINED) {
@@ -125,30 +127,75 @@ static uint16_t on_instance(cirr_dicom_dataset *ds, void *ud)
     return 0x0000;
 }
 
+static uint16_t on_instance(cirr_dicom_dataset *ds, void *ud)
+{
+    char ts[80];
+    if (cirr_dicom_dataset_ts(ds, ts, sizeof ts) != CIRR_DICOM_OK)
+        snprintf(ts, sizeof ts, "%s", CIRR_DICOM_TS_EXPLICIT_LE);
+    return take_instance(ds, ts, ud);
+}
+
+/* The study-level identifier of one study. */
+static cirr_dicom_status study_query(const char *uid, cirr_dicom_dataset **q)
+{
+    cirr_dicom_status s = cirr_dicom_dataset_new(q);
+    if (s == CIRR_DICOM_OK)
+        s = cirr_dicom_set_string(*q, CIRR_TAG_QUERY_RETRIEVE_LEVEL, "STUDY");
+    if (s == CIRR_DICOM_OK)
+        s = cirr_dicom_set_string(*q, CIRR_TAG_STUDY_INSTANCE_UID, uid);
+    return s;
+}
+
+/* A retrieve that did not end well: the instances the peer counted failed
+ * beyond those take_instance counted already (ours), or at least one. */
+static void retrieve_failed(struct getting *g, const char *what, cirr_dicom_status s, unsigned failed,
+                            unsigned ours, uint16_t status)
+{
+    char detail[256];
+    if (s != CIRR_DICOM_OK)
+        snprintf(detail, sizeof detail, "%s", cirr_dicom_last_error());
+    else
+        snprintf(detail, sizeof detail, "peer status 0x%04x, %u failed", status, failed);
+    g->r->failed += failed > ours ? failed - ours : ours ? 0 : 1;
+    set_reason(g->r, "failed", what, detail);
+}
+
+/* C-MOVE of one study to ourselves (PULL_AET): its instances arrive on
+ * pullmove's SCP, which hands them to take_instance. */
+static void move_study(const struct pull_conf *pc, const char *uid, struct getting *g)
+{
+    static const char *const classes[] = {STUDY_ROOT_MOVE, NULL};
+    cirr_dicom_peer_config cfg = peer_config(pc, &pc->source);
+    cirr_dicom_scu *scu = NULL;
+    cirr_dicom_dataset *q = NULL;
+    unsigned completed = 0, failed = 0, before = g->r->failed;
+    uint16_t status = 0;
+    pullmove_expect(uid, take_instance, g);
+    cirr_dicom_status s = cirr_dicom_scu_open(&cfg, classes, NULL, &scu);
+    if (s == CIRR_DICOM_OK && (s = study_query(uid, &q)) == CIRR_DICOM_OK)
+        s = cirr_dicom_scu_move(scu, STUDY_ROOT_MOVE, q, pc->aet, &completed, &failed, &status);
+    cirr_dicom_dataset_free(q);
+    cirr_dicom_scu_close(scu);
+    pullmove_done(uid);
+    if (s != CIRR_DICOM_OK || failed || (status != 0x0000 && status != 0xB000))
+        retrieve_failed(g, "C-MOVE failed", s, failed, g->r->failed - before, status);
+}
+
 /* C-GET of one study into the folder. */
 static void get_study(const struct pull_conf *pc, const char *uid, struct getting *g)
 {
     cirr_dicom_peer_config cfg = peer_config(pc, &pc->source);
-    cirr_dicom_scu *scu;
+    cirr_dicom_scu *scu = NULL;
     cirr_dicom_dataset *q = NULL;
-    unsigned completed = 0, failed = 0;
+    unsigned completed = 0, failed = 0, before = g->r->failed;
     uint16_t status = 0;
     cirr_dicom_status s = cirr_dicom_scu_open_get(&cfg, storage_classes, &scu);
-    if (s == CIRR_DICOM_OK) {
-        s = cirr_dicom_dataset_new(&q);
-        if (s == CIRR_DICOM_OK)
-            s = cirr_dicom_set_string(q, CIRR_TAG_QUERY_RETRIEVE_LEVEL, "STUDY");
-        if (s == CIRR_DICOM_OK)
-            s = cirr_dicom_set_string(q, CIRR_TAG_STUDY_INSTANCE_UID, uid);
-        if (s == CIRR_DICOM_OK)
-            s = cirr_dicom_scu_get(scu, STUDY_ROOT_GET, q, on_instance, g, &completed, &failed, &status);
-        cirr_dicom_dataset_free(q);
-        cirr_dicom_scu_close(scu);
-    }
-    if (s != CIRR_DICOM_OK || failed || (status != 0x0000 && status != 0xB000)) {
-        g->r->failed += failed ? 0 : 1;
-        set_reason(g->r, "failed", "C-GET failed", s != CIRR_DICOM_OK ? cirr_dicom_last_error() : "peer status");
-    }
+    if (s == CIRR_DICOM_OK && (s = study_query(uid, &q)) == CIRR_DICOM_OK)
+        s = cirr_dicom_scu_get(scu, STUDY_ROOT_GET, q, on_instance, g, &completed, &failed, &status);
+    cirr_dicom_dataset_free(q);
+    cirr_dicom_scu_close(scu);
+    if (s != CIRR_DICOM_OK || failed || (status != 0x0000 && status != 0xB000))
+        retrieve_failed(g, "C-GET failed", s, failed, g->r->failed - before, status);
 }
 
 /* The written files to the destination peer, over one association. */
@@ -176,7 +223,7 @@ void pull_row(const struct pull_conf *pc, const struct anon_conf *ac, const char
         set_reason(r, "failed", "no study found", "");
     r->found = f.n;
     for (unsigned i = 0; i < f.n; i++)
-        get_study(pc, f.uids[i], &g);
+        (pc->move ? move_study : get_study)(pc, f.uids[i], &g);
     if (pc->has_dest && g.n && strcmp(r->status, "failed")) /* quarantined instances are not among them */
         send_on(pc, &g);
     char token[ANON_TOKEN_SIZE] = "";

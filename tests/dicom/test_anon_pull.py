@@ -112,6 +112,8 @@ def test_bad_worklist_stops_before_any_query(tmp_path):
            "ANON_KEY_FILE": anongen.key_file(str(tmp_path))}
     r = run_pull(env, wl, tmp_path / "out")
     assert r.returncode == 100 and "line 3" in r.stderr and len(r.stderr.splitlines()) == 1
+    r = run_pull({**env, "PULL_RETRIEVE": "fetch"}, wl, tmp_path / "out")
+    assert r.returncode == 100 and "PULL_RETRIEVE" in r.stderr and len(r.stderr.splitlines()) == 1
     env.pop("PULL_SOURCE")
     r = run_pull(env, wl, tmp_path / "out")
     assert r.returncode == 100 and "PULL_SOURCE" in r.stderr
@@ -200,3 +202,29 @@ def test_thirty_rows_killed_halfway_then_27_pulled_1_quarantined_2_failed(mock, 
     assert {str(pydicom.dcmread(f, stop_before_pixels=True).StudyInstanceUID) for f in files} == \
         {orthanc_get(o, f"/studies/{s}")["MainDicomTags"]["StudyInstanceUID"] for s in orthanc_get(o, "/studies")}
     assert not [f for f in files if pydicom.dcmread(f, stop_before_pixels=True).SOPClassUID == SECONDARY_CAPTURE]
+
+
+def test_move_gives_what_get_gives(mock, tmp_path):
+    """PULL_RETRIEVE=move: mockpacs moves each study to cirr-pull's own
+    port (it knows cirr-pull as MOD_PULL), two studies in flight at once;
+    the output is the same files as C-GET's, the capture quarantined."""
+    port = free_port()
+    m = mock(MOD_PULL=f"CIRRPULL,127.0.0.1,{port}", **COLLECTION)
+    wl = tmp_path / "worklist.csv"
+    wl.write_text("AccessionNumber\n" + "\n".join(f"A0000000{n}" for n in (17, 18, 19, 20, 21)) + "\nNOSUCH\n")
+    env = {"PATH": "/usr/bin:/bin", "MOD_PACS": f"MOCK,127.0.0.1,{m.port}", "PULL_SOURCE": "PACS",
+           "PULL_PARALLEL": "2", "ANON_KEY_FILE": anongen.key_file(str(tmp_path)), "TCP_NODELAY": "1"}
+    got = run_pull(env, wl, tmp_path / "get")
+    moved = run_pull({**env, "PULL_RETRIEVE": "move", "PULL_PORT": str(port)}, wl, tmp_path / "move")
+    assert moved.returncode == got.returncode == 1, moved.stderr
+    assert "rows 6: pulled 4, quarantined 1, failed 1" in moved.stdout
+    assert moved.stdout == got.stdout
+    relative = [sorted(os.path.relpath(f, d) for f in anongen.dicom_files(d) if f.endswith(".dcm"))
+                for d in (tmp_path / "get", tmp_path / "move")]
+    assert relative[0] and relative[0] == relative[1]
+    # By C-MOVE to PULL_AET indeed: a destination mockpacs does not know fails every row.
+    nobody = run_pull({**env, "PULL_RETRIEVE": "move", "PULL_PORT": str(port), "PULL_AET": "NOBODY"}, wl,
+                      tmp_path / "nobody")
+    assert "rows 6: pulled 0, quarantined 0, failed 6" in nobody.stdout
+    assert nobody.stdout.count("C-MOVE failed: peer status 0xa801") == 5
+    assert "unknown destination 'NOBODY'" in m.text()
