@@ -9,27 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Rows over struct anon_conf. */
+#define NUM(name, def, lo, hi, field, meaning) ENVCONF_NUM(name, def, lo, hi, struct anon_conf, field, meaning)
+#define STR(name, def, field, meaning) ENVCONF_STR(name, def, struct anon_conf, field, meaning)
+#define BOOL(name, def, field, meaning) ENVCONF_BOOL(name, def, struct anon_conf, field, meaning)
+
 static const struct envconf_var table[] = {
-    ENVCONF_STR("ANON_KEY_FILE", NULL, struct anon_conf, key_file,
-                "the project key: a file of 16-1024 bytes, mode 0600 or 0400 (--key)"),
-    ENVCONF_BOOL("ANON_RETAIN_DATES", "false", struct anon_conf, retain_dates,
-                 "Retain Longitudinal Temporal Information with Modified Dates: shift every date per patient"),
-    ENVCONF_BOOL("ANON_RETAIN_PATIENT_CHARS", "false", struct anon_conf, retain_patient_chars,
-                 "Retain Patient Characteristics: keep sex, age, size, weight, ..."),
-    ENVCONF_BOOL("ANON_RETAIN_DEVICE", "false", struct anon_conf, retain_device,
-                 "Retain Device Identity: keep station name, serial numbers, ..."),
-    ENVCONF_BOOL("ANON_CLEAN_DESCRIPTORS", "false", struct anon_conf, clean_descriptors,
-                 "Clean Descriptors: keep descriptions found in ANON_DESCRIPTOR_SAFELIST, empty the rest"),
-    ENVCONF_STR("ANON_DESCRIPTOR_SAFELIST", "", struct anon_conf, safelist_file,
-                "a file of descriptions (one a line, any case) that Clean Descriptors keeps"),
-    ENVCONF_STR("ANON_KEEP_PRIVATE", "", struct anon_conf, keep_private,
-                "private elements kept: GGGG,EE,CREATOR entries separated by ';' (all others removed)"),
-    ENVCONF_STR("ANON_ALLOW_CLASSES", "", struct anon_conf, allow_classes,
-                "SOP class UIDs (comma-separated) passed although they usually carry burned-in text"),
-    ENVCONF_NUM("ANON_JOBS", "0", 0, 64, struct anon_conf, jobs,
-                "files de-identified at once (threads); 0: one a processor"),
-    ENVCONF_NUM("ANON_VERBOSE", "0", 0, 1, struct anon_conf, verbose,
-                "1: one line per instance written, not only per instance quarantined or failed"),
+    STR("ANON_KEY_FILE", NULL, key_file, "the project key: a file of 16-1024 bytes, mode 0600 or 0400 (--key)"),
+    BOOL("ANON_RETAIN_DATES", "false", retain_dates,
+        "Retain Longitudinal Temporal Information with Modified Dates: shift every date per patient"),
+    BOOL("ANON_RETAIN_PATIENT_CHARS", "false", retain_patient_chars,
+        "Retain Patient Characteristics: keep sex, age, size, weight, ..."),
+    BOOL("ANON_RETAIN_DEVICE", "false", retain_device, "Retain Device Identity: keep station name, serials, ..."),
+    BOOL("ANON_CLEAN_DESCRIPTORS", "false", clean_descriptors,
+        "Clean Descriptors: keep descriptions found in ANON_DESCRIPTOR_SAFELIST, empty the rest"),
+    STR("ANON_DESCRIPTOR_SAFELIST", "", safelist_file, "a file of descriptions (one a line) Clean Descriptors keeps"),
+    STR("ANON_KEEP_PRIVATE", "", keep_private,
+        "private elements kept: GGGG,EE,CREATOR entries separated by ';' (all others removed)"),
+    STR("ANON_ALLOW_CLASSES", "", allow_classes,
+        "SOP class UIDs (comma-separated) passed although they usually carry burned-in text"),
+    NUM("ANON_JOBS", "0", 0, 64, jobs, "files de-identified at once (threads); 0: one a processor"),
+    NUM("ANON_VERBOSE", "0", 0, 1, verbose,
+        "1: one line per instance written, not only per instance quarantined or failed"),
 };
 
 void anon_conf_help(FILE *out) { envconf_help(out, table, sizeof table / sizeof table[0]); }

@@ -31,11 +31,11 @@ static int append(const char *dir, const char *name, const char *text, mode_t mo
 static int add(struct journal *j, const struct row_result *r)
 {
     struct row_result *grown = array_grow(j->done, &j->cap, j->n + 1, sizeof *j->done, 0);
-    if (!grown)
-        return -1;
-    j->done = grown;
-    j->done[j->n++] = *r;
-    return 0;
+    if (grown) {
+        j->done = grown;
+        j->done[j->n++] = *r;
+    }
+    return grown ? 0 : -1;
 }
 
 int journal_open(struct journal *j, const char *out_dir, char *err, size_t cap)

@@ -6,21 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Rows over struct pull_conf. */
+#define NUM(name, def, lo, hi, field, meaning) ENVCONF_NUM(name, def, lo, hi, struct pull_conf, field, meaning)
+#define TXT(name, def, max, field, meaning) ENVCONF_TXT(name, def, max, struct pull_conf, field, meaning)
+#define STR(name, def, field, meaning) ENVCONF_STR(name, def, struct pull_conf, field, meaning)
+
 static const struct envconf_var table[] = {
-    ENVCONF_STR("PULL_SOURCE", NULL, struct pull_conf, source_name,
-                "NAME of the Q/R peer MOD_<NAME>=AET,host,port that is queried (C-FIND) and retrieved from"),
-    ENVCONF_TXT("PULL_AET", "CIRRPULL", 16, struct pull_conf, aet, "our AE title"),
-    ENVCONF_STR("PULL_DEST", "", struct pull_conf, dest_name,
-                "NAME of a MOD_<NAME> peer that gets the de-identified instances (C-STORE); empty: the folder only"),
-    ENVCONF_NUM("PULL_PARALLEL", "2", 1, 32, struct pull_conf, parallel,
-                "worklist rows pulled at once (each its own associations); keep within what the source allows"),
-    ENVCONF_NUM("PULL_TIMEOUT", "60", 1, 3600, struct pull_conf, timeout,
-                "seconds a peer may take to answer one message"),
-    ENVCONF_STR("PULL_RETRIEVE", "get", struct pull_conf, retrieve,
-                "'get': C-GET, the instances on our own association; 'move': C-MOVE to PULL_AET, which the "
-                "source must know as a MOD_<NAME> with our host and PULL_PORT"),
-    ENVCONF_NUM("PULL_PORT", "11112", 1, 65535, struct pull_conf, port,
-                "with PULL_RETRIEVE=move: the port our C-STORE SCP listens on (only the source's AE title may store)"),
+    STR("PULL_SOURCE", NULL, source_name,
+        "NAME of the Q/R peer MOD_<NAME>=AET,host,port that is queried (C-FIND) and retrieved from"),
+    TXT("PULL_AET", "CIRRPULL", 16, aet, "our AE title"),
+    STR("PULL_DEST", "", dest_name,
+        "NAME of a MOD_<NAME> peer that gets the de-identified instances (C-STORE); empty: the folder only"),
+    NUM("PULL_PARALLEL", "2", 1, 32, parallel,
+        "worklist rows pulled at once (each its own associations); keep within what the source allows"),
+    NUM("PULL_TIMEOUT", "60", 1, 3600, timeout, "seconds a peer may take to answer one message"),
+    STR("PULL_RETRIEVE", "get", retrieve,
+        "'get': C-GET, the instances on our own association; 'move': C-MOVE to PULL_AET, which the "
+        "source must know as a MOD_<NAME> with our host and PULL_PORT"),
+    NUM("PULL_PORT", "11112", 1, 65535, port,
+        "with PULL_RETRIEVE=move: the port our C-STORE SCP listens on (only the source's AE title may store)"),
 };
 
 void pull_conf_help(FILE *out) { envconf_help(out, table, sizeof table / sizeof table[0]); }
