@@ -9,6 +9,9 @@
 #include "instance.h"
 #include "log.h"
 #include "queue.h"
+#include "transform.h"
+
+#include "cirr_dicom_forward.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -138,12 +141,13 @@ static int connect_for(struct worker *w, struct contexts *need)
     if (w->scu && contexts_cover(&w->have, need))
         return 0;
     disconnect(w);
-    contexts_add_ts(need, CIRR_DICOM_TS_EXPLICIT_LE);
-    contexts_add_ts(need, CIRR_DICOM_TS_IMPLICIT_LE);
+    for (const char *const *ts = transform_fallback_ts(w->q->dest); *ts; ts++)
+        contexts_add_ts(need, *ts);
     const struct peer *d = &w->q->dest->peer;
     cirr_dicom_peer_config pc = {d->host, d->port, d->aet, w->q->conf->aet, 30, 120, 0};
-    if (cirr_dicom_scu_open(&pc, (const char *const *)need->classes, (const char *const *)need->ts, &w->scu) !=
-        CIRR_DICOM_OK)
+    /* a context per syntax: each instance leaves in its own whenever the destination takes it */
+    if (cirr_dicom_scu_open_each_ts(&pc, (const char *const *)need->classes, (const char *const *)need->ts,
+                                    &w->scu) != CIRR_DICOM_OK)
         return -1;
     w->have = *need;
     memset(need, 0, sizeof *need); /* ownership moved */
@@ -184,13 +188,19 @@ static cirr_dicom_dataset *read_entry(struct dest_queue *q, struct entry *e, str
         bury(q, e, "spool path too long");
         return NULL;
     }
-    cirr_dicom_status st = cirr_dicom_dataset_read(path, &ds);
+    /* in the syntax it arrived in (cirr_dicom_dataset_read says Explicit
+     * VR LE for any uncompressed file, and every instance left so) */
+    cirr_dicom_status st = cirr_dicom_read_as_is(path, &ds);
     if (st != CIRR_DICOM_OK) {
         unreadable(q, e, path, st);
         return NULL;
     }
-    if (instance_identify(ds, &id, why, sizeof why) < 0) {
-        bury(q, e, why);
+    enum transform_result t = TRANSFORM_FAILED;
+    if (instance_identify(ds, &id, why, sizeof why) < 0 ||
+        (t = transform_anonymize(q->dest, ds, why, sizeof why)) != TRANSFORM_SEND) {
+        if (t == TRANSFORM_QUARANTINED)
+            q->quarantined++;
+        bury(q, e, why); /* no retry would change any of these */
         cirr_dicom_dataset_free(ds);
         return NULL;
     }
@@ -217,10 +227,14 @@ static int send_one(struct worker *w, struct entry *e, cirr_dicom_dataset *ds)
 {
     struct dest_queue *q = w->q;
     uint16_t status = 0;
+    char sop_class[INSTANCE_UID_MAX];
+    int compressed = cirr_dicom_get_string(ds, CIRR_TAG_SOP_CLASS_UID, sop_class, sizeof sop_class) ==
+                         CIRR_DICOM_OK && transform_compress(q->dest, w->scu, ds, sop_class);
     cirr_dicom_status st = cirr_dicom_scu_store(w->scu, ds, &status);
     if (st == CIRR_DICOM_OK) {
         spool_done(q->spool, q->dest->peer.name, e->name);
         q->forwarded++;
+        q->compressed += (unsigned long long)compressed;
         destination_up(q, 1);
     } else if (st == CIRR_DICOM_ERROR_DIMSE && (status & 0xFF00) == 0xA700) {
         /* full, not this instance's fault: it and the rest wait, uncounted */

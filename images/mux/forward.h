@@ -40,6 +40,7 @@ struct dest_queue {
     struct flight flights[MUX_MAX_WORKERS];
     unsigned long long oldest_in_flight_ms; /* wall clock (a received time) */
     atomic_ullong forwarded, failed, dead;
+    atomic_ullong quarantined, compressed; /* by the destination's transforms */
     /* The destination as a whole: while it cannot be reached, one
      * association attempt per backoff step, and its instances' attempts
      * do not count (an outage is not the instances' fault). Monotonic. */

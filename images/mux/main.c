@@ -8,6 +8,7 @@
  * signals: SIGTERM, SIGINT and SIGHUP are blocked in every thread and read
  * here, so no code ever runs in a signal handler. */
 #include "cirr_dicom.h"
+#include "cirr_dicom_forward.h"
 #include "deadletter.h"
 #include "forward.h"
 #include "log.h"
@@ -116,6 +117,7 @@ static void shut_down(struct mux *m, cirr_dicom_scp *scp, pthread_t scp_runner)
     forward_stop(m->queues, m->conf.ndests);
     spool_close(&m->spool);
     mux_conf_free(&m->conf);
+    cirr_dicom_encoders_cleanup();
     cirr_dicom_cleanup();
 }
 
@@ -142,7 +144,7 @@ int main(int argc, char **argv)
     /* 3. Signals blocked before any thread starts: all go to step 6. */
     block_signals(&signals);
     /* 4. lib/dicom, the spool (unfinished work from before resumes), the workers. */
-    if (cirr_dicom_init() != CIRR_DICOM_OK)
+    if (cirr_dicom_init() != CIRR_DICOM_OK || cirr_dicom_encoders_init() != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
     if (spool_open(&m.spool, &m.conf, err, sizeof err) < 0)
         die(111, "%s", err);

@@ -3,6 +3,7 @@
 
 #include "mux.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* The receiving side and the spool, for the whole mux. */
@@ -25,23 +26,51 @@ static void receiving(struct strbuf *b, struct mux *m)
     strbuf_addf(b, "# TYPE mux_spool_bytes gauge\nmux_spool_bytes %llu\n", spool_bytes(&m->spool));
 }
 
-/* One destination's lines (their TYPE lines come once, before all). */
-static void destination(struct strbuf *b, struct dest_queue *q)
+/* The destinations' counters, one family each (every destination's line
+ * under its TYPE line). */
+static const struct {
+    const char *name;
+    size_t at; /* of its atomic_ullong in struct dest_queue */
+} counters[] = {
+    {"mux_forwarded_total", offsetof(struct dest_queue, forwarded)},
+    {"mux_failed_attempts_total", offsetof(struct dest_queue, failed)},
+    {"mux_dead_letters_total", offsetof(struct dest_queue, dead)},
+    {"mux_quarantined_total", offsetof(struct dest_queue, quarantined)},
+    {"mux_compressed_total", offsetof(struct dest_queue, compressed)},
+    {"mux_association_failures_total", offsetof(struct dest_queue, association_failures)},
+    {"mux_destination_out_of_resources_total", offsetof(struct dest_queue, out_of_resources)},
+};
+
+static void destination_counters(struct strbuf *b, struct mux *m)
 {
-    size_t depth;
-    double oldest, down;
-    forward_stats(q, &depth, &oldest, &down);
-    const char *d = q->dest->peer.name;
-    strbuf_addf(b, "mux_forwarded_total{destination=\"%s\"} %llu\n", d, (unsigned long long)q->forwarded);
-    strbuf_addf(b, "mux_failed_attempts_total{destination=\"%s\"} %llu\n", d, (unsigned long long)q->failed);
-    strbuf_addf(b, "mux_dead_letters_total{destination=\"%s\"} %llu\n", d, (unsigned long long)q->dead);
-    strbuf_addf(b, "mux_queue_depth{destination=\"%s\"} %zu\n", d, depth);
-    strbuf_addf(b, "mux_queue_oldest_seconds{destination=\"%s\"} %.3f\n", d, oldest);
-    strbuf_addf(b, "mux_association_failures_total{destination=\"%s\"} %llu\n", d,
-                (unsigned long long)q->association_failures);
-    strbuf_addf(b, "mux_destination_out_of_resources_total{destination=\"%s\"} %llu\n", d,
-                (unsigned long long)q->out_of_resources);
-    strbuf_addf(b, "mux_destination_down_seconds{destination=\"%s\"} %.3f\n", d, down);
+    for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++) {
+        strbuf_addf(b, "# TYPE %s counter\n", counters[k].name);
+        for (unsigned i = 0; i < m->conf.ndests; i++) {
+            const atomic_ullong *n = (const atomic_ullong *)((const char *)&m->queues[i] + counters[k].at);
+            strbuf_addf(b, "%s{destination=\"%s\"} %llu\n", counters[k].name, m->queues[i].dest->peer.name,
+                        (unsigned long long)atomic_load(n));
+        }
+    }
+}
+
+/* The destinations' gauges: queue depth, oldest entry, time down. */
+static void destination_gauges(struct strbuf *b, struct mux *m)
+{
+    size_t depth[MUX_MAX_DESTS];
+    double oldest[MUX_MAX_DESTS], down[MUX_MAX_DESTS];
+    for (unsigned i = 0; i < m->conf.ndests; i++)
+        forward_stats(&m->queues[i], &depth[i], &oldest[i], &down[i]);
+    strbuf_adds(b, "# TYPE mux_queue_depth gauge\n");
+    for (unsigned i = 0; i < m->conf.ndests; i++)
+        strbuf_addf(b, "mux_queue_depth{destination=\"%s\"} %zu\n", m->queues[i].dest->peer.name, depth[i]);
+    strbuf_adds(b, "# TYPE mux_queue_oldest_seconds gauge\n");
+    for (unsigned i = 0; i < m->conf.ndests; i++)
+        strbuf_addf(b, "mux_queue_oldest_seconds{destination=\"%s\"} %.3f\n", m->queues[i].dest->peer.name,
+                    oldest[i]);
+    strbuf_adds(b, "# TYPE mux_destination_down_seconds gauge\n");
+    for (unsigned i = 0; i < m->conf.ndests; i++)
+        strbuf_addf(b, "mux_destination_down_seconds{destination=\"%s\"} %.3f\n", m->queues[i].dest->peer.name,
+                    down[i]);
 }
 
 int metrics_page(const char *path, struct strbuf *b, const char **type, void *ud)
@@ -57,12 +86,7 @@ int metrics_page(const char *path, struct strbuf *b, const char **type, void *ud
     }
     *type = "text/plain; version=0.0.4";
     receiving(b, m);
-    strbuf_adds(b, "# TYPE mux_forwarded_total counter\n# TYPE mux_failed_attempts_total counter\n"
-                   "# TYPE mux_dead_letters_total counter\n# TYPE mux_queue_depth gauge\n"
-                   "# TYPE mux_queue_oldest_seconds gauge\n# TYPE mux_association_failures_total counter\n"
-                   "# TYPE mux_destination_out_of_resources_total counter\n"
-                   "# TYPE mux_destination_down_seconds gauge\n");
-    for (unsigned i = 0; i < m->conf.ndests; i++)
-        destination(b, &m->queues[i]);
+    destination_counters(b, m);
+    destination_gauges(b, m);
     return 200;
 }

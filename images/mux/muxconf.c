@@ -7,6 +7,7 @@
 #include "list.h"
 
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 /* In the order they are checked; --help and doc/mux.md list them so. */
@@ -59,7 +60,11 @@ static const char per_destination_help[] =
     "  MUX_DEST_<NAME>_CALLING (default any)\n"
     "      only instances from these calling AE titles\n"
     "  MUX_DEST_<NAME>_SOP_CLASS (default any)\n"
-    "      only instances of these SOP Class UIDs\n";
+    "      only instances of these SOP Class UIDs\n"
+    "  MUX_DEST_<NAME>_ANONYMIZE (default none)\n"
+    "      a key file (mode 0600): the destination gets de-identified copies (lib/anon, keyed pseudonyms)\n"
+    "  MUX_DEST_<NAME>_COMPRESS (default none) [jpeg-ls]\n"
+    "      send uncompressed images JPEG-LS lossless where the destination accepts it\n";
 
 void mux_conf_help(FILE *out)
 {
@@ -86,6 +91,35 @@ static int workers(const char *name, unsigned *out, char *err, size_t cap)
     return 0;
 }
 
+/* MUX_DEST_<NAME>_ANONYMIZE: its key, read and checked now (the key
+ * never reaches a message, only the file's name). */
+static int anonymize(const char *name, struct mux_dest *d, char *err, size_t cap)
+{
+    char key[128];
+    snprintf(key, sizeof key, "MUX_DEST_%s_ANONYMIZE", name);
+    const char *path = envconf_get(key, "");
+    if (!*path)
+        return 0;
+    if (!(d->anon_key = malloc(sizeof *d->anon_key)))
+        return envconf_fail(err, cap, "%s: out of memory", key);
+    char why[512];
+    if (anon_key_load(path, d->anon_key, why, sizeof why) < 0)
+        return envconf_fail(err, cap, "%s: %s", key, why);
+    return 0;
+}
+
+/* MUX_DEST_<NAME>_COMPRESS: none, or jpeg-ls. */
+static int compress(const char *name, struct mux_dest *d, char *err, size_t cap)
+{
+    char key[128];
+    snprintf(key, sizeof key, "MUX_DEST_%s_COMPRESS", name);
+    const char *how = envconf_get(key, "");
+    if (*how && strcasecmp(how, "jpeg-ls") && strcasecmp(how, "none"))
+        return envconf_fail(err, cap, "%s=%s: 'jpeg-ls' or 'none'", key, how);
+    d->compress = !strcasecmp(how, "jpeg-ls");
+    return 0;
+}
+
 /* The destination var=value names (MUX_DEST_<name>, or MOD_WORKSTATION). */
 static int add_dest(struct mux_conf *c, const char *var, const char *name, const char *value, char *err, size_t cap)
 {
@@ -100,8 +134,8 @@ static int add_dest(struct mux_conf *c, const char *var, const char *name, const
     d->modalities = filter(name, "MODALITY");
     d->callers = filter(name, "CALLING");
     d->sop_classes = filter(name, "SOP_CLASS");
-    c->ndests++;
-    return 0;
+    c->ndests++; /* freed by mux_conf_free from now on, whatever follows */
+    return anonymize(name, d, err, cap) < 0 ? -1 : compress(name, d, err, cap);
 }
 
 /* add_dest for peer_each_env, which passes one pointer through. */
@@ -118,7 +152,7 @@ static int add_dest_env(const char *var, const char *name, const char *value, vo
 static int is_dest_setting(const char *name)
 {
     return strstr(name, "_WORKERS") || strstr(name, "_MODALITY") || strstr(name, "_CALLING") ||
-           strstr(name, "_SOP_CLASS");
+           strstr(name, "_SOP_CLASS") || strstr(name, "_ANONYMIZE") || strstr(name, "_COMPRESS");
 }
 
 static int destinations(struct mux_conf *c, char *err, size_t cap)
@@ -154,6 +188,10 @@ void mux_conf_free(struct mux_conf *c)
         list_free(c->dests[i].modalities);
         list_free(c->dests[i].callers);
         list_free(c->dests[i].sop_classes);
+        if (c->dests[i].anon_key)
+            explicit_bzero(c->dests[i].anon_key, sizeof *c->dests[i].anon_key);
+        free(c->dests[i].anon_key);
+        c->dests[i].anon_key = NULL;
     }
     c->allowed = NULL;
     c->ndests = 0;

@@ -2,6 +2,7 @@
 #ifndef MUX_CONF_H
 #define MUX_CONF_H
 
+#include "anon/anon.h"
 #include "peer.h"
 
 #include <stddef.h>
@@ -17,6 +18,9 @@ struct mux_dest {
     char **modalities;  /* filters, from list_split: empty ({NULL}) = any */
     char **callers;
     char **sop_classes;
+    /* transforms on the way to it (transform.c) */
+    struct anon_key *anon_key; /* MUX_DEST_<NAME>_ANONYMIZE's key; NULL: the originals */
+    int compress;              /* MUX_DEST_<NAME>_COMPRESS=jpeg-ls */
 };
 
 struct mux_conf {
