@@ -125,6 +125,11 @@ void upstream_reap(struct bridge *b, int all)
 {
     struct upstream_pool *p = &b->pool;
     uint64_t now = clock_mono_ms(), limit = (uint64_t)b->conf.upstream_idle_s * 1000;
+    /* a request that found the pool empty may have queued just before
+     * another's association went idle: the waiter gets that slot */
+    pthread_mutex_lock(&b->throttle.mu);
+    all |= b->throttle.queued > 0;
+    pthread_mutex_unlock(&b->throttle.mu);
     for (;;) {
         cirr_dicom_scu *scu = NULL;
         pthread_mutex_lock(&p->mu);

@@ -36,7 +36,7 @@ uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, u
 void upstream_close(struct bridge *b, cirr_dicom_scu *scu, int reusable);
 
 /* Release the associations idle for longer than BRIDGE_UPSTREAM_IDLE
- * (all of them when all is 1). */
+ * (all of them when all is 1, or when a request waits for a slot). */
 void upstream_reap(struct bridge *b, int all);
 
 /* The FIND model of a root's MOVE or GET model (or the FIND model
