@@ -13,7 +13,9 @@ import json
 
 import pydicom
 
+from tests.dicom.conftest import stopped_cleanly
 from tests.support import anongen
+from tests.support.bridge import Bridge, bridge_destination, fixture_of
 from tests.support.dcmtk import dcmtk, find
 from tests.support.paths import built
 from tests.support.ports import free_port
@@ -21,6 +23,7 @@ from tests.support.processes import assert_no_sanitizer_report
 from tests.support.waiting import wait_for
 
 PULL = built("CIRR_PULL", "cirr-pull")
+bridge = fixture_of(Bridge, stopped_cleanly)
 SMALL = {"MOCK_STUDIES": "60", "MOCK_CT_SLICES": "2", "MOCK_MR_SLICES": "2"}
 
 
@@ -228,3 +231,31 @@ def test_move_gives_what_get_gives(mock, tmp_path):
     assert "rows 6: pulled 0, quarantined 0, failed 6" in nobody.stdout
     assert nobody.stdout.count("C-MOVE failed: peer status 0xa801") == 5
     assert "unknown destination 'NOBODY'" in m.text()
+
+
+def test_move_through_the_bridge_never_beyond_its_upstream_limit(mock, bridge, tmp_path):
+    """cirr-pull's source is the bridge (doc/pull.md: several studies in
+    flight, within what the bridge allows): 4 rows at once against
+    BRIDGE_MAX_UPSTREAM=2; the bridge queues the rest, never holds more
+    than 2 associations to the PACS, and the output is what C-GET from
+    the PACS directly gives."""
+    bridge_port, pull_port = free_port(), free_port()
+    m = mock(**bridge_destination(bridge_port), **COLLECTION)
+    b = bridge(m.port, {"PULL": ("CIRRPULL", pull_port)}, port=bridge_port, BRIDGE_MAX_UPSTREAM=2)
+    wl = tmp_path / "worklist.csv"
+    wl.write_text("AccessionNumber\n" + "\n".join(f"A0000000{n}" for n in range(13, 21)) + "\n")
+    env = {"PATH": "/usr/bin:/bin", "MOD_PACS": f"MOCK,127.0.0.1,{m.port}", "PULL_SOURCE": "PACS",
+           "ANON_KEY_FILE": anongen.key_file(str(tmp_path)), "TCP_NODELAY": "1"}
+    direct = run_pull(env, wl, tmp_path / "direct")
+    bridged = run_pull({**env, "MOD_BRIDGE": f"BRIDGE,127.0.0.1,{bridge_port}", "PULL_SOURCE": "BRIDGE",
+                        "PULL_RETRIEVE": "move", "PULL_PORT": str(pull_port), "PULL_PARALLEL": "4"},
+                       wl, tmp_path / "bridged")
+    assert bridged.returncode == direct.returncode == 2, bridged.stderr  # the capture quarantined
+    assert "rows 8: pulled 7, quarantined 1, failed 0" in bridged.stdout and bridged.stdout == direct.stdout
+    relative = [sorted(os.path.relpath(f, d) for f in anongen.dicom_files(d) if f.endswith(".dcm"))
+                for d in (tmp_path / "direct", tmp_path / "bridged")]
+    assert relative[0] and relative[0] == relative[1]
+    metrics = b.metrics()
+    assert metrics["bridge_upstream_in_use_max"] <= 2 and metrics["bridge_upstream_limit"] == 2
+    assert metrics["bridge_upstream_waited_total"] > 0  # 4 rows started at once: some waited their turn
+    assert metrics['bridge_requests_total{kind="move",caller="CIRRPULL"}'] == 8
