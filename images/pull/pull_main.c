@@ -166,12 +166,12 @@ int main(int argc, char **argv)
     if (pull_conf_load(&pc, err, sizeof err) < 0 || anon_conf_load(&ac, err, sizeof err) < 0 ||
         worklist_read(argv[1], &w, err, sizeof err) < 0)
         die(100, "%s", err);
-    if (journal_open(&j, argv[2], err, sizeof err) < 0)
-        die(111, "%s", err);
     if (cirr_dicom_init() != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
-    /* 3. With C-MOVE, our C-STORE SCP first (a port taken stops us here). */
+    /* 3. With C-MOVE, our C-STORE SCP (a port taken stops us before anything is written); the journal. */
     if (pc.move && pullmove_start(&pc, err, sizeof err) < 0)
+        die(111, "%s", err);
+    if (journal_open(&j, argv[2], err, sizeof err) < 0)
         die(111, "%s", err);
     /* 4. The rows, PULL_PARALLEL at a time; then the table. */
     pull_all(&pc, &ac, argv[2], &w, &j);

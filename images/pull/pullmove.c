@@ -103,7 +103,7 @@ int pullmove_start(const struct pull_conf *pc, char *err, size_t cap)
                                  .acse_timeout = pc->timeout,
                                  .dimse_timeout = pc->timeout};
     if (cirr_dicom_scp_new(&cfg, &h, &rx.scp) != CIRR_DICOM_OK) {
-        snprintf(err, cap, "PULL_PORT=%u: cannot listen: %s", pc->port, cirr_dicom_last_error());
+        snprintf(err, cap, "PULL_PORT=%u: %s", pc->port, cirr_dicom_last_error());
         return -1;
     }
     if (pthread_create(&rx.runner, NULL, run, rx.scp) != 0) {

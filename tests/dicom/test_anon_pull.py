@@ -7,6 +7,7 @@ annotation (mockpacs' MOCK_BURNED_IN, dciodvfy-clean); the key file's
 mode; a bad worklist stops it before any query."""
 import os
 import signal
+import socket
 import subprocess
 import urllib.request
 import json
@@ -117,6 +118,13 @@ def test_bad_worklist_stops_before_any_query(tmp_path):
     assert r.returncode == 100 and "line 3" in r.stderr and len(r.stderr.splitlines()) == 1
     r = run_pull({**env, "PULL_RETRIEVE": "fetch"}, wl, tmp_path / "out")
     assert r.returncode == 100 and "PULL_RETRIEVE" in r.stderr and len(r.stderr.splitlines()) == 1
+    wl.write_text("AccessionNumber\nA1\n")
+    with socket.socket() as taken:  # PULL_PORT in use: 111 before anything is written
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        r = run_pull({**env, "PULL_RETRIEVE": "move", "PULL_PORT": str(taken.getsockname()[1])}, wl,
+                     tmp_path / "out")
+    assert r.returncode == 111 and "PULL_PORT" in r.stderr and len(r.stderr.splitlines()) == 1
     env.pop("PULL_SOURCE")
     r = run_pull(env, wl, tmp_path / "out")
     assert r.returncode == 100 and "PULL_SOURCE" in r.stderr
