@@ -63,6 +63,8 @@ static const char per_destination_help[] =
     "      only instances of these SOP Class UIDs\n"
     "  MUX_DEST_<NAME>_ANONYMIZE (default none)\n"
     "      a key file (mode 0600): the destination gets de-identified copies (lib/anon, keyed pseudonyms)\n"
+    "  MUX_DEST_<NAME>_ANON_RETAIN_DATES (default false)\n"
+    "      with _ANONYMIZE: shift every date per patient (Retain Longitudinal Temporal Information)\n"
     "  MUX_DEST_<NAME>_COMPRESS (default none) [jpeg-ls]\n"
     "      send uncompressed images JPEG-LS lossless where the destination accepts it\n";
 
@@ -105,6 +107,10 @@ static int anonymize(const char *name, struct mux_dest *d, char *err, size_t cap
     char why[512];
     if (anon_key_load(path, d->anon_key, why, sizeof why) < 0)
         return envconf_fail(err, cap, "%s: %s", key, why);
+    snprintf(key, sizeof key, "MUX_DEST_%s_ANON_RETAIN_DATES", name);
+    const char *dates = envconf_get(key, "false");
+    if ((d->anon_options.retain_modified_dates = envconf_bool(dates)) < 0)
+        return envconf_fail(err, cap, "%s=%s: true or false", key, dates);
     return 0;
 }
 
@@ -152,7 +158,8 @@ static int add_dest_env(const char *var, const char *name, const char *value, vo
 static int is_dest_setting(const char *name)
 {
     return strstr(name, "_WORKERS") || strstr(name, "_MODALITY") || strstr(name, "_CALLING") ||
-           strstr(name, "_SOP_CLASS") || strstr(name, "_ANONYMIZE") || strstr(name, "_COMPRESS");
+           strstr(name, "_SOP_CLASS") || strstr(name, "_ANONYMIZE") || strstr(name, "_ANON_RETAIN_DATES") ||
+           strstr(name, "_COMPRESS");
 }
 
 static int destinations(struct mux_conf *c, char *err, size_t cap)

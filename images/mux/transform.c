@@ -8,12 +8,10 @@
 
 enum transform_result transform_anonymize(const struct mux_dest *d, cirr_dicom_dataset *ds, char *why, size_t cap)
 {
-    /* the Basic Profile, no options: nothing a research destination may not see */
-    static const struct anon_options basic;
     if (!d->anon_key)
         return TRANSFORM_SEND;
     char reason[512];
-    switch (anon_dataset(ds, d->anon_key, &basic, reason, sizeof reason)) {
+    switch (anon_dataset(ds, d->anon_key, &d->anon_options, reason, sizeof reason)) {
     case ANON_DONE:
         return TRANSFORM_SEND;
     case ANON_QUARANTINED:

@@ -104,11 +104,16 @@ def test_anonymized_destination_gets_pseudonyms_the_other_the_originals(mux, sto
     assert len(dead) == 2 and all(line.startswith("RESEARCH\t") and "quarantined" in line for line in dead)
     assert any("BurnedInAnnotation" in line or "burned" in line.lower() for line in dead)
     assert open(key).read().strip() not in m.text()
+    assert {pydicom.dcmread(f).get("StudyDate", "") for f in anonymized} == {""}  # the Basic Profile empties it
     # the same study through another mux process with the same key: the same pseudonyms
     again = storescp("AGAIN")
-    m2 = mux({"AGAIN": ("AGAIN", again.port)}, spool=tmp_path / "spool2", MUX_DEST_AGAIN_ANONYMIZE=key)
+    m2 = mux({"AGAIN": ("AGAIN", again.port)}, spool=tmp_path / "spool2", MUX_DEST_AGAIN_ANONYMIZE=key,
+             MUX_DEST_AGAIN_ANON_RETAIN_DATES="true")
     storescu(m2.port, paths.values())
-    assert pseudonyms(received(again.dir, 4, "the study again")) == pseudonyms(anonymized)
+    twice = received(again.dir, 4, "the study again")
+    assert pseudonyms(twice) == pseudonyms(anonymized)
+    dates = {str(pydicom.dcmread(f).StudyDate) for f in twice}  # kept, shifted alike
+    assert len(dates) == 1 and dates != {study["date"]} and dates != {""}
 
 
 def test_bad_key_file_stops_mux_naming_the_variable(tmp_path):
