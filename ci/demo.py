@@ -2,26 +2,40 @@
 """make demo / make demo-down: the RIH CIRR on a single-node swarm.
 Run from the repository root as `python3 -m ci.demo [down]`.
 
-demo: swarm (initialised if needed), node labels, demo secrets, the cirr
-and mock stacks (the admin stack too when its images are present locally),
-visible progress until every service is healthy, mockpacs pushing a few
-studies through the mux, then a summary. demo-down removes what demo
-recorded in build/demo-state.json, and only that. Both refuse to touch a
-swarm that already runs stacks or secrets with cirr's names."""
+demo: swarm (initialised if needed), node labels, demo secrets, the cirr,
+mock and projects stacks (the admin stack too when its images are present
+locally), visible progress until every service is healthy, mockpacs
+pushing a few studies through the mux, then a summary. No Splunk image is
+obtainable here: the watchers send to a test double of Splunk's HTTP Event
+Collector (tests/support/hec_double.py), run on the host as a background
+process. demo-down removes what demo recorded in build/demo-state.json,
+and only that, and stops the double. Both refuse to touch a swarm that
+already runs stacks or secrets with cirr's names."""
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import time
+import urllib.request
+import uuid
 
-from ci.swarm import REPO, Cluster, docker, single_node_env
+from ci.swarm import REPO, Cluster, docker, single_node_env, studies_by_route
+from tests.support.hec_double import read_record
+from tests.support.ports import free_port
 
 STATE = os.path.join(REPO, "build", "demo-state.json")
 DATA = os.path.join(REPO, "build", "demo-data")
 ADMIN_IMAGES = ["traefik:v3.1.6", "portainer/portainer-ce:2.21.4", "portainer/agent:2.21.4", "splunk/splunk:9.3.2"]
-ENV = dict(single_node_env(studies=10000, push_limit=6, ct_slices=20, mr_slices=10, min_free_mb=200),
-           SPLUNK_PASSWORD="demo-password", SPLUNK_HEC_TOKEN="00000000-0000-0000-0000-000000000000",
+LOOKBACK_DAYS = 7
+ENV = dict(single_node_env(studies=10000, push_limit=6, ct_slices=20, mr_slices=10, min_free_mb=200,
+                           pacs_lookback_days=LOOKBACK_DAYS),
+           SPLUNK_PASSWORD="demo-password", SPLUNK_HEC_TOKEN=str(uuid.uuid4()),
            PORTAINER_PASSWORD="$2y$05$demo.hash.not.for.production.use.only")
+HEC_RECORD = os.path.join(DATA, "hec-events.jsonl")
+HEC_DOUBLE = "tests.support.hec_double"
+double = {}  # the HEC double's pid and port, kept in the state file
 
 
 def say(msg):
@@ -34,8 +48,59 @@ def ipvs():
 
 def save(c):
     with open(STATE + ".tmp", "w") as f:
-        json.dump(c.state(), f)
+        json.dump(dict(c.state(), hec_double=double), f)
     os.replace(STATE + ".tmp", STATE)
+
+
+def start_hec_double(c):
+    """The HEC test double on the host, on every address, with the demo's
+    token; the watchers reach it at the docker_gwbridge gateway."""
+    token = os.path.join(DATA, "splunk_hec_token")
+    fd = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, c.secrets["splunk_hec_token"].encode())
+    os.close(fd)
+    port = free_port()
+    log = open(os.path.join(DATA, "hec-double.log"), "ab")
+    p = subprocess.Popen([sys.executable, "-m", HEC_DOUBLE, "--port", str(port), "--token-file", token,
+                          "--record", HEC_RECORD], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                         stdin=subprocess.DEVNULL, start_new_session=True)
+    double.update(pid=p.pid, port=port)
+    save(c)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/services/collector/health", timeout=2).close()
+            break
+        except OSError:
+            if p.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the HEC double did not start (see {log.name})")
+            time.sleep(0.2)
+    c.env["SPLUNK_HEC_ADDRESS"] = f"{c.host_address()}:{port}"
+    say(f"Splunk: the watchers send to a TEST DOUBLE of Splunk's HTTP Event Collector (not Splunk: its image "
+        f"is not obtainable here), on the host at {c.env['SPLUNK_HEC_ADDRESS']} (pid {p.pid}), recording what "
+        f"it accepts in {HEC_RECORD}")
+
+
+def stop_hec_double(state):
+    """Stops the double demo started, if that pid is still it."""
+    pid = (state.get("hec_double") or {}).get("pid")
+    if not pid:
+        return
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if HEC_DOUBLE.encode() not in f.read():
+                return  # the pid is someone else's now
+        os.kill(pid, signal.SIGTERM)
+    except (FileNotFoundError, ProcessLookupError):
+        return
+    for _ in range(50):
+        if not os.path.exists(f"/proc/{pid}"):
+            return
+        try:
+            os.waitpid(pid, os.WNOHANG)  # our child when demo and demo-down are one process
+        except ChildProcessError:
+            pass
+        time.sleep(0.1)
 
 
 def up():
@@ -51,6 +116,7 @@ def up():
         sys.exit(f"demo: {e}")
     save(c)
     try:
+        start_hec_double(c)
         deploy_all(c)
     finally:
         save(c)  # what demo-down removes, also after a failure here
@@ -59,6 +125,7 @@ def up():
 def deploy_all(c):
     override = [] if ipvs() else ["test/override.yml"]
     mock_override = [] if ipvs() else ["test/mock-override.yml"]
+    projects_override = [] if ipvs() else ["test/projects-override.yml"]
     if not ipvs():
         say("this kernel has no IPVS: deploying with stacks/test overrides (dnsrr, host-mode ports)")
     missing = [i for i in ADMIN_IMAGES if docker("image", "inspect", i, check=False).returncode != 0]
@@ -67,12 +134,15 @@ def deploy_all(c):
             "no registry is reachable from here")
     else:
         c.deploy("admin", ["rih/admin-stack.yml"])
-    say("deploying the cirr stack (postgres, archive, mux, bridge)")
+    say("deploying the cirr stack (postgres, archive, mux, bridge, the archive's watcher)")
     c.deploy("cirr", ["rih/cirr-stack.yml", *override])
     c.wait_healthy("cirr")
     say("deploying the mock stack (mockpacs pushing studies, a stand-in workstation)")
     c.deploy("mock", ["rih/mock-stack.yml", *mock_override])
     c.wait_healthy("mock")
+    say("deploying the projects stack (project1, the PACS watcher sweeping mockpacs through the bridge)")
+    c.deploy("projects", ["rih/projects-stack.yml", *projects_override])
+    c.wait_healthy("projects")
     target = int(ENV["MOCK_PUSH_LIMIT"])
     deadline = time.monotonic() + 600
     last = -1
@@ -93,16 +163,37 @@ def deploy_all(c):
     say("retrieving one study of the mock PACS through the bridge into the archive (its JSON API, as its query page does)")
     study, job = c.retrieve_through_bridge("ARCHIVE")
     say(f"bridge: {study}: {job['state']}, {job['completed']} of {job['total']} instances, {job['failed']} failed")
-    summary(c, a, w, job)
+    routes = wait_indexed(c)
+    summary(c, a, w, job, routes)
 
 
-def summary(c, archive, workstation, job):
+def wait_indexed(c, timeout=180):
+    """Waits until the archive's watcher has sent an event for every study
+    of the archive (each is stable ORTHANC_STABLE_AGE seconds after its last
+    instance) and the PACS watcher has sent its first sweep's; what arrived,
+    by route."""
+    deadline, last = time.monotonic() + timeout, None
+    while True:
+        routes = studies_by_route(read_record(HEC_RECORD))
+        archive = c.archive_studies()
+        done = set(routes.get("index_studies", {})) >= archive and routes.get("index_pacs")
+        line = (f"the HEC double has {len(routes.get('index_studies', {}))} of the archive's {len(archive)} "
+                f"studies, and {len(routes.get('index_pacs', {}))} studies of the PACS")
+        if line != last:
+            say(line)
+            last = line
+        if done or time.monotonic() > deadline:
+            return routes
+        time.sleep(2)
+
+
+def summary(c, archive, workstation, job, routes):
     print()
     print("cirr demo: summary")
     print()
     print("| service | health |")
     print("|---|---|")
-    for stack in ("admin", "cirr", "mock"):
+    for stack in ("admin", "cirr", "projects", "mock"):
         for s in c.services(stack):
             print(f"| {s} | {c.health(s)} |")
     print()
@@ -112,8 +203,19 @@ def summary(c, archive, workstation, job):
     print(f"study retrieved through the bridge:               {job['study']}, {job['completed']} instances "
           f"into the archive ({job['state']})")
     print()
+    print(f"Splunk HEC: a TEST DOUBLE standing in for Splunk (tests/support/hec_double.py, on the host at "
+          f"{c.env['SPLUNK_HEC_ADDRESS']});")
+    print(f"            what it accepted, one JSON event a line: {HEC_RECORD}")
+    studies, pacs = routes.get("index_studies", {}), routes.get("index_pacs", {})
+    print(f"cirr_watcher (index_studies, the archive's stable studies): {sum(studies.values())} study events, "
+          f"{len(studies)} studies ({len(set(studies) & c.archive_studies())} of the archive's "
+          f"{len(c.archive_studies())})")
+    print(f"projects_pacs-watcher (index_pacs, mockpacs through the bridge): {sum(pacs.values())} study events, "
+          f"{len(pacs)} studies (the PACS's last {LOOKBACK_DAYS} days; a sweep every "
+          f"{ENV['WATCH_PACS_INTERVAL_S']} s)")
+    print()
     print("DICOM:  mux 5252 (AE CIRRMUX), archive 4242 (ARCHIVE), bridge 6262 (BRIDGE), mockpacs 7272 (MOCK)")
-    print("web:    behind Traefik (admin stack) at /archive, /bridge, /mux, /mock; the admin stack is not")
+    print("web:    behind Traefik (admin stack) at /archive, /bridge, /mux, /mock, /project1; the admin stack is not")
     print("        deployed here, so reach them from a container on admin_proxy_network, e.g.")
     print("        docker run --rm --network admin_proxy_network cirr/mockpacs:0.1.0 wget -qO- http://mock_mockpacs:8080/status")
     print("        (the bridge's query page: http://cirr_bridge:8082/ from there)")
@@ -132,12 +234,14 @@ def down():
         say("nothing to remove: build/demo-state.json is missing (make demo records there what it makes)")
         return
     c = Cluster(DATA, ENV, log=say)
-    c.restore(json.load(open(STATE)))
+    state = json.load(open(STATE))
+    c.restore(state)
+    stop_hec_double(state)
     stacks = ", ".join(c.deployed) or "no stacks"
     c.teardown()
     os.remove(STATE)
     shutil.rmtree(DATA, ignore_errors=True)
-    say(f"removed the demo's {stacks}, its secrets, volumes, networks and data" +
+    say(f"removed the demo's {stacks}, its secrets, volumes, networks, data and HEC double" +
         (" and left the swarm" if c.made_swarm else ""))
 
 

@@ -21,19 +21,31 @@ RELEASE = os.path.join(REPO, "build", "release")
 RELEASE_KEY = os.path.join(REPO, "build", "keys", "development.pub")  # make release's, without RELEASE_KEY
 VERIFY = os.path.join(REPO, "build", "cirr-verify")
 STACK_NAMES = ["admin", "cirr", "projects", "mock"]
-SECRET_NAMES = ["postgres_password", "orthanc_password"]
+SECRET_NAMES = ["postgres_password", "orthanc_password", "splunk_hec_token"]
+SECRET_VARIABLES = {"postgres_password": "POSTGRES_PASSWORD", "orthanc_password": "ORTHANC_PASSWORD",
+                    "splunk_hec_token": "SPLUNK_HEC_TOKEN"}
 # Marks what a demo or test run made, so that nothing else is ever removed.
 THROWAWAY = "org.cirr.throwaway=true"
 NODE_LABELS = ["storage", "bridge"]
 
 
-def single_node_env(studies, push_limit, ct_slices, mr_slices, min_free_mb):
-    """The variables the cirr and mock stacks need on one node: the mux
-    takes any caller and forwards to the mock stack's workstation, and
-    mockpacs, standing in for the PACS, pushes push_limit of its studies
-    through the mux at 3600 simulated hours per hour."""
+def single_node_env(studies, push_limit, ct_slices, mr_slices, min_free_mb, stable_age=10, pacs_interval=10,
+                    pacs_lookback_days=7):
+    """The variables the cirr, projects and mock stacks need on one node:
+    the mux takes any caller and forwards to the mock stack's workstation,
+    and mockpacs, standing in for the PACS, pushes push_limit of its studies
+    through the mux at 3600 simulated hours per hour. The bridge admits
+    the PACS watcher's AE title only (its own query page needs none). The
+    archive's studies are stable stable_age seconds after their last
+    instance; the PACS watcher sweeps the PACS (through the bridge) every
+    pacs_interval seconds, its first sweep pacs_lookback_days back. The
+    watchers' HEC is SPLUNK_HEC_ADDRESS, set once the swarm is up
+    (Cluster.host_address)."""
     return {
-        "MUX_ALLOW": "*", "BRIDGE_ALLOW": "*", "MUX_MIN_FREE_MB": str(min_free_mb), "TZ": "America/New_York",
+        "SPLUNK_HEC_SCHEME": "http",
+        "ORTHANC_STABLE_AGE": str(stable_age), "WATCH_AET": "CIRRWATCH",
+        "WATCH_PACS_INTERVAL_S": str(pacs_interval), "WATCH_PACS_LOOKBACK_MIN": str(pacs_lookback_days * 1440),
+        "MUX_ALLOW": "*", "BRIDGE_ALLOW": "CIRRWATCH", "MUX_MIN_FREE_MB": str(min_free_mb), "TZ": "America/New_York",
         "MOD_WORKSTATION": "WORKSTATION,mock_workstation,7272",
         "MOD_PACS": "MOCK,mock_mockpacs,7272",
         "MOCK_STUDIES": str(studies), "MOCK_PUSH_SPEEDUP": "3600", "MOCK_PUSH_LIMIT": str(push_limit),
@@ -105,7 +117,7 @@ class Cluster:
 
     def make_secrets(self):
         alphabet = string.ascii_letters + string.digits
-        for name, var in (("postgres_password", "POSTGRES_PASSWORD"), ("orthanc_password", "ORTHANC_PASSWORD")):
+        for name, var in SECRET_VARIABLES.items():
             value = self.env.get(var) or "".join(secrets.choice(alphabet) for _ in range(20))
             if docker("secret", "inspect", name, check=False).returncode == 0:
                 docker("secret", "rm", name, check=False)  # a throwaway one (refuse_if_in_use checked)
@@ -148,6 +160,15 @@ class Cluster:
         self.make_secrets()
         self.load_images()
 
+    def host_address(self):
+        """The host's address as the swarm's containers reach it: the gateway
+        of docker_gwbridge (the bridge every task's egress goes through)."""
+        out = docker("network", "inspect", "docker_gwbridge", "--format",
+                     "{{range .IPAM.Config}}{{.Gateway}} {{end}}").stdout.split()
+        if not out:
+            raise RuntimeError("docker_gwbridge has no gateway: cannot reach the host from the swarm")
+        return out[0]
+
     # -- state --------------------------------------------------------------
 
     def services(self, stack):
@@ -189,19 +210,18 @@ class Cluster:
             raise RuntimeError(f"{service}: no running container")
         return docker("exec", c, *cmd).stdout
 
-    def archive_uids(self, service="cirr_archive"):
+    def archive_api(self, path, service="cirr_archive"):
+        """GET path of the archive's REST API, from inside its container."""
         pw = self.secrets["orthanc_password"]
         auth = base64.b64encode(f"admin:{pw}".encode()).decode()
-        out = self.exec(service, "wget", "-qO-", "--header", f"Authorization: Basic {auth}",
-                        "http://127.0.0.1:8042/instances?expand")
-        return {i["MainDicomTags"]["SOPInstanceUID"] for i in json.loads(out)}
+        return json.loads(self.exec(service, "wget", "-qO-", "--header", f"Authorization: Basic {auth}",
+                                    f"http://127.0.0.1:8042{path}"))
 
-    def archive_studies(self, service="cirr_archive"):
-        pw = self.secrets["orthanc_password"]
-        auth = base64.b64encode(f"admin:{pw}".encode()).decode()
-        out = self.exec(service, "wget", "-qO-", "--header", f"Authorization: Basic {auth}",
-                        "http://127.0.0.1:8042/studies?expand")
-        return {s["MainDicomTags"]["StudyInstanceUID"] for s in json.loads(out)}
+    def archive_uids(self):
+        return {i["MainDicomTags"]["SOPInstanceUID"] for i in self.archive_api("/instances?expand")}
+
+    def archive_studies(self):
+        return {s["MainDicomTags"]["StudyInstanceUID"] for s in self.archive_api("/studies?expand")}
 
     def bridge_api(self, path, service="cirr_bridge"):
         return json.loads(self.exec(service, "wget", "-qO-", f"http://127.0.0.1:8082{path}"))
@@ -232,6 +252,12 @@ class Cluster:
     def workstation_uids(self, service="mock_workstation"):
         out = self.exec(service, "ls", "/var/lib/mockpacs")
         return {f[:-4] for f in out.split() if f.endswith(".dcm")}
+
+    def watcher_metric(self, service, name):
+        """The sum of a watcher's metric over its labels, from /metrics."""
+        text = self.exec(service, "wget", "-qO-", "http://127.0.0.1:8083/metrics")
+        return sum(float(line.split()[-1]) for line in text.splitlines()
+                   if line.startswith(name + "{") or line.startswith(name + " "))
 
     def mock_status(self, service="mock_mockpacs"):
         return json.loads(self.exec(service, "wget", "-qO-", "http://127.0.0.1:8080/status"))
@@ -296,3 +322,16 @@ class Cluster:
         self.deployed = list(state.get("deployed", []))
         self.added_labels = list(state.get("added_labels", []))
         self.secrets = {name: "" for name in state.get("secrets", [])}
+
+
+def studies_by_route(events):
+    """{route: {StudyInstanceUID: events}} of the watchers' HEC events (their
+    source is cirr-watcher:ROUTE)."""
+    out = {}
+    for e in events:
+        route = str(e.get("source", "")).removeprefix("cirr-watcher:")
+        uid = (e.get("event") or {}).get("StudyInstanceUID")
+        if uid:
+            out.setdefault(route, {}).setdefault(uid, 0)
+            out[route][uid] += 1
+    return out

@@ -282,3 +282,81 @@ class HecDouble:
             self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True,
                                                 do_handshake_on_connect=False)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+# ---- serving beyond loopback, recording, and the command line ----------
+# `make demo` and the system test point the swarm's containers at a double on
+# the host (no Splunk image is obtainable here): a second server with the
+# same handler, on an address the containers reach.
+
+def serve(double, host, port):
+    """Also serves double on host:port (0: a free one); the server (.server_address)."""
+    server = http.server.ThreadingHTTPServer((host, port), double.httpd.RequestHandlerClass)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def record_new(double, out, written):
+    """Appends the events accepted since the first `written` to out, one JSON
+    object a line; the new count."""
+    with double.lock:
+        new = double.events[written:]
+    for e in new:
+        out.write(json.dumps(e, sort_keys=True) + "\n")
+    out.flush()
+    return written + len(new)
+
+
+def read_record(path):
+    """The events a --record file holds (a line being written is left out)."""
+    events = []
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.endswith("\n"):
+                    events.append(json.loads(line))
+    except FileNotFoundError:
+        pass
+    return events
+
+
+def main(argv=None):
+    import argparse
+    import signal
+    import sys
+    p = argparse.ArgumentParser(prog="python3 -m tests.support.hec_double",
+                                description="A TEST DOUBLE of Splunk's HTTP Event Collector (not Splunk).")
+    p.add_argument("--port", type=int, required=True, help="TCP port to listen on")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default: every address)")
+    p.add_argument("--token-file", required=True, help="file holding the one token accepted")
+    p.add_argument("--indexes", help="comma list of the indexes the token may write (default: any)")
+    p.add_argument("--record", required=True, help="file the accepted events are appended to, one JSON a line")
+    a = p.parse_args(argv)
+    try:
+        token = open(a.token_file).read().strip()
+    except OSError as e:
+        sys.exit(f"hec_double: --token-file: {e.strerror}: {a.token_file}")
+    if not token:
+        sys.exit(f"hec_double: --token-file: {a.token_file} is empty")
+    indexes = set(a.indexes.split(",")) if a.indexes else None
+    double = HecDouble({token: Token(indexes=indexes)})
+    try:
+        serve(double, a.host, a.port)
+    except OSError as e:
+        sys.exit(f"hec_double: cannot listen on {a.host}:{a.port}: {e.strerror}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(f"hec_double: a TEST DOUBLE of Splunk's HEC (not Splunk) on {a.host}:{a.port}, "
+          f"recording accepted events in {a.record}", flush=True)
+    written = 0
+    with open(a.record, "a") as out:
+        while not stop.wait(0.2):
+            written = record_new(double, out, written)
+        record_new(double, out, written)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

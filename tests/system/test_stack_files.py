@@ -21,9 +21,12 @@ def test_stack_config_validates_with_the_example_environment(name):
     assert r.returncode == 0, r.stderr
 
 
-def test_test_overrides_merge():
-    r = subprocess.run(["docker", "stack", "config", "-c", os.path.join(STACKS, "rih/cirr-stack.yml"), "-c",
-                        os.path.join(STACKS, "test/override.yml")], env=example_env(), capture_output=True,
+@pytest.mark.parametrize("stack,override", [("rih/cirr-stack.yml", "test/override.yml"),
+                                            ("rih/mock-stack.yml", "test/mock-override.yml"),
+                                            ("rih/projects-stack.yml", "test/projects-override.yml")])
+def test_test_overrides_merge(stack, override):
+    r = subprocess.run(["docker", "stack", "config", "-c", os.path.join(STACKS, stack), "-c",
+                        os.path.join(STACKS, override)], env=example_env(), capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     merged = yaml.safe_load(r.stdout)
@@ -83,12 +86,48 @@ def test_every_service_has_health_restart_update_grace_and_limits():
 
 
 def test_secrets_come_from_docker_secrets_through_file_variables():
-    stack = yaml.safe_load(open(os.path.join(STACKS, "rih/cirr-stack.yml")))
-    for svc in stack["services"].values():
-        env = svc.get("environment", {})
-        for k, v in env.items():
-            if "PASSWORD" in k:
-                assert k.endswith("_FILE") and v.startswith("/run/secrets/"), k
+    """cirr's own images read passwords and tokens from Docker secrets (the
+    admin stack's third-party images take theirs as variables)."""
+    checked = 0
+    for name in FILES:
+        stack = yaml.safe_load(open(os.path.join(STACKS, name)))
+        for svc_name, svc in stack["services"].items():
+            if not svc["image"].startswith("cirr/"):
+                continue
+            for k, v in svc.get("environment", {}).items():
+                if "PASSWORD" in k or "TOKEN" in k:
+                    assert k.endswith("_FILE") and v.startswith("/run/secrets/"), f"{name}: {svc_name}: {k}"
+                    assert v.removeprefix("/run/secrets/") in svc.get("secrets", []), f"{name}: {svc_name}: {k}"
+                    checked += 1
+    assert checked >= 8
+
+
+def merged(*names):
+    r = subprocess.run(["docker", "stack", "config", *[a for n in names for a in ("-c", os.path.join(STACKS, n))]],
+                       env=example_env(), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return yaml.safe_load(r.stdout)["services"]
+
+
+def test_the_watchers_reach_hec_as_configured():
+    """Both watchers send to the HEC the example names, and the image's
+    start-up probe of HEC speaks the scheme of that URL."""
+    for stack, service in (("rih/cirr-stack.yml", "watcher"), ("rih/projects-stack.yml", "pacs-watcher")):
+        env = merged(stack)[service]["environment"]
+        assert env["WATCH_HEC_URL"] == "http://splunk:8088", stack
+        assert env["WATCH_HEC_URL"].startswith(env["WATCH_HEC_PROBE_KIND"] + "://"), stack
+        assert env["WATCH_HEC_TOKEN_FILE"] == "/run/secrets/splunk_hec_token", stack
+
+
+def test_the_bridge_admits_the_pacs_watcher():
+    """The PACS watcher queries the PACS through the bridge, as WATCH_AET: the
+    bridge must admit that AE title, and the watcher must call the bridge."""
+    bridge = merged("rih/cirr-stack.yml")["bridge"]["environment"]
+    watcher = merged("rih/projects-stack.yml")["pacs-watcher"]["environment"]
+    allowed = bridge["BRIDGE_ALLOW"].split(",")
+    assert "*" in allowed or watcher["WATCH_AET"] in allowed
+    aet, host, port = watcher["WATCH_PACS"].split(",")
+    assert (aet, host, port) == (bridge["BRIDGE_AET"], "cirr_bridge", "6262")
 
 
 def test_services_that_keep_data_stay_on_their_node():

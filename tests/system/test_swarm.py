@@ -1,6 +1,8 @@
-"""The cirr and mock stacks on a single-node swarm, with the test override
-for kernels without IPVS (issue 6). Everything made here is removed at the
+"""The cirr, mock and projects stacks on a single-node swarm, with the test
+overrides for kernels without IPVS (issue 6), and their watchers feeding a
+HEC double on the host (issue 13). Everything made here is removed at the
 end, also when a check fails."""
+import datetime
 import re
 import shutil
 import subprocess
@@ -9,11 +11,15 @@ import time
 
 import pytest
 
-from ci.swarm import RELEASE, Cluster, docker, single_node_env
+from ci.swarm import RELEASE, Cluster, docker, single_node_env, studies_by_route
+from tests.support.hec_double import HecDouble, Token, serve
 
 CIRR = ["rih/cirr-stack.yml", "test/override.yml"]
 MOCK = ["rih/mock-stack.yml", "test/mock-override.yml"]
-ENV = single_node_env(studies=200, push_limit=24, ct_slices=4, mr_slices=3, min_free_mb=100)
+PROJECTS = ["rih/projects-stack.yml", "test/projects-override.yml"]
+LOOKBACK_DAYS = 60  # mockpacs' 200 studies span a year: some 30 in the PACS watcher's first sweep
+ENV = single_node_env(studies=200, push_limit=24, ct_slices=4, mr_slices=3, min_free_mb=100, stable_age=5,
+                      pacs_interval=10, pacs_lookback_days=LOOKBACK_DAYS)
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +32,28 @@ def cluster():
     finally:
         c.teardown()
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def hec(cluster):
+    """A HEC double (no Splunk image here) on the host, where the swarm's
+    containers reach it: the watchers' SPLUNK_HEC_ADDRESS."""
+    double = HecDouble({cluster.secrets["splunk_hec_token"]: Token(indexes={"dicom", "pacs"})})
+    server = serve(double, "0.0.0.0", 0)
+    cluster.env["SPLUNK_HEC_ADDRESS"] = f"{cluster.host_address()}:{server.server_address[1]}"
+    try:
+        yield double
+    finally:
+        server.shutdown()
+        server.server_close()
+        double.close()
+
+
+def indexed(hec, route):
+    """{StudyInstanceUID: events} the double holds from route."""
+    with hec.lock:
+        events = list(hec.events)
+    return studies_by_route(events).get(route, {})
 
 
 def wait(predicate, timeout, what):
@@ -88,12 +116,13 @@ def test_a_swarm_that_runs_cirr_is_left_alone(tmp_path):
             docker("network", "rm", "docker_gwbridge", check=False)
 
 
-def test_stacks_deploy_push_restart_and_redeploy(cluster):
+def test_stacks_deploy_push_restart_index_and_redeploy(cluster, hec):
     c = cluster
     c.deploy("cirr", CIRR)
     c.wait_healthy("cirr")
     c.deploy("mock", MOCK)
     c.wait_healthy("mock")
+    c.deploy("projects", PROJECTS)  # its PACS watcher sweeps mockpacs through the bridge meanwhile
     # mockpacs pushes studies through the mux; in the middle, the mux task restarts
     wait(lambda: c.mock_status()["studies_pushed"] >= 8, 300, "8 studies pushed")
     docker("service", "update", "--force", "--detach", "cirr_mux")
@@ -110,6 +139,29 @@ def test_stacks_deploy_push_restart_and_redeploy(cluster):
     wait(lambda: study in c.archive_studies(), 60, "the retrieved study in the archive")
     before = c.archive_uids()
     assert len(before) >= total + job["completed"]
+    # the archive's watcher indexes every study of the archive, once stable, into the HEC double
+    started = time.monotonic()
+    studies = c.archive_studies()
+    assert study in studies
+    wait(lambda: set(indexed(hec, "index_studies")) >= studies, 60, "an event for every study of the archive")
+    assert set(indexed(hec, "index_studies")) == studies
+    assert {e["index"] for e in hec.events if e["source"] == "cirr-watcher:index_studies"} == {"dicom"}
+    assert hec.rejected == []
+    # the PACS watcher, through the bridge, indexes the PACS's studies of its look-back window, each once
+    c.wait_healthy("projects")
+    pacs = {a["StudyInstanceUID"]: a.get("StudyDate", "") for a in c.bridge_api("/api/find?level=STUDY")["answers"]}
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    first, last = (today - datetime.timedelta(days=LOOKBACK_DAYS - 1)).strftime("%Y%m%d"), \
+        (today - datetime.timedelta(days=1)).strftime("%Y%m%d")
+    inside = {uid for uid, date in pacs.items() if first <= date <= last}  # a day's margin for time zones
+    assert inside
+    wait(lambda: set(indexed(hec, "index_pacs")) >= inside, 60, f"the PACS's {len(inside)} studies of the window")
+    found = indexed(hec, "index_pacs")
+    assert set(found) <= set(pacs), set(found) - set(pacs)
+    assert set(found.values()) == {1}, "a study indexed twice by the PACS watcher"
+    assert {e["index"] for e in hec.events if e["source"] == "cirr-watcher:index_pacs"} == {"pacs"}
+    c.log(f"HEC double: {len(studies)} studies of the archive, {len(found)} of the PACS ({len(inside)} well "
+          f"inside the window), {time.monotonic() - started:.0f} s after the retrieve")
     # removing and redeploying the cirr stack keeps the archive (PostgreSQL data)
     c.remove_stack("cirr")
     c.deploy("cirr", CIRR)
