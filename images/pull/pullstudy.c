@@ -160,6 +160,12 @@ static void retrieve_failed(struct getting *g, const char *what, cirr_dicom_stat
     set_reason(g->r, "failed", what, detail);
 }
 
+/* Instances of the row handled so far, whatever became of them. */
+static unsigned taken(const struct row_result *r)
+{
+    return r->pulled + r->quarantined + r->failed;
+}
+
 /* C-MOVE of one study to ourselves (PULL_AET): its instances arrive on
  * pullmove's SCP, which hands them to take_instance. */
 static void move_study(const struct pull_conf *pc, const char *uid, struct getting *g)
@@ -168,7 +174,7 @@ static void move_study(const struct pull_conf *pc, const char *uid, struct getti
     cirr_dicom_peer_config cfg = peer_config(pc, &pc->source);
     cirr_dicom_scu *scu = NULL;
     cirr_dicom_dataset *q = NULL;
-    unsigned completed = 0, failed = 0, before = g->r->failed;
+    unsigned completed = 0, failed = 0, before = g->r->failed, arrived = taken(g->r);
     uint16_t status = 0;
     pullmove_expect(uid, take_instance, g);
     cirr_dicom_status s = cirr_dicom_scu_open(&cfg, classes, NULL, &scu);
@@ -177,8 +183,15 @@ static void move_study(const struct pull_conf *pc, const char *uid, struct getti
     cirr_dicom_dataset_free(q);
     cirr_dicom_scu_close(scu);
     pullmove_done(uid);
-    if (s != CIRR_DICOM_OK || failed || (status != 0x0000 && status != 0xB000))
+    arrived = taken(g->r) - arrived;
+    if (s != CIRR_DICOM_OK || failed || (status != 0x0000 && status != 0xB000)) {
         retrieve_failed(g, "C-MOVE failed", s, failed, g->r->failed - before, status);
+    } else if (arrived < completed) { /* moved elsewhere: the source's entry for PULL_AET is wrong */
+        char detail[160];
+        snprintf(detail, sizeof detail, "the source moved %u instances, %u arrived on PULL_PORT", completed, arrived);
+        g->r->failed += completed - arrived;
+        set_reason(g->r, "failed", "C-MOVE went elsewhere", detail);
+    }
 }
 
 /* C-GET of one study into the folder. */

@@ -215,7 +215,7 @@ def test_thirty_rows_killed_halfway_then_27_pulled_1_quarantined_2_failed(mock, 
     assert not [f for f in files if pydicom.dcmread(f, stop_before_pixels=True).SOPClassUID == SECONDARY_CAPTURE]
 
 
-def test_move_gives_what_get_gives(mock, tmp_path):
+def test_move_gives_what_get_gives(mock, storescp, tmp_path):
     """PULL_RETRIEVE=move: mockpacs moves each study to cirr-pull's own
     port (it knows cirr-pull as MOD_PULL), two studies in flight at once;
     the output is the same files as C-GET's, the capture quarantined."""
@@ -239,6 +239,12 @@ def test_move_gives_what_get_gives(mock, tmp_path):
     assert "rows 6: pulled 0, quarantined 0, failed 6" in nobody.stdout
     assert nobody.stdout.count("C-MOVE failed: peer status 0xa801") == 5
     assert "unknown destination 'NOBODY'" in m.text()
+    # A source whose entry for CIRRPULL points elsewhere: what it moved never arrived, every row fails.
+    elsewhere = mock(MOD_PULL=f"CIRRPULL,127.0.0.1,{storescp('CIRRPULL').port}", **COLLECTION)
+    lost = run_pull({**env, "MOD_PACS": f"MOCK,127.0.0.1,{elsewhere.port}", "PULL_RETRIEVE": "move",
+                     "PULL_PORT": str(port)}, wl, tmp_path / "lost")
+    assert "rows 6: pulled 0, quarantined 0, failed 6" in lost.stdout
+    assert lost.stdout.count("C-MOVE went elsewhere: the source moved") == 5, lost.stdout
 
 
 def test_move_through_the_bridge_never_beyond_its_upstream_limit(mock, bridge, tmp_path):
