@@ -184,6 +184,18 @@ def test_the_user_data_is_what_assemble_writes_from_the_scripts():
     assert r.returncode == 0, r.stderr
 
 
+def test_the_scripts_are_posix_sh_that_shellcheck_passes():
+    scripts = sorted(os.path.join(CLOUD_INIT, "scripts", n) for n in os.listdir(os.path.join(CLOUD_INIT, "scripts")))
+    # SC1090: node-lib.sh is found through CIRR_LIB; SC2034: PROG is read by node-lib.sh.
+    r = subprocess.run(["shellcheck", "-s", "sh", "-e", "SC1090,SC2034", *scripts], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout
+    for path in scripts:
+        with open(path) as f:
+            text = f.read()
+        assert path.endswith(".sh") or text.startswith("#!/bin/sh\n# ") and "\nset -eu\n" in text, path
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_the_user_data_holds_no_token_and_reads_it_from_a_file_or_metadata(role):
     text, data = user_data(role)
