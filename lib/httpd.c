@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@ struct conn {
     uint64_t deadline_ms, opened_ms;
     char in[HTTPD_REQUEST_MAX];
     size_t in_len;
+    char *post;                  /* a POST's body, once its headers are in */
+    size_t post_len, post_want;
     struct strbuf out;           /* the response, once the request is complete */
     size_t out_pos;
 };
@@ -37,6 +40,7 @@ static void conn_close(struct conn *c)
 {
     if (c->fd >= 0)
         close(c->fd);
+    free(c->post);
     strbuf_free(&c->out);
     memset(c, 0, sizeof *c);
     c->fd = -1;
@@ -49,36 +53,113 @@ static const char *reason(int status)
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
     case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";
     default: return "Error";
     }
 }
 
-/* The request is complete (or cannot be): build the whole response. */
-static void respond(struct httpd *h, struct conn *c, int too_large)
+static void reply(struct conn *c, int status, const char *type, const struct strbuf *body)
 {
-    char path[512];
+    strbuf_addf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                status, reason(status), type, body->len);
+    strbuf_add(&c->out, body->data ? body->data : "", body->len);
+}
+
+static void refuse(struct conn *c, int status, const char *why)
+{
+    struct strbuf body = {0};
+    strbuf_adds(&body, why);
+    reply(c, status, "text/plain; charset=utf-8", &body);
+    strbuf_free(&body);
+}
+
+/* The value of header name (lower case) in the complete head, copied into
+ * out; 0, or -1 when the head has no such header. */
+static int header(const char *head, const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+    for (const char *line = strchr(head, '\n'); line && line[1] != '\r' && line[1] != '\n';
+         line = strchr(line + 1, '\n')) {
+        if (strncasecmp(line + 1, name, n) || line[1 + n] != ':')
+            continue;
+        const char *v = line + 2 + n;
+        v += strspn(v, " \t");
+        size_t len = strcspn(v, "\r\n");
+        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        snprintf(out, cap, "%.*s", (int)len, v);
+        return 0;
+    }
+    return -1;
+}
+
+/* The request (and a POST's body) is complete: build the whole response. */
+static void respond(struct httpd *h, struct conn *c)
+{
+    char path[512], type_in[128] = "";
     struct strbuf body = {0};
     const char *type = "text/plain; charset=utf-8";
-    int status;
-    c->in[c->in_len] = '\0';
-    if (too_large) {
-        status = 431;
-        strbuf_adds(&body, "request too large\n");
-    } else if (strncmp(c->in, "GET ", 4) != 0) {
-        status = 405;
-        strbuf_adds(&body, "only GET\n");
-    } else if (sscanf(c->in, "GET %511s HTTP/", path) != 1) {
-        status = 400;
-        strbuf_adds(&body, "bad request line\n");
+    int post = c->post != NULL, status;
+    if (!post && strncmp(c->in, "GET ", 4) != 0) {
+        refuse(c, 405, h->request_handler ? "only GET and POST\n" : "only GET\n");
+        return;
+    }
+    if (sscanf(c->in + (post ? 5 : 4), "%511s HTTP/", path) != 1) {
+        refuse(c, 400, "bad request line\n");
+        return;
+    }
+    if (h->request_handler) {
+        header(c->in, "content-type", type_in, sizeof type_in);
+        struct httpd_request req = {post ? "POST" : "GET", path, type_in, post ? c->post : "", c->post_len};
+        status = h->request_handler(&req, &body, &type, h->ud);
     } else {
         status = h->handler(path, &body, &type, h->ud);
     }
-    strbuf_addf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                status, reason(status), type, body.len);
-    strbuf_add(&c->out, body.data ? body.data : "", body.len);
+    reply(c, status, type, &body);
     strbuf_free(&body);
+}
+
+/* A POST's headers are in (head bytes of c->in): take its body's length,
+ * and what of the body came with the headers. */
+static void post_begin(struct httpd *h, struct conn *c, size_t head)
+{
+    char value[32], *end;
+    if (header(c->in, "transfer-encoding", value, sizeof value) == 0) {
+        refuse(c, 411, "send the body with a Content-Length, not chunked\n");
+        return;
+    }
+    if (header(c->in, "content-length", value, sizeof value) < 0) {
+        refuse(c, 411, "a POST needs a Content-Length\n");
+        return;
+    }
+    unsigned long n = strtoul(value, &end, 10);
+    if (!*value || strspn(value, "0123456789") != strlen(value) || *end) {
+        refuse(c, 400, "bad Content-Length\n");
+        return;
+    }
+    if (strlen(value) > 9 || n > HTTPD_BODY_MAX) {
+        refuse(c, 413, "body too large\n");
+        return;
+    }
+    c->post_want = n;
+    c->post = xmalloc(n + 1);
+    c->post_len = c->in_len - head < n ? c->in_len - head : n;
+    memcpy(c->post, c->in + head, c->post_len);
+    c->post[c->post_len] = '\0';
+    if (c->post_len == c->post_want)
+        respond(h, c);
+}
+
+/* Where the head ends (after its blank line), or 0 while it is incomplete. */
+static size_t head_end(const char *in)
+{
+    const char *crlf = strstr(in, "\r\n\r\n"), *lf = strstr(in, "\n\n");
+    if (crlf && (!lf || crlf < lf))
+        return (size_t)(crlf - in) + 4;
+    return lf ? (size_t)(lf - in) + 2 : 0;
 }
 
 static void conn_write(struct conn *c)
@@ -95,23 +176,46 @@ static void conn_write(struct conn *c)
         conn_close(c);
 }
 
-/* Read what has arrived; respond once the headers are complete. */
-static void conn_read(struct httpd *h, struct conn *c)
+/* The rest of a POST's body. */
+static void body_read(struct httpd *h, struct conn *c)
 {
-    ssize_t n = read(c->fd, c->in + c->in_len, sizeof c->in - 1 - c->in_len);
+    ssize_t n = read(c->fd, c->post + c->post_len, c->post_want - c->post_len);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         conn_close(c);
         return;
     }
     if (n < 0)
         return;
-    c->in_len += (size_t)n;
-    c->in[c->in_len] = '\0';
-    if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n"))
-        respond(h, c, 0);
-    else if (c->in_len == sizeof c->in - 1)
-        respond(h, c, 1);
-    if (c->out.len)
+    c->post_len += (size_t)n;
+    c->post[c->post_len] = '\0';
+    if (c->post_len == c->post_want)
+        respond(h, c);
+}
+
+/* Read what has arrived; respond once the request is complete. */
+static void conn_read(struct httpd *h, struct conn *c)
+{
+    if (c->post) {
+        body_read(h, c);
+    } else {
+        ssize_t n = read(c->fd, c->in + c->in_len, sizeof c->in - 1 - c->in_len);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            conn_close(c);
+            return;
+        }
+        if (n < 0)
+            return;
+        c->in_len += (size_t)n;
+        c->in[c->in_len] = '\0';
+        size_t head = head_end(c->in);
+        if (head && h->request_handler && !strncmp(c->in, "POST ", 5))
+            post_begin(h, c, head);
+        else if (head)
+            respond(h, c);
+        else if (c->in_len == sizeof c->in - 1)
+            refuse(c, 431, "request too large\n");
+    }
+    if (c->fd >= 0 && c->out.len)
         conn_write(c); /* most responses fit the socket buffer at once */
 }
 
@@ -172,13 +276,15 @@ static void *loop(void *arg)
     return NULL;
 }
 
-int httpd_start(struct httpd *h, unsigned port, httpd_handler handler, void *ud)
+static int start(struct httpd *h, unsigned port, httpd_handler handler, httpd_request_handler request_handler,
+                 void *ud)
 {
     int one = 1;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_ANY)};
     memset(h, 0, sizeof *h);
     h->handler = handler;
+    h->request_handler = request_handler;
     h->ud = ud;
     h->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (h->fd < 0 || setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
@@ -191,6 +297,16 @@ int httpd_start(struct httpd *h, unsigned port, httpd_handler handler, void *ud)
         return -1;
     }
     return 0;
+}
+
+int httpd_start(struct httpd *h, unsigned port, httpd_handler handler, void *ud)
+{
+    return start(h, port, handler, NULL, ud);
+}
+
+int httpd_start_requests(struct httpd *h, unsigned port, httpd_request_handler handler, void *ud)
+{
+    return start(h, port, NULL, handler, ud);
 }
 
 void httpd_stop(struct httpd *h)

@@ -1,5 +1,6 @@
 /* httpd.h: a very small HTTP/1.1 server for status, health and metrics
- * pages: GET only, on its own thread, many connections at once, each with
+ * pages: GET only (httpd_start_requests: GET and POST with a small body),
+ * on its own thread, many connections at once, each with
  * a deadline for the whole exchange (httpd.c says why). The handler runs on
  * that thread, one request at a time: it must not block. */
 #ifndef CIRR_HTTPD_H
@@ -12,16 +13,35 @@
 /* Fill body and *type for path; return the HTTP status (200, 404, ...). */
 typedef int (*httpd_handler)(const char *path, struct strbuf *body, const char **type, void *ud);
 
+/* A request as httpd_start_requests's handler sees it. A POST's body has a
+ * Content-Length of at most HTTPD_BODY_MAX (else 411/413, chunked 411),
+ * is NUL-terminated (body[body_len]) and may itself contain NULs. */
+#define HTTPD_BODY_MAX 8192
+struct httpd_request {
+    const char *method;          /* "GET" or "POST" */
+    const char *path;            /* with its query string */
+    const char *content_type;    /* "" when the request names none */
+    const char *body;            /* "" for a GET */
+    size_t body_len;
+};
+
+typedef int (*httpd_request_handler)(const struct httpd_request *req, struct strbuf *body, const char **type,
+                                     void *ud);
+
 struct httpd {
     int fd;
     volatile int stop;
     pthread_t thread;
     httpd_handler handler;
     void *ud;
+    httpd_request_handler request_handler; /* set by httpd_start_requests only */
 };
 
 /* Listen on port (all addresses) and serve on a new thread. 0 or -1/errno. */
 int httpd_start(struct httpd *h, unsigned port, httpd_handler handler, void *ud);
+
+/* As httpd_start, for a handler that takes POST as well as GET. */
+int httpd_start_requests(struct httpd *h, unsigned port, httpd_request_handler handler, void *ud);
 
 /* Stop serving and join the thread. */
 void httpd_stop(struct httpd *h);

@@ -1,5 +1,6 @@
 /* httpd_test.c: lib/httpd serves a health probe whatever other clients do:
- * idle connections, requests that trickle in, oversized requests. */
+ * idle connections, requests that trickle in, oversized requests; with
+ * httpd_start_requests, a POST's body reaches the handler, bounded. */
 #include "httpd.h"
 
 #include "clock.h"
@@ -23,6 +24,15 @@ static int page(const char *path, struct strbuf *body, const char **type, void *
     if (strcmp(path, "/health") != 0)
         return 404;
     strbuf_adds(body, "ok\n");
+    return 200;
+}
+
+/* Echoes what the handler was given. */
+static int echo(const struct httpd_request *req, struct strbuf *body, const char **type, void *ud)
+{
+    (void)type;
+    (void)ud;
+    strbuf_addf(body, "%s %s [%s] %zu:%s\n", req->method, req->path, req->content_type, req->body_len, req->body);
     return 200;
 }
 
@@ -138,12 +148,68 @@ static void test_statuses(void **state)
     httpd_stop(&h);
 }
 
+/* One request to a server started with httpd_start_requests: its reply. */
+static void exchange(unsigned port, const char *request, char *reply, size_t cap)
+{
+    int fd = connect_to(port);
+    send_text(fd, request);
+    read_reply(fd, reply, cap, 2000);
+    close(fd);
+}
+
+static void test_post_body_reaches_the_handler(void **state)
+{
+    (void)state;
+    struct httpd h;
+    assert_int_equal(httpd_start_requests(&h, 0, echo, NULL), 0);
+    unsigned port = port_of(&h);
+    char reply[1024];
+    int fd = connect_to(port);
+    send_text(fd, "POST /api/x?a=1 HTTP/1.1\r\ncontent-type: application/json\r\nContent-Length:  10 \r\n\r\n{\"a\"");
+    usleep(200000); /* the rest of the body later */
+    send_text(fd, ": \"b\"}");
+    read_reply(fd, reply, sizeof reply, 2000);
+    close(fd);
+    assert_non_null(strstr(reply, "HTTP/1.1 200 OK"));
+    assert_non_null(strstr(reply, "\r\n\r\nPOST /api/x?a=1 [application/json] 10:{\"a\": \"b\"}\n"));
+    exchange(port, "GET /health HTTP/1.1\r\n\r\n", reply, sizeof reply);
+    assert_non_null(strstr(reply, "\r\n\r\nGET /health [] 0:\n"));
+    exchange(port, "POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n", reply, sizeof reply);
+    assert_non_null(strstr(reply, "\r\n\r\nPOST /x [] 0:\n"));
+    httpd_stop(&h);
+}
+
+static void test_post_refused_without_a_bounded_length(void **state)
+{
+    (void)state;
+    static const struct { const char *request, *status; } cases[] = {
+        {"POST /x HTTP/1.1\r\n\r\nabc", "HTTP/1.1 411 "},
+        {"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", "HTTP/1.1 411 "},
+        {"POST /x HTTP/1.1\r\nContent-Length: 8193\r\n\r\n", "HTTP/1.1 413 "},
+        {"POST /x HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", "HTTP/1.1 413 "},
+        {"POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "HTTP/1.1 400 "},
+        {"POST /x HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", "HTTP/1.1 400 "},
+        {"PUT /x HTTP/1.1\r\nContent-Length: 1\r\n\r\nx", "HTTP/1.1 405 "},
+    };
+    struct httpd h;
+    assert_int_equal(httpd_start_requests(&h, 0, echo, NULL), 0);
+    char reply[1024];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        exchange(port_of(&h), cases[i].request, reply, sizeof reply);
+        assert_non_null(strstr(reply, cases[i].status));
+        assert_null(strstr(reply, "[]")); /* the handler was not called */
+    }
+    httpd_stop(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health_answered_beside_idle_connections),
         cmocka_unit_test(test_request_in_two_segments),
         cmocka_unit_test(test_statuses),
+        cmocka_unit_test(test_post_body_reaches_the_handler),
+        cmocka_unit_test(test_post_refused_without_a_bounded_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
