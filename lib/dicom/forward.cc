@@ -11,12 +11,6 @@
 
 // The handle of scu.cc: the same definition (C++ allows one class defined
 // alike in several files); it belongs in internal.h, beside the dataset's.
-struct cirr_dicom_scu {
-    T_ASC_Network *net;
-    T_ASC_Association *assoc;
-    unsigned dimse_timeout;
-};
-
 namespace {
 
 // Verification; per class the context with every syntax, then (room

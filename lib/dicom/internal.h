@@ -62,6 +62,14 @@ void cirr_dicom_init_request(T_ASC_Association *assoc, Request *req, const char 
     req->Priority = DIMSE_PRIORITY_MEDIUM;
 }
 
+// An SCU association (cirr_dicom_scu_open...): defined once here, for
+// scu.cc and the files that add to the SCU (forward.cc).
+struct cirr_dicom_scu {
+    T_ASC_Network *net;
+    T_ASC_Association *assoc;
+    unsigned dimse_timeout;
+};
+
 // Socket option: no Nagle on this association (DICOM over loopback crawls).
 void cirr_dicom_nodelay(T_ASC_Association *assoc);
 

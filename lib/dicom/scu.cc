@@ -6,12 +6,6 @@
 #include <memory>
 #include <new>
 
-struct cirr_dicom_scu {
-    T_ASC_Network *net;
-    T_ASC_Association *assoc;
-    unsigned dimse_timeout;
-};
-
 // A NULL-terminated list (NULL itself is empty) as strings.
 static std::vector<std::string> string_list(const char *const *list)
 {
