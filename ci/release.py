@@ -15,6 +15,7 @@ repository), its public key beside it as <name>.pub. Without one, a
 development key pair is made once in BUILD/keys/ and the release says
 so: good for make demo and the tests on this machine, worth nothing to
 anyone else (doc/verify.md, Keys)."""
+import hashlib
 import os
 import shutil
 import subprocess
@@ -113,6 +114,13 @@ def main():
     if r.returncode != 0:
         sys.exit("release: fatal: the release just made does not verify")
     tarball(folder, os.path.join(build, "release.tar"), epoch(build))
+    # Beside the release, never inside it: a node that took its verifier from
+    # the release it checks would prove nothing. Nodes pin it by its hash
+    # (CIRR_VERIFY_SHA256, doc/cloud-init.md).
+    published = os.path.join(build, "release-cirr-verify")
+    shutil.copyfile(v, published)
+    os.chmod(published, 0o755)
+    say(f"verifier for nodes: {published} sha256 {hashlib.sha256(open(v, 'rb').read()).hexdigest()}")
     say(f"{folder}/ and {folder}.tar, signed with {private}; verify with "
         f"cirr-verify verify --key {public} --archives {folder}/images {folder}")
 
