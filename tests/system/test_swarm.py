@@ -3,16 +3,23 @@ overrides for kernels without IPVS (issue 6), and their watchers feeding a
 HEC double on the host (issue 13). Everything made here is removed at the
 end, also when a check fails."""
 import datetime
+import json
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
 from ci.swarm import RELEASE, Cluster, docker, single_node_env, studies_by_route
-from tests.support.hec_double import HecDouble, Token, serve
+from tests.support.hec_double import HecDouble, Token, read_record, serve
+from tests.support.paths import REPO
+from tests.support.ports import free_port, wait_port
 
 CIRR = ["rih/cirr-stack.yml", "test/override.yml"]
 MOCK = ["rih/mock-stack.yml", "test/mock-override.yml"]
@@ -73,6 +80,40 @@ def pushed_instances(c):
     r = docker("logs", c.container("mock_mockpacs"), check=False)
     logs = r.stdout + r.stderr
     return sum(int(n) for n in re.findall(r"\((?:CT|MR|CR), (\d+) instances\) sent to MUX", logs))
+
+
+def post(port, token, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/services/collector/event", data=body.encode(),
+                                 headers={"Authorization": f"Splunk {token}"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+
+
+def test_the_demos_hec_double_records_what_it_accepts(tmp_path):
+    """`make demo`'s stand-in for Splunk: python3 -m tests.support.hec_double
+    accepts the token of its file only, appends each accepted event to the
+    record, and stops on SIGTERM; a missing token file stops it at start."""
+    token, record, port = tmp_path / "token", tmp_path / "events.jsonl", free_port()
+    token.write_text("demo-token\n")
+    cmd = [sys.executable, "-m", "tests.support.hec_double", "--port", str(port), "--token-file", str(token),
+           "--record", str(record)]
+    p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_port(port)
+        assert post(port, "demo-token", '{"event":{"StudyInstanceUID":"1.2"},"index":"dicom"} {"event":{"a":1}}') \
+            == (200, {"text": "Success", "code": 0})
+        assert post(port, "other", '{"event":{"a":2}}') == (403, {"text": "Invalid token", "code": 4})
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out = p.communicate(timeout=10)[0]
+    assert p.returncode == 0 and "TEST DOUBLE" in out, out
+    assert [e["event"] for e in read_record(record)] == [{"StudyInstanceUID": "1.2"}, {"a": 1}]
+    r = subprocess.run([*cmd[:-4], str(tmp_path / "missing"), "--record", str(record)], cwd=REPO,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "--token-file" in r.stderr
 
 
 def test_a_release_that_does_not_verify_is_not_deployed(tmp_path):
