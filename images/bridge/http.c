@@ -54,17 +54,22 @@ static void cache_metrics(struct bridge *b, struct strbuf *body)
                 hits, kept, evicted);
 }
 
-int http_page(const char *path, struct strbuf *body, const char **type, void *ud)
+int http_page(const struct httpd_request *req, struct strbuf *body, const char **type, void *ud)
 {
     struct bridge *b = ud;
+    const char *path = req->path;
     if (!strcmp(path, "/health")) {
         strbuf_adds(body, "ok\n");
         return 200;
     }
-    int status = api_page(b, path, body);
+    int status = api_page(b, req, body);
     if (status) {
         *type = "application/json";
         return status;
+    }
+    if (!strcmp(req->method, "POST")) {
+        strbuf_adds(body, "only /api/retrieve takes a POST\n");
+        return 405;
     }
     if (!strcmp(path, "/") || !strcmp(path, "/index.html")) {
         *type = "text/html; charset=utf-8";

@@ -1,11 +1,11 @@
-/* http.h: the bridge's HTTP port: GET /health, Prometheus /metrics, the
+/* http.h: the bridge's HTTP port: /health, Prometheus /metrics, the
  * JSON API (api.h) and the query page (page.h). */
 #ifndef BRIDGE_HTTP_H
 #define BRIDGE_HTTP_H
 
-#include "strbuf.h"
+#include "httpd.h"
 
-/* lib/httpd's handler; ud: struct bridge. */
-int http_page(const char *path, struct strbuf *body, const char **type, void *ud);
+/* lib/httpd's request handler (GET, and POST to the API); ud: struct bridge. */
+int http_page(const struct httpd_request *req, struct strbuf *body, const char **type, void *ud);
 
 #endif

@@ -43,6 +43,43 @@ static int known(const char *const *names, const char *name)
     return 0;
 }
 
+/* Copy src[0..len) as it is into dst (cap bytes); -1 as decode. */
+static int copy(const char *src, size_t len, char *dst, size_t cap)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)src[i] < 0x20 || (unsigned char)src[i] > 0x7e || src[i] == '\\')
+            return -1;
+    if (len >= cap)
+        return -1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return 0;
+}
+
+/* Add name (nlen bytes) = value (vlen bytes) to q, each %-decoded when
+ * encoded. 0, or -1 with err. */
+static int add(struct urlquery *q, const char *const *names, const char *name, size_t nlen, const char *value,
+               size_t vlen, int encoded, char *err, size_t cap)
+{
+    int (*take)(const char *, size_t, char *, size_t) = encoded ? decode : copy;
+    if (q->n == URLQUERY_MAX)
+        return snprintf(err, cap, "too many parameters"), -1;
+    if (take(name, nlen, q->name[q->n], sizeof q->name[q->n]) < 0 || !known(names, q->name[q->n]))
+        return snprintf(err, cap, "unknown parameter '%.*s'", (int)(nlen > 31 ? 31 : nlen), name), -1;
+    if (urlquery_get(q, q->name[q->n]))
+        return snprintf(err, cap, "parameter %s given twice", q->name[q->n]), -1;
+    if (take(value, vlen, q->value[q->n], sizeof q->value[q->n]) < 0)
+        return snprintf(err, cap, "%s: at most 64 printable ASCII characters, no '\\'", q->name[q->n]), -1;
+    q->n++;
+    return 0;
+}
+
+int urlquery_add(struct urlquery *q, const char *const *names, const char *name, size_t nlen, const char *value,
+                 size_t vlen, char *err, size_t cap)
+{
+    return add(q, names, name, nlen, value, vlen, 0, err, cap);
+}
+
 int urlquery_parse(const char *path, const char *const *names, struct urlquery *q, char *err, size_t cap)
 {
     const char *s = strchr(path, '?');
@@ -54,18 +91,9 @@ int urlquery_parse(const char *path, const char *const *names, struct urlquery *
         const char *eq = memchr(s, '=', len);
         if (len && !eq)
             return snprintf(err, cap, "'%.*s': expected name=value", (int)(len > 40 ? 40 : len), s), -1;
-        if (len) {
-            if (q->n == URLQUERY_MAX)
-                return snprintf(err, cap, "too many parameters"), -1;
-            size_t nlen = (size_t)(eq - s);
-            if (decode(s, nlen, q->name[q->n], sizeof q->name[q->n]) < 0 || !known(names, q->name[q->n]))
-                return snprintf(err, cap, "unknown parameter '%.*s'", (int)(nlen > 31 ? 31 : nlen), s), -1;
-            if (urlquery_get(q, q->name[q->n]))
-                return snprintf(err, cap, "parameter %s given twice", q->name[q->n]), -1;
-            if (decode(eq + 1, len - nlen - 1, q->value[q->n], sizeof q->value[q->n]) < 0)
-                return snprintf(err, cap, "%s: at most 64 printable ASCII characters, no '\\'", q->name[q->n]), -1;
-            q->n++;
-        }
+        size_t nlen = len ? (size_t)(eq - s) : 0;
+        if (len && add(q, names, s, nlen, eq + 1, len - nlen - 1, 1, err, cap) < 0)
+            return -1;
         s += len + (s[len] == '&');
     }
     return 0;

@@ -18,6 +18,11 @@ struct urlquery {
  * names (NULL-terminated). 0, or -1 with what is wrong in err. */
 int urlquery_parse(const char *path, const char *const *names, struct urlquery *q, char *err, size_t cap);
 
+/* Add name=value, both nlen and vlen bytes taken as they are (not
+ * %-decoded), checked as urlquery_parse checks them. 0, or -1 with err. */
+int urlquery_add(struct urlquery *q, const char *const *names, const char *name, size_t nlen, const char *value,
+                 size_t vlen, char *err, size_t cap);
+
 /* The value of name, or NULL. */
 const char *urlquery_get(const struct urlquery *q, const char *name);
 

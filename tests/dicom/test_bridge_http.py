@@ -17,10 +17,13 @@ from tests.support.waiting import wait_for
 bridge = fixture_of(Bridge, stopped_cleanly)
 
 
-def get(b, path):
-    """(status, parsed JSON or text) of GET path on the bridge's HTTP port."""
+def get(b, path, data=None, kind=None):
+    """(status, parsed JSON or text) of GET path on the bridge's HTTP port
+    (a POST of data, bytes of Content-Type kind, when given)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{b.http}{path}", data=data,
+                                     headers={"Content-Type": kind} if kind else {})
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{b.http}{path}", timeout=30) as r:
+        with urllib.request.urlopen(request, timeout=30) as r:
             status, body, kind = r.status, r.read().decode(), r.headers.get("Content-Type", "")
     except urllib.error.HTTPError as e:
         status, body, kind = e.code, e.read().decode(), e.headers.get("Content-Type", "")
@@ -68,11 +71,31 @@ BAD_INPUT = [
 ]
 
 
+FORM, JSON = "application/x-www-form-urlencoded", "application/json"
+BAD_POSTS = [
+    ("/api/retrieve", b"study=1.2.3&destination=NOWHERE", FORM, 400, "destination"),
+    ("/api/retrieve", b'{"study": "1.2.x", "destination": "ARCHIVE"}', JSON, 400, "study"),
+    ("/api/retrieve", b'{"study": "1.2.3", "destination": "ARCHIVE", "x": "1"}', JSON, 400, "unknown parameter"),
+    ("/api/retrieve", b'{"study": "1.2.3", "study": "1.2.3"}', JSON, 400, "twice"),
+    ("/api/retrieve", b'{"study": 1}', JSON, 400, "string"),
+    ("/api/retrieve", b'{"study": "1.2.\\u0033"}', JSON, 400, "escapes"),
+    ("/api/retrieve", b'["1.2.3"]', JSON, 400, "JSON object"),
+    ("/api/retrieve", b'{"study": "1.2.3"} x', JSON, 400, "after"),
+    ("/api/retrieve", b"study=1.2.3&destination=ARCHIVE", "text/plain", 400, "Content-Type"),
+    ("/api/retrieve", b"study=1.2.3%00&destination=ARCHIVE", FORM, 400, "study"),
+    ("/api/retrieve?study=1.2.3", b"destination=ARCHIVE", FORM, 400, "in the body"),
+    ("/api/find?level=STUDY", b"", FORM, 405, "POST"),
+]
+
+
 def test_bad_input_is_refused_with_a_reason(pacs):
     m, b, archive = pacs
     for path, words in BAD_INPUT:
         status, j = get(b, path)
         assert status in (400, 404) and words in j["error"], (path, status, j)
+    for path, data, kind, code, words in BAD_POSTS:
+        status, j = get(b, path, data, kind)
+        assert status == code and words in j["error"], (path, data, status, j)
     assert not os.listdir(archive.dir) and "from BRIDGE" not in m.text()  # the PACS was never asked
 
 
@@ -83,7 +106,7 @@ def test_retrieve_over_http_reaches_the_destination_with_progress(pacs):
     uid, total = study["StudyInstanceUID"], int(study["NumberOfStudyRelatedInstances"])
     status, j = get(b, "/api/destinations")
     assert status == 200 and j["destinations"] == [{"name": "ARCHIVE", "aet": "ARCHIVE"}]
-    status, j = get(b, f"/api/retrieve?study={uid}&destination=ARCHIVE")
+    status, j = get(b, "/api/retrieve", f"study={uid}&destination=ARCHIVE".encode(), FORM)
     assert status == 200 and j["job"] >= 1
     job = j["job"]
     wait_for(lambda: get(b, f"/api/jobs/{job}")[1]["state"] != "running", timeout=60, what="the job's end")
@@ -93,6 +116,11 @@ def test_retrieve_over_http_reaches_the_destination_with_progress(pacs):
     # it went the way a caller's goes: relayed, counted, logged
     assert f"C-MOVE from BRIDGE done: {total} listed, {total} handed on" in b.text()
     assert b.metrics()["bridge_instances_relayed_total"] == total
+    # the same as JSON: nothing new to relay (the archive has it), the job ends done
+    status, j = get(b, "/api/retrieve", json.dumps({"study": uid, "destination": "ARCHIVE"}).encode(), JSON)
+    assert status == 200 and j["job"] == job + 1
+    wait_for(lambda: get(b, f"/api/jobs/{job + 1}")[1]["state"] != "running", timeout=60, what="the second job")
+    assert get(b, f"/api/jobs/{job + 1}")[1]["state"] == "done"
 
 
 def test_health_metrics_and_the_page(pacs):
