@@ -159,10 +159,14 @@ test-behaviour: $(foreach p,$(MUSL_PROGRAMS),$(BUILD)/$(p) $(BUILD)/asan/$(p) $(
 	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/behaviour
 
 # mockpacs and mux against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.
+# The tests mostly wait on their peers: TEST_JOBS pytest workers (xdist)
+# run them side by side, one test file a worker (each starts its own
+# servers on free ports and folders).
+TEST_JOBS ?= 3
 test-dicom: $(addprefix $(BUILD)/,$(DICOM_PROGRAMS)) $(addprefix $(BUILD)/asan/,$(DICOM_PROGRAMS))
-	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/dicom
+	$(PROGRAM_ENV) $(PYTHON) -m pytest -q -n $(TEST_JOBS) --dist loadfile tests/dicom
 	@echo "test-dicom: again with the ASan/UBSan builds (valgrind sessions ran above: the two do not mix)"
-	$(PROGRAM_ENV) $(ASAN_PROGRAM_ENV) $(PYTHON) -m pytest -q -k "not valgrind" tests/dicom
+	$(PROGRAM_ENV) $(ASAN_PROGRAM_ENV) $(PYTHON) -m pytest -q -n $(TEST_JOBS) --dist loadfile -k "not valgrind" tests/dicom
 
 # Images: assembled by rootfs/imagebuild.py from each images/<name>/image.conf.
 # (what they hold: cirr-init, cirr-verify and every build/<program> their
