@@ -6,7 +6,7 @@ scripts it writes are taken out of it and run in a scratch root
 its arguments and keeps a little swarm state in a JSON file), apt-get and
 systemctl (record). cirr-verify is the real one (build/cirr-verify), on a
 small release signed in the test, and checks the images it loaded in a
-TEST DOUBLE of the Docker engine's image API (tests/behaviour/test_verify)."""
+TEST DOUBLE of the Docker engine's image API (tests/support/docker_doubles)."""
 import http.server
 import io
 import json
@@ -22,7 +22,7 @@ import time
 import pytest
 import yaml
 
-from tests.behaviour.test_verify import EngineDouble, archive, tiny_image
+from tests.support.docker_doubles import EngineDouble, archive, tiny_image
 from tests.support.paths import REPO, built
 from tests.support.ports import free_port
 from tests.support.waiting import wait_for
