@@ -6,6 +6,7 @@
 
 #include "bridge.h"
 #include "cached.h"
+#include "cirr_dicom_final_status.h"
 #include "cirr_dicom_relay.h"
 #include "clock.h"
 #include "listing.h"
@@ -79,14 +80,19 @@ static const char *class_of(void *ctx, size_t i)
     return i < r->job->n && r->job->items[i].sop_class[0] ? r->job->items[i].sop_class : NULL;
 }
 
-static void log_end(const struct retrieve *r)
+/* answer: the failure status the caller gets, 0 when lib/dicom's counts
+ * decide it. */
+static void log_end(const struct retrieve *r, uint16_t answer)
 {
+    char failed[64] = "";
+    if (answer)
+        snprintf(failed, sizeof failed, "; answered 0x%04X: the upstream failed", answer);
     log_msg(LOG_INFO, NULL,
             "%s from %s done: %zu listed, %u handed on, %u never arrived; upstream %s, status 0x%04x "
-            "(%u completed, %u failed); %.1f s",
+            "(%u completed, %u failed); %.1f s%s",
             r->what, r->caller, r->job->n, r->handed, r->missing,
             r->up_result == CIRR_DICOM_OK ? "ended" : "broke", r->up_status, r->up_completed, r->up_failed,
-            (double)(clock_mono_ms() - r->started) / 1000.0);
+            (double)(clock_mono_ms() - r->started) / 1000.0, failed);
 }
 
 /* After the last sub-operation (or a cancel): the upstream's move is
@@ -96,7 +102,14 @@ static void release(void *ctx)
     struct retrieve *r = ctx;
     jobs_remove(&r->b->jobs, r->job);
     pthread_join(r->mover, NULL);
-    log_end(r);
+    /* Instances that never arrived are the upstream's failure (it broke,
+     * refused or stalled), not the destination's: a failure status with the
+     * counts, 0xA702 (refused: out of resources, unable to perform
+     * sub-operations). 0xB000 stays for what the destination refused. */
+    uint16_t answer = r->missing ? 0xA702 : 0;
+    if (answer)
+        cirr_dicom_retrieve_final_status(answer);
+    log_end(r, answer);
     if (r->study[0])
         cached_finish(r->b, r->study, r->job,
                       r->up_result == CIRR_DICOM_OK && r->up_status == 0x0000 && !r->up_failed && !r->missing);

@@ -2,6 +2,7 @@
 // file sends them as C-STORE sub-operations and reports progress.
 #include "retrieve.h"
 
+#include "cirr_dicom_final_status.h"
 #include "receive.h"
 
 #include <cstdio>
@@ -9,6 +10,21 @@
 #include <set>
 
 namespace {
+
+// The provider's final status for the retrieve running on this thread (0:
+// none; see cirr_dicom_final_status.h), and whether one is running.
+thread_local uint16_t provider_status = 0;
+thread_local bool in_retrieve = false;
+
+// The status to answer last: the counts' own, or the provider's failure.
+uint16_t final_answer(uint16_t counted)
+{
+    uint16_t status = counted == STATUS_MOVE_Cancel_SubOperationsTerminatedDueToCancelIndication || !provider_status
+                          ? counted : provider_status;
+    provider_status = 0;
+    in_retrieve = false;
+    return status;
+}
 
 struct Counts {
     unsigned remaining = 0, completed = 0, failed = 0, warning = 0;
@@ -313,9 +329,13 @@ OFCondition cirr_dicom_handle_move(const cirr_dicom_scp &scp, T_ASC_Association 
         return respond(r, STATUS_MOVE_Failed_MoveDestinationUnknown, true);
     }
     cirr_dicom_instances inst = {};
+    provider_status = 0;
+    in_retrieve = true;
     uint16_t status = ask_handler(h, peer, req->AffectedSOPClassUID, query, &inst, &r.c);
-    if (status != STATUS_Success)
+    if (status != STATUS_Success) {
+        in_retrieve = false;
         return respond(r, status, true);
+    }
     T_ASC_Network *net = nullptr;
     T_ASC_Association *sub = nullptr;
     if (inst.count && cirr_dicom_request(host, port, req->MoveDestination, scp.aet.c_str(), 30, 0,
@@ -334,6 +354,7 @@ OFCondition cirr_dicom_handle_move(const cirr_dicom_scp &scp, T_ASC_Association 
         ASC_dropNetwork(&net);
     if (inst.release)
         inst.release(inst.ctx);
+    status = final_answer(status);
     return cond.bad() ? cond : respond(r, status, true);
 }
 
@@ -347,11 +368,22 @@ OFCondition cirr_dicom_handle_get(const cirr_dicom_scp &scp, T_ASC_Association *
     if (cond.bad() || !query)
         return cond;
     cirr_dicom_instances inst = {};
+    provider_status = 0;
+    in_retrieve = true;
     uint16_t status = ask_handler(scp.h, peer, req->AffectedSOPClassUID, query, &inst, &r.c);
-    if (status != STATUS_Success)
+    if (status != STATUS_Success) {
+        in_retrieve = false;
         return respond(r, status, true);
+    }
     cond = send_all(r, &inst, assoc, nullptr, scp.cfg.dimse_timeout, &tally->sent, &status);
     if (inst.release)
         inst.release(inst.ctx);
+    status = final_answer(status);
     return cond.bad() ? cond : respond(r, status, true);
+}
+
+void cirr_dicom_retrieve_final_status(uint16_t status)
+{
+    if (in_retrieve && status >= 0xA000 && status <= 0xCFFF)
+        provider_status = status;
 }
