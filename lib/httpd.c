@@ -176,37 +176,26 @@ static void conn_write(struct conn *c)
         conn_close(c);
 }
 
-/* The rest of a POST's body. */
-static void body_read(struct httpd *h, struct conn *c)
+/* Read what has arrived (the head, or then a POST's body); respond once
+ * the request is complete. */
+static void conn_read(struct httpd *h, struct conn *c)
 {
-    ssize_t n = read(c->fd, c->post + c->post_len, c->post_want - c->post_len);
+    char *into = c->post ? c->post + c->post_len : c->in + c->in_len;
+    size_t room = c->post ? c->post_want - c->post_len : sizeof c->in - 1 - c->in_len;
+    ssize_t n = read(c->fd, into, room);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         conn_close(c);
         return;
     }
     if (n < 0)
         return;
-    c->post_len += (size_t)n;
-    c->post[c->post_len] = '\0';
-    if (c->post_len == c->post_want)
-        respond(h, c);
-}
-
-/* Read what has arrived; respond once the request is complete. */
-static void conn_read(struct httpd *h, struct conn *c)
-{
+    into[n] = '\0';
     if (c->post) {
-        body_read(h, c);
+        c->post_len += (size_t)n;
+        if (c->post_len == c->post_want)
+            respond(h, c);
     } else {
-        ssize_t n = read(c->fd, c->in + c->in_len, sizeof c->in - 1 - c->in_len);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-            conn_close(c);
-            return;
-        }
-        if (n < 0)
-            return;
         c->in_len += (size_t)n;
-        c->in[c->in_len] = '\0';
         size_t head = head_end(c->in);
         if (head && h->request_handler && !strncmp(c->in, "POST ", 5))
             post_begin(h, c, head);
