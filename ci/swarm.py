@@ -223,8 +223,10 @@ class Cluster:
     def archive_studies(self):
         return {s["MainDicomTags"]["StudyInstanceUID"] for s in self.archive_api("/studies?expand")}
 
-    def bridge_api(self, path, service="cirr_bridge"):
-        return json.loads(self.exec(service, "wget", "-qO-", f"http://127.0.0.1:8082{path}"))
+    def bridge_api(self, path, service="cirr_bridge", post=None):
+        """GET path of the bridge's API, or POST the form post to it (busybox wget)."""
+        args = ["--post-data", post] if post is not None else []
+        return json.loads(self.exec(service, "wget", "-qO-", *args, f"http://127.0.0.1:8082{path}"))
 
     def retrieve_through_bridge(self, destination="ARCHIVE", timeout=300):
         """Asks the bridge (its JSON API, as the query page does) for the
@@ -236,7 +238,7 @@ class Cluster:
         if not fresh:
             raise RuntimeError(f"the bridge found no study to retrieve ({len(answers)} answers)")
         study = min(fresh, key=lambda a: int(a["NumberOfStudyRelatedInstances"]))["StudyInstanceUID"]
-        job_id = self.bridge_api(f"/api/retrieve?study={study}&destination={destination}")["job"]
+        job_id = self.bridge_api("/api/retrieve", post=f"study={study}&destination={destination}")["job"]
         deadline, last = time.monotonic() + timeout, None
         while time.monotonic() < deadline:
             job = self.bridge_api(f"/api/jobs/{job_id}")

@@ -150,9 +150,9 @@ static int api_retrieve(struct bridge *b, const struct httpd_request *req, struc
     static const char *const names[] = {"study", "destination", NULL};
     struct urlquery q;
     char err[160];
-    int parsed = strcmp(req->method, "POST") ? urlquery_parse(req->path, names, &q, err, sizeof err)
-                                             : formbody_parse(req, names, &q, err, sizeof err);
-    if (parsed < 0)
+    if (strcmp(req->method, "POST")) /* it starts a retrieve: never on a GET a crawler or prefetch may send */
+        return fail(body, 405, "POST study and destination (form or JSON) to /api/retrieve");
+    if (formbody_parse(req, names, &q, err, sizeof err) < 0)
         return fail(body, 400, err);
     const char *study = urlquery_get(&q, "study"), *dest = urlquery_get(&q, "destination");
     if (!study || !cache_valid_uid(study))

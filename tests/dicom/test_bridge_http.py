@@ -62,9 +62,6 @@ BAD_INPUT = [
     ("/api/find?level=STUDY&PatientID=" + "x" * 65, "PatientID"),
     ("/api/find?level=STUDY&level=STUDY", "twice"),
     ("/api/find?level=STUDY&PatientID=%zz", "PatientID"),
-    ("/api/retrieve?study=1.2.3&destination=NOWHERE", "destination"),
-    ("/api/retrieve?study=1.2.x&destination=ARCHIVE", "study"),
-    ("/api/retrieve?study=1.2.3&destination=PACS", "destination"),  # the upstream is no destination
     ("/api/jobs/abc", "number"),
     ("/api/jobs/99", "no such job"),
     ("/api/nothing", "no such"),
@@ -74,6 +71,7 @@ BAD_INPUT = [
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 BAD_POSTS = [
     ("/api/retrieve", b"study=1.2.3&destination=NOWHERE", FORM, 400, "destination"),
+    ("/api/retrieve", b"study=1.2.3&destination=PACS", FORM, 400, "destination"),  # the upstream is no destination
     ("/api/retrieve", b'{"study": "1.2.x", "destination": "ARCHIVE"}', JSON, 400, "study"),
     ("/api/retrieve", b'{"study": "1.2.3", "destination": "ARCHIVE", "x": "1"}', JSON, 400, "unknown parameter"),
     ("/api/retrieve", b'{"study": "1.2.3", "study": "1.2.3"}', JSON, 400, "twice"),
@@ -93,6 +91,9 @@ def test_bad_input_is_refused_with_a_reason(pacs):
     for path, words in BAD_INPUT:
         status, j = get(b, path)
         assert status in (400, 404) and words in j["error"], (path, status, j)
+    # a GET never starts a retrieve (a crawler, a prefetch, a link)
+    status, j = get(b, "/api/retrieve?study=1.2.3&destination=ARCHIVE")
+    assert status == 405 and "POST" in j["error"], (status, j)
     for path, data, kind, code, words in BAD_POSTS:
         status, j = get(b, path, data, kind)
         assert status == code and words in j["error"], (path, data, status, j)

@@ -1,6 +1,6 @@
 """A reverse proxy that serves a backend under a path prefix, as Traefik
-does with a strip-prefix middleware: GET /PREFIX/x is GET /x at the
-backend. For pages that must work behind one (relative URLs only)."""
+does with a strip-prefix middleware: GET or POST /PREFIX/x is the same
+at /x of the backend. For pages that must work behind one (relative URLs only)."""
 import http.server
 import threading
 import urllib.error
@@ -19,12 +19,20 @@ class PrefixProxy:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
+                self.forward(None)
+
+            def do_POST(self):
+                self.forward(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def forward(self, data):
                 if self.path != prefix and not self.path.startswith(prefix + "/"):
                     self.send_error(404)
                     return
                 url = f"http://127.0.0.1:{backend_port}{self.path[len(prefix):] or '/'}"
+                headers = {"Content-Type": self.headers.get("Content-Type", "")} if data is not None else {}
                 try:
-                    with urllib.request.urlopen(url, timeout=60) as r:
+                    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers),
+                                                timeout=60) as r:
                         status, body, kind = r.status, r.read(), r.headers.get("Content-Type")
                 except urllib.error.HTTPError as e:
                     status, body, kind = e.code, e.read(), e.headers.get("Content-Type")
