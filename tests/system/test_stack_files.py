@@ -26,10 +26,10 @@ CLUSTERS = {
             [("rih/cirr-stack.yml", "test/override.yml"), ("rih/mock-stack.yml", "test/mock-override.yml"),
              ("rih/projects-stack.yml", "test/projects-override.yml")]),
     "opendose": ("opendose/opendose.env.example",
-                 ["rih/admin-stack.yml", "opendose/opendose-stack.yml"],
+                 ["rih/admin-stack.yml", "opendose/opendose-stack.yml", "test/mock-opendose-stack.yml"],
                  [("opendose/opendose-stack.yml", "test/opendose-override.yml")]),
     "siren": ("siren/siren.env.example",
-              ["siren/admin-stack.yml", "siren/siren-stack.yml"],
+              ["siren/admin-stack.yml", "siren/siren-stack.yml", "test/mock-siren-stack.yml"],
               [("siren/siren-stack.yml", "test/siren-override.yml")]),
 }
 FILES = sorted({f for _, files, _ in CLUSTERS.values() for f in files})
@@ -299,3 +299,19 @@ def test_siren_serves_https_only():
         assert {cert["certFile"], cert["keyFile"]} <= {f"/run/secrets/{s}" for s in secrets}
     target = traefik["configs"][0]["target"]
     assert f"--providers.file.filename={target}" in traefik["command"]
+
+
+@pytest.mark.parametrize("cluster,stack", [("opendose", "opendose/opendose-stack.yml"),
+                                           ("siren", "siren/siren-stack.yml")])
+def test_the_demo_mock_site_pushes_to_its_clusters_mux(cluster, stack):
+    """The demo's mockpacs sends to the cluster's mux, by the mux's AE title
+    and its service's name on the cluster's network, and the mux admits it."""
+    mux = merged(cluster, stack)["mux"]
+    mock = merged(cluster, f"test/mock-{cluster}-stack.yml")["mockpacs"]
+    env = mock["environment"]
+    assert env["MOD_MUX"] == f"{mux['environment']['MUX_AET']},{cluster}_mux,5252"
+    allowed = mux["environment"]["MUX_ALLOW"].split(",")
+    assert "*" in allowed or env["MOCK_AET"] in allowed
+    assert list(mock["networks"]) == [f"{cluster}_service_network"]
+    assert f"{cluster}_service_network" in mux["networks"]
+    assert env.get("MOCK_DOSE_REPORTS") == ("true" if cluster == "opendose" else None)
