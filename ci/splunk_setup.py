@@ -7,7 +7,7 @@ did by hand after every deploy, done on Splunk's management REST API
 It creates the indexes the stacks write (SPLUNK_INDEXES), enables the HTTP
 Event Collector with its SSL as SPLUNK_HEC_SSL says, creates (or corrects)
 the watchers' HEC token with the value of the secret, its allowed indexes
-and indexer acknowledgement off, and sets props.conf [_json] TRUNCATE.
+and indexer acknowledgement off, and sets props.conf TRUNCATE of the watchers' sourcetype (_json).
 It reads before it writes: a second run changes nothing and says so. One
 line per thing it checks; the password and the token are never printed.
 
@@ -42,7 +42,8 @@ VARIABLES = [
     ("SPLUNK_HEC_TOKEN_NAME", "cirr", "the HEC token's name"),
     ("SPLUNK_HEC_TOKEN_FILE", None, "a file holding the token's value, a GUID (the secret splunk_hec_token)"),
     ("SPLUNK_HEC_INDEX", "", "the token's default index (empty: the first of SPLUNK_INDEXES)"),
-    ("SPLUNK_JSON_TRUNCATE", "500000", "props.conf [_json] TRUNCATE: bytes of a JSON event kept"),
+    ("SPLUNK_SOURCETYPE", "_json", "the watchers' sourcetype (WATCH_HEC_SOURCETYPE): its props.conf stanza"),
+    ("SPLUNK_JSON_TRUNCATE", "500000", "props.conf TRUNCATE of that sourcetype: bytes of a JSON event kept"),
 ]
 
 
@@ -93,6 +94,8 @@ def load(environ):
         raise ConfigError(f"SPLUNK_JSON_TRUNCATE={c['SPLUNK_JSON_TRUNCATE']}: a number of bytes")
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", c["SPLUNK_HEC_TOKEN_NAME"]):
         raise ConfigError(f"SPLUNK_HEC_TOKEN_NAME={c['SPLUNK_HEC_TOKEN_NAME']}: letters, digits, _ and -")
+    if not re.fullmatch(r"[A-Za-z0-9_:.-]{1,100}", c["SPLUNK_SOURCETYPE"]):
+        raise ConfigError(f"SPLUNK_SOURCETYPE={c['SPLUNK_SOURCETYPE']}: letters, digits, _ : . and -")
     c["hec_ssl"] = boolean("SPLUNK_HEC_SSL", c["SPLUNK_HEC_SSL"])
     c["insecure"] = boolean("SPLUNK_MGMT_INSECURE", c["SPLUNK_MGMT_INSECURE"])
     c["password"] = read_secret("SPLUNK_PASSWORD_FILE", c["SPLUNK_PASSWORD_FILE"])
@@ -187,16 +190,16 @@ def ensure_token(api, c):
     return f"HEC token {name}: created (indexes {want['indexes']}, acknowledgement off)", True
 
 
-def ensure_truncate(api, limit):
-    status, answer = api.call("GET", f"{PROPS}/_json")
+def ensure_truncate(api, sourcetype, limit):
+    status, answer = api.call("GET", f"{PROPS}/{sourcetype}")
     if status == 404:
-        api.call("POST", PROPS, {"name": "_json", "TRUNCATE": limit})
-        return f"props [_json] TRUNCATE: {limit} (stanza created)", True
+        api.call("POST", PROPS, {"name": sourcetype, "TRUNCATE": limit})
+        return f"props [{sourcetype}] TRUNCATE: {limit} (stanza created)", True
     have = str(content(answer).get("TRUNCATE", ""))
     if have == limit:
-        return f"props [_json] TRUNCATE: {limit}", False
-    api.call("POST", f"{PROPS}/_json", {"TRUNCATE": limit})
-    return f"props [_json] TRUNCATE: {limit} (was {have or 'the default, 10000'})", True
+        return f"props [{sourcetype}] TRUNCATE: {limit}", False
+    api.call("POST", f"{PROPS}/{sourcetype}", {"TRUNCATE": limit})
+    return f"props [{sourcetype}] TRUNCATE: {limit} (was {have or 'the default, 10000'})", True
 
 
 def setup(c, out):
@@ -204,7 +207,7 @@ def setup(c, out):
     api = Api(c)
     steps = [lambda i=i: ensure_index(api, i) for i in c["indexes"]]
     steps += [lambda: ensure_hec_enabled(api, c["hec_ssl"]), lambda: ensure_token(api, c),
-              lambda: ensure_truncate(api, c["SPLUNK_JSON_TRUNCATE"])]
+              lambda: ensure_truncate(api, c["SPLUNK_SOURCETYPE"], c["SPLUNK_JSON_TRUNCATE"])]
     changes = 0
     for step in steps:
         line, changed = step()

@@ -4,6 +4,7 @@ certificate): what a fresh Splunk ends up with, a second run that changes
 nothing and says so, a token that differs, the refused password and bad
 configuration as one line with exit 100, never a secret in the output."""
 import os
+import re
 import subprocess
 import sys
 
@@ -87,6 +88,14 @@ def test_hec_ssl_and_indexes_as_configured(splunk, cert, tmp_path):
     assert splunk.state["tokens"]["cirr"]["index"] == "dose_reports"
 
 
+def test_another_sourcetype_gets_a_stanza_of_its_own(splunk, cert, tmp_path):
+    r = run(splunk, cert, tmp_path, SPLUNK_SOURCETYPE="cirr:dicom", SPLUNK_JSON_TRUNCATE="1000000")
+    assert r.returncode == 0, r.stderr
+    assert splunk.state["props"]["cirr:dicom"] == {"TRUNCATE": "1000000"}
+    assert "splunk-setup: props [cirr:dicom] TRUNCATE: 1000000 (stanza created)" in r.stdout
+    assert "TRUNCATE" not in splunk.state["props"]["_json"]
+
+
 def test_a_token_that_differs_is_corrected(splunk, cert, tmp_path):
     """Indexes or acknowledgement changed by hand are set back; a token whose
     value is not the secret's is replaced (Splunk does not change a value
@@ -151,10 +160,13 @@ def test_an_unverified_certificate_or_no_splunk_is_exit_1(splunk, cert, tmp_path
     assert r.returncode == 1 and r.stderr.startswith(f"splunk-setup: {url}: ")
 
 
-def test_help_lists_every_variable():
+def test_help_and_manual_list_every_variable():
     r = subprocess.run([sys.executable, "-m", "ci.splunk_setup", "--help"], cwd=REPO, capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0
     from ci.splunk_setup import VARIABLES
+    manual = open(os.path.join(REPO, "doc", "splunk.md")).read()
+    documented = set(re.findall(r"^\| `(SPLUNK_[A-Z_]+)` \|", manual, re.M))
+    assert documented == {name for name, _, _ in VARIABLES}
     for name, _, _ in VARIABLES:
-        assert name in r.stdout
+        assert f"  {name} (" in r.stdout
