@@ -32,6 +32,7 @@ import threading
 import time
 import urllib.parse
 
+from tests.support.http_double import answer_json
 from tests.support.ports import free_port
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -228,12 +229,7 @@ class HecDouble:
             protocol_version = "HTTP/1.1"  # keep-alive, as Splunk
 
             def _answer(self, status, obj):
-                data = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                answer_json(self, status, obj, "application/json; charset=UTF-8")
 
             def _count(self, path):
                 with double.lock:

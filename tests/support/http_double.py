@@ -3,6 +3,7 @@ http and https probes: on a free loopback port, with a status code and
 Basic auth the test sets, and a self-signed certificate for HTTPS."""
 import base64
 import http.server
+import json
 import os
 import ssl
 import subprocess
@@ -63,3 +64,14 @@ def make_cert(folder):
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
                     "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
     return cert, key
+
+
+def answer_json(handler, status, obj, content_type="application/json"):
+    """Send obj as a JSON answer from a BaseHTTPRequestHandler (the
+    protocol doubles' common reply)."""
+    data = json.dumps(obj).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

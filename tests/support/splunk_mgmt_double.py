@@ -31,12 +31,12 @@ never recorded), .password (what Basic auth must carry for user admin),
 between the GET and the POST: the POST then answers 409)."""
 import base64
 import http.server
-import json
 import re
 import ssl
 import threading
 import urllib.parse
 
+from tests.support.http_double import answer_json
 from tests.support.ports import free_port
 
 HEC = "/servicesNS/admin/splunk_httpinput/data/inputs/http"
@@ -165,12 +165,7 @@ class SplunkMgmtDouble:
                 params.update(urllib.parse.parse_qsl(self.rfile.read(n).decode()))
                 status, body = double.handle(method, urllib.parse.unquote(url.path), params,
                                              self.headers.get("Authorization"))
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                answer_json(self, status, body)
 
             def do_GET(self):
                 self._serve("GET")
