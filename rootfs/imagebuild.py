@@ -8,7 +8,7 @@ the service users, nsswitch.conf, the CA bundle, zoneinfo, static BusyBox
 and its applet links, cirr-init at /sbin/cirr-init, cirr-verify beside it) and the image's own
 layer, declared in IMAGE_DIR/image.conf. Same inputs give the same bytes:
 entries sorted, every mtime SOURCE_DATE_EPOCH (default: the last commit's
-time), numeric ids, gzip without name or time. Writes OUT/<name>.tar
+time), the revision label SOURCE_REVISION (default: git's HEAD), numeric ids, gzip without name or time. Writes OUT/<name>.tar
 (docker-archive + OCI layout), OUT/<name>.sbom (Debian packages whose files
 the image contains) and OUT/DIGESTS.
 
@@ -60,6 +60,10 @@ def source_date_epoch():
 
 
 def revision():
+    """The commit built: SOURCE_REVISION when set (a copy of the tree
+    without .git, an export), else git's HEAD."""
+    if os.environ.get("SOURCE_REVISION"):
+        return os.environ["SOURCE_REVISION"]
     out = subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], capture_output=True, text=True)
     return out.stdout.strip() if out.returncode == 0 else "unknown"
 

@@ -30,6 +30,12 @@ def source_date_epoch():
     return m.group(1)
 
 
+def revision():
+    """The commit `make images` labelled the images with here (the copy has no .git)."""
+    return subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def copy_tracked(dest, uid, gid):
     """The repository's files (tracked, and new ones not ignored) as they
     are here, with the modes a
@@ -67,7 +73,7 @@ def elsewhere():
             for n in dirs + names + [""]:
                 os.lchown(os.path.join(root, n), nobody.pw_uid, nobody.pw_gid)
         env = {"PATH": os.environ["PATH"], "HOME": top, "SOURCE_DATE_EPOCH": source_date_epoch(),
-               "LANG": "C.UTF-8"}
+               "SOURCE_REVISION": revision(), "LANG": "C.UTF-8"}
         r = subprocess.run(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
                             "sh", "-c", "umask 077 && exec make -j2 images"],
                            cwd=src, env=env, capture_output=True, text=True, timeout=1500)

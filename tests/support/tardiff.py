@@ -66,7 +66,7 @@ def explain(path_a, path_b):
                 if la is not None and lb is not None:
                     lines += _diff_members(la, lb, what) or [f"{what}: same files, other bytes"]
                 else:
-                    lines.append(f"{what} differs")
+                    lines.append(f"{what} differs{_json_keys(da, db)}")
     return lines or ["the archives hold the same members, in another order or encoding"]
 
 
@@ -95,3 +95,21 @@ def _pairs(xa, xb):
     names = sorted({m.name for m in xa.getmembers()} | {m.name for m in xb.getmembers()})
     pairs += [(n, n, n) for n in names if n not in paired and not n.startswith("blobs/")]
     return pairs
+
+
+def _json_keys(a, b):
+    """For two JSON documents: ': KEY a vs b' for each differing value, by path."""
+    try:
+        ja, jb = json.loads(a), json.loads(b)
+    except ValueError:
+        return ""
+    out = []
+
+    def walk(x, y, path):
+        if isinstance(x, dict) and isinstance(y, dict):
+            for k in sorted(set(x) | set(y)):
+                walk(x.get(k), y.get(k), f"{path}.{k}" if path else k)
+        elif x != y:
+            out.append(f"{path or '(document)'} {x!r} vs {y!r}")
+    walk(ja, jb, "")
+    return (": " + "; ".join(out[:5])) if out else ""
