@@ -201,11 +201,12 @@ test: deps
 	$(MAKE) test-images
 	$(MAKE) test-system
 
-# The README's first command: the RIH CIRR on a single-node swarm.
+# The README's first command: the RIH CIRR on a single-node swarm
+# (STACK=opendose or STACK=siren: that cluster instead).
 demo: deps
 	$(MAKE) sysroot
 	$(MAKE) release
-	$(PYTHON) -m ci.demo
+	$(PYTHON) -m ci.demo $(if $(STACK),--stack $(STACK))
 
 demo-down:
 	$(PYTHON) -m ci.demo down
