@@ -96,13 +96,16 @@ void job_free(struct job *job)
     free(job);
 }
 
-/* The first job that waits for uid and has not had it yet (marked now). */
-static struct job *claim(struct jobs *j, const char *uid)
+/* The first job that waits for uid and has not had it yet (marked now);
+ * with move_id, only the job whose C-MOVE that was. */
+static struct job *claim(struct jobs *j, const char *uid, uint16_t move_id)
 {
     struct job_item key;
     strncpy(key.uid, uid, sizeof key.uid - 1);
     key.uid[sizeof key.uid - 1] = '\0';
     for (struct job *job = j->head; job; job = job->next) {
+        if (move_id && job->move_id != move_id)
+            continue;
         struct job_item *it = job->n ? bsearch(&key, job->items, job->n, sizeof *job->items, by_uid) : NULL;
         if (it && !it->taken && !job->closing) {
             it->taken = 1;
@@ -122,14 +125,15 @@ static int wait_room(struct jobs *j, struct job *job, unsigned timeout_ms)
     return job->qlen < job->window && !job->closing ? 0 : -1;
 }
 
-uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *ts_uid, unsigned timeout_ms)
+uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *ts_uid, uint16_t move_id,
+                      unsigned timeout_ms)
 {
     char uid[65];
     cirr_dicom_dataset *copy = NULL;
     if (cirr_dicom_get_string(ds, CIRR_TAG_SOP_INSTANCE_UID, uid, sizeof uid) != CIRR_DICOM_OK)
         return 0x0124;
     pthread_mutex_lock(&j->mu);
-    struct job *job = claim(j, uid);
+    struct job *job = claim(j, uid, move_id);
     if (!job) {
         pthread_mutex_unlock(&j->mu);
         return 0x0124;
@@ -200,4 +204,20 @@ void jobs_upstream_done(struct jobs *j, struct job *job)
     job->upstream_done = 1;
     pthread_cond_broadcast(&job->changed);
     pthread_mutex_unlock(&j->mu);
+}
+
+uint16_t jobs_new_move_id(struct jobs *j)
+{
+    pthread_mutex_lock(&j->mu);
+    int in_use;
+    do {
+        if (++j->last_move_id == 0) /* 0 is no Message ID */
+            j->last_move_id = 1;
+        in_use = 0;
+        for (struct job *job = j->head; job; job = job->next)
+            in_use |= job->move_id == j->last_move_id;
+    } while (in_use);
+    uint16_t id = j->last_move_id;
+    pthread_mutex_unlock(&j->mu);
+    return id;
 }

@@ -1,7 +1,8 @@
 /* jobs.h: the retrieves in flight, each waiting for the instances it asked
  * the upstream to move to the bridge. An arriving C-STORE is matched to a
- * retrieve by its SOP Instance UID (the list the retrieve found before it
- * moved), queued there (at most a window of them: the upstream waits while
+ * retrieve by the Message ID of the retrieve's upstream C-MOVE, when the
+ * PACS names it (Move Originator Message ID), and by its SOP Instance UID
+ * (the list the retrieve found before it moved), queued there (at most a window of them: the upstream waits while
  * the destination is slower), and taken off by the thread sending them on. */
 #ifndef BRIDGE_JOBS_H
 #define BRIDGE_JOBS_H
@@ -29,6 +30,7 @@ struct job {
     int (*keep)(void *keep_ud, const cirr_dicom_dataset *ds, const char *ts_uid);
     void *keep_ud;
     int not_kept;
+    uint16_t move_id;       /* Message ID of its upstream C-MOVE (jobs_new_move_id) */
     unsigned users;         /* store handlers inside the job */
     uint64_t last_progress; /* monotonic ms */
     pthread_cond_t changed; /* arrived, taken, done, closing, a user left */
@@ -39,6 +41,7 @@ struct jobs {
     pthread_mutex_t mu;
     struct job *head;
     unsigned active;
+    uint16_t last_move_id;
 };
 
 void jobs_init(struct jobs *j);
@@ -60,7 +63,16 @@ void job_free(struct job *job);
  * for it (and kept: job->keep), waiting up to timeout_ms for room. 0x0000; 0x0124 when no
  * retrieve waits for it; 0xA700 when there was no room in time (or the
  * retrieve ended). */
-uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *ts_uid, unsigned timeout_ms);
+uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *ts_uid, uint16_t move_id,
+                      unsigned timeout_ms);
+/* move_id: the Move Originator Message ID the C-STORE carried (only the
+ * retrieve whose C-MOVE had it may take the instance), 0 when it carried
+ * none (any retrieve waiting for the UID). */
+
+/* A Message ID for a retrieve's upstream C-MOVE, unlike those of the
+ * retrieves in flight (IDs are the bridge's, not per association, so
+ * that two upstream associations never send the same one). */
+uint16_t jobs_new_move_id(struct jobs *j);
 
 /* The next arrived instance of job (the caller frees it): 0, or -1 when
  * none will come: the upstream is done, or nothing arrived for timeout_ms

@@ -38,6 +38,7 @@ struct retrieve {
 static void *mover(void *arg)
 {
     struct retrieve *r = arg;
+    cirr_dicom_scu_set_message_id(r->scu, r->job->move_id);
     r->up_result = cirr_dicom_scu_move(r->scu, r->move_model, r->query, r->b->conf.aet, &r->up_completed,
                                        &r->up_failed, &r->up_status);
     if (r->up_result != CIRR_DICOM_OK) {
@@ -162,6 +163,7 @@ static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const cha
         return 0x0000; /* nothing to move: lib/dicom answers success at once */
     if (r->study[0])
         cached_fill(r->b, r->study, r->job);
+    r->job->move_id = jobs_new_move_id(&r->b->jobs);
     jobs_add(&r->b->jobs, r->job);
     if (pthread_create(&r->mover, NULL, mover, r) != 0) {
         jobs_remove(&r->b->jobs, r->job);
@@ -235,7 +237,19 @@ uint16_t relay_store(const cirr_dicom_peer *peer, cirr_dicom_dataset *ds, const 
                 log_escape(aet, sizeof aet, peer->calling_aet));
         return 0x0124;
     }
-    uint16_t status = jobs_deliver(&b->jobs, ds, ts_uid, b->conf.timeout_s * 1000u);
+    /* The PACS names the C-MOVE an instance belongs to (PS3.7 9.3.1.1):
+     * not one of the bridge's, it is no retrieve's; one of the bridge's,
+     * only that retrieve's. Without it, the UID decides. */
+    char origin[17];
+    uint16_t move_id = 0;
+    if (cirr_dicom_store_originator(origin, &move_id) && strcmp(origin, b->conf.aet) != 0) {
+        char esc[LOG_ESCAPED_SIZE(16)];
+        log_msg(LOG_WARN, NULL, "C-STORE from %s refused (0x0124): sent for a C-MOVE of %s, not of the bridge",
+                log_escape(aet, sizeof aet, peer->calling_aet), log_escape(esc, sizeof esc, origin));
+        b->stats.unmatched_stores++;
+        return 0x0124;
+    }
+    uint16_t status = jobs_deliver(&b->jobs, ds, ts_uid, move_id, b->conf.timeout_s * 1000u);
     if (status == 0x0000)
         b->stats.instances_received++;
     else if (status == 0x0124)

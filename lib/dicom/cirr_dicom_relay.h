@@ -23,6 +23,18 @@ cirr_dicom_status cirr_dicom_move_with_progress(const cirr_dicom_peer_config *cf
                                                 unsigned *completed, unsigned *failed,
                                                 uint16_t *dimse_status);
 
+/* The Message ID the next request on scu's association carries (0 is
+ * never used: DCMTK's own counter then goes on). A relay that asks for a
+ * C-MOVE gives each its own, to know the instances that move sends back
+ * by the Move Originator Message ID of their C-STOREs. */
+void cirr_dicom_scu_set_message_id(cirr_dicom_scu *scu, uint16_t message_id);
+
+/* Inside a store handler: whether the C-STORE being answered is a C-MOVE
+ * sub-operation that says so (both Move Originator fields sent); then the
+ * originator's AE title (trimmed, at most 16 characters + NUL) and the
+ * Message ID of its C-MOVE. 0 elsewhere, or when the peer did not say. */
+int cirr_dicom_store_originator(char aet[17], uint16_t *message_id);
+
 /* The bytes ds takes encoded in its own transfer syntax (the dataset, no
  * meta header): computed from the elements, nothing is encoded. */
 cirr_dicom_status cirr_dicom_dataset_size(const cirr_dicom_dataset *ds, size_t *bytes);

@@ -3,6 +3,7 @@
 // the C handlers.
 #include "scp.h"
 
+#include "cirr_dicom_relay.h"
 #include "receive.h"
 #include "retrieve.h"
 #include "transport.h"
@@ -97,6 +98,10 @@ OFCondition negotiate(cirr_dicom_scp *scp, T_ASC_Association *assoc)
 
 // ---- C-STORE -------------------------------------------------------------
 
+// The C-STORE a store handler on this thread answers, for
+// cirr_dicom_store_originator; NULL outside one.
+thread_local const T_DIMSE_C_StoreRQ *store_request = nullptr;
+
 // The answer to a C-STORE whose dataset arrived (or was refused unparsed).
 uint16_t store_status(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer *peer,
                       T_ASC_PresentationContextID pres, DcmDataset *dataset, const char *refused, Tally *tally)
@@ -124,7 +129,9 @@ OFCondition handle_store(cirr_dicom_scp *scp, T_ASC_Association *assoc, const ci
                          const char *refused, Tally *tally)
 {
     T_DIMSE_C_StoreRSP rsp = {};
+    store_request = req;
     rsp.DimseStatus = store_status(scp, assoc, peer, pres, dataset, refused, tally);
+    store_request = nullptr;
     return DIMSE_sendStoreResponse(assoc, pres, req, &rsp, nullptr);
 }
 
@@ -163,6 +170,19 @@ OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cir
 }
 
 } // namespace
+
+extern "C" int cirr_dicom_store_originator(char aet[17], uint16_t *message_id)
+{
+    const T_DIMSE_C_StoreRQ *req = store_request;
+    if (!req || !(req->opts & O_STORE_MOVEORIGINATORAETITLE) || !(req->opts & O_STORE_MOVEORIGINATORID))
+        return 0;
+    OFString title(req->MoveOriginatorApplicationEntityTitle);
+    size_t end = title.find_last_not_of(' ');
+    title = end == OFString_npos ? OFString() : title.substr(0, end + 1);
+    OFStandard::strlcpy(aet, title.c_str(), 17);
+    *message_id = req->MoveOriginatorID;
+    return 1;
+}
 
 extern "C" cirr_dicom_status cirr_dicom_find_send(cirr_dicom_find_sink *sink, const cirr_dicom_dataset *match)
 {

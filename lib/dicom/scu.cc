@@ -172,6 +172,12 @@ extern "C" cirr_dicom_status cirr_dicom_scu_find(cirr_dicom_scu *scu, const char
     });
 }
 
+extern "C" void cirr_dicom_scu_set_message_id(cirr_dicom_scu *scu, uint16_t message_id)
+{
+    if (message_id)
+        scu->assoc->nextMsgID = message_id;
+}
+
 extern "C" cirr_dicom_status cirr_dicom_scu_move(cirr_dicom_scu *scu, const char *sop_class,
                                                  const cirr_dicom_dataset *query, const char *destination,
                                                  unsigned *completed, unsigned *failed,

@@ -12,6 +12,7 @@ import pytest
 
 from tests.dicom.conftest import stopped_cleanly
 from tests.support.bridge import Bridge, ConnectionWatch, bridge_destination, fixture_of, move_status, query
+from tests.support import rawscu
 from tests.support.dcmtk import NODELAY, dcmtk, received_uids
 from tests.support.ports import free_port
 from tests.support.waiting import wait_for
@@ -125,6 +126,33 @@ def test_move_relays_each_instance_once_while_the_rest_still_arrive(pacs, stores
     metrics = b.metrics()
     assert metrics["bridge_instances_relayed_total"] == 200
     assert metrics["bridge_bytes_relayed_total"] >= 200 * 512 * 512 * 2  # the pixels at least
+
+
+def test_instances_are_matched_to_the_move_that_the_pacs_says_sent_them(pacs, storescp):
+    # A C-STORE naming its C-MOVE (Move Originator AE title and Message ID)
+    # goes only to the retrieve whose upstream C-MOVE that was: one of an
+    # instance a retrieve still waits for, sent for someone else's C-MOVE
+    # or for no move of the bridge's, is refused and the retrieve is whole.
+    ws = storescp("WS", options=("--sleep-after", "1"))  # one instance a second: the move is slow
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 5}, BRIDGE_WINDOW=1)
+    uid = ct_study(m, 6)
+    images = query(m.port, "MOCK", "IMAGE", f"StudyInstanceUID={uid}", "SeriesInstanceUID", "SOPInstanceUID",
+                   "SOPClassUID", "InstanceNumber")
+    last = max(images, key=lambda a: (a["SeriesInstanceUID"], int(a["InstanceNumber"])))
+    stray = rawscu.dataset(sop_class=last["SOPClassUID"], sop_uid=last["SOPInstanceUID"], modality="CT")
+    answers = {}
+
+    def send_strays():
+        assert last["SOPInstanceUID"] not in received_uids(ws.dir)  # still awaited
+        for who, origin in (("another's move", ("ELSEWHERE", 1)), ("no move of the bridge's", ("BRIDGE", 65000))):
+            answers[who] = rawscu.store(b.port, stray, sop_class=last["SOPClassUID"], sop_uid=last["SOPInstanceUID"],
+                                        calling="MOCK", called="BRIDGE", originator=origin)
+    r, status, counts = move_and_meanwhile(b, uid, lambda: os.listdir(ws.dir), send_strays)
+    assert answers == {"another's move": 0x0124, "no move of the bridge's": 0x0124}
+    assert status == "0x0000" and counts["completed"] == 6 and counts["failed"] == 0, r.stdout + r.stderr
+    assert received_uids(ws.dir) == {a["SOPInstanceUID"] for a in images} and len(os.listdir(ws.dir)) == 6
+    assert "sent for a C-MOVE of ELSEWHERE, not of the bridge" in b.text()
+    assert b.metrics()["bridge_unmatched_stores_total"] == 2
 
 
 def test_get_returns_the_instances_on_the_callers_association(pacs, tmp_path):

@@ -46,11 +46,15 @@ def dataset(sop_class=None, sop_uid=None, modality=None):
     return out + element(0x0010, 0x0010, "RAW^SCU")
 
 
-def _command(sop_class, sop_uid, message_id=1):
+def _command(sop_class, sop_uid, message_id=1, originator=None):
+    """originator: (AE title, Message ID) of the C-MOVE the store says it
+    is a sub-operation of (Move Originator, PS3.7 9.3.1.1), or None."""
     body = (struct.pack("<HHI", 0, 0x0002, len(_uid(sop_class))) + _uid(sop_class) +
             struct.pack("<HHIH", 0, 0x0100, 2, 0x0001) + struct.pack("<HHIH", 0, 0x0110, 2, message_id) +
             struct.pack("<HHIH", 0, 0x0700, 2, 0) + struct.pack("<HHIH", 0, 0x0800, 2, 0x0000) +
             struct.pack("<HHI", 0, 0x1000, len(_uid(sop_uid))) + _uid(sop_uid))
+    if originator:
+        body += element(0, 0x1030, originator[0]) + struct.pack("<HHIH", 0, 0x1031, 2, originator[1])
     return struct.pack("<HHII", 0, 0x0000, 4, len(body)) + body
 
 
@@ -97,16 +101,17 @@ def _status(pdu):
 
 
 def store(port, data, sop_class=CT_IMAGE, sop_uid="1.2.3.4", calling="RAWSCU", called="CIRRMUX",
-          host="127.0.0.1", timeout=30):
+          host="127.0.0.1", timeout=30, originator=None):
     """Associate, send one C-STORE-RQ whose dataset is the bytes data,
     release; the DIMSE status of the answer. sop_class and sop_uid go in
-    the command (and the presentation context), whatever the dataset says."""
+    the command (and the presentation context), whatever the dataset says;
+    originator as _command's."""
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(_associate_rq(called, calling, sop_class))
         kind, body = _read_pdu(s)
         if kind != 0x02:
             raise ConnectionError(f"association not accepted: PDU type 0x{kind:02x} {body!r}")
-        s.sendall(_pdata(0x03, _command(sop_class, sop_uid)))
+        s.sendall(_pdata(0x03, _command(sop_class, sop_uid, originator=originator)))
         s.sendall(_pdata(0x02, data))
         kind, body = _read_pdu(s)
         if kind != 0x04:
