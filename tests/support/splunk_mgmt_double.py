@@ -1,5 +1,5 @@
 """A TEST DOUBLE of Splunk's management REST API (port 8089), not Splunk:
-the few endpoints ci/splunk_setup.py calls, with the status codes and JSON
+the few endpoints cirr-splunk-setup calls (doc/splunk.md), with the status codes and JSON
 bodies Splunk's REST API reference documents for them (restated in our own
 words; `output_mode=json` answers), on a free loopback port, HTTPS with a
 test certificate or plain HTTP.
@@ -28,7 +28,12 @@ For tests: .state (indexes, hec, tokens, props: what is configured),
 .requests [(method, path, {param: value})] in arrival order (the password
 never recorded), .password (what Basic auth must carry for user admin),
 .unseen (index names a GET misses once, as if another client created them
-between the GET and the POST: the POST then answers 409)."""
+between the GET and the POST: the POST then answers 409), .starting (how
+many requests still get 503 "Splunkd is starting", as while Splunk
+starts), .failures {(method, path): (status, text)} (answers Splunk
+should not give, with that message text, before anything is changed).
+port: serve on this port (a test that starts the double late picks it
+first, with tests.support.ports.free_port)."""
 import base64
 import http.server
 import re
@@ -58,14 +63,15 @@ class SplunkMgmtDouble:
     on (Splunk's defaults), no token, the `_json` stanza without TRUNCATE.
     tls: (cert, key) to serve HTTPS (tests.support.http_double.make_cert)."""
 
-    def __init__(self, password, tls=None):
+    def __init__(self, password, tls=None, port=None):
         self.password, self.tls, self.requests = password, tls, []
+        self.starting, self.failures = 0, {}
         self.state = {"indexes": {"main": {"datatype": "event"}},
                       "hec": {"disabled": "1", "enableSSL": "1", "port": "8088"},
                       "tokens": {}, "props": {"_json": {"KV_MODE": "json"}}}
         self.lock = threading.Lock()
         self.unseen = set()  # index names GET misses once: another client creates them meanwhile
-        self._start()
+        self._start(port)
 
     @property
     def url(self):
@@ -83,8 +89,14 @@ class SplunkMgmtDouble:
         """(status, JSON body) of one request."""
         with self.lock:
             self.requests.append((method, path, dict(params)))
+            if self.starting > 0:
+                self.starting -= 1
+                return 503, message("Splunkd is starting", "WARN")
             if not self._authorized(auth):
                 return 401, message("call not properly authenticated", "WARN")
+            if (method, path) in self.failures:
+                status, text = self.failures[(method, path)]
+                return status, message(text)
             return self._route(method, path, params)
 
     def _route(self, method, path, params):
@@ -154,7 +166,7 @@ class SplunkMgmtDouble:
                 tokens[name]["indexes"] = [i for i in params["indexes"].split(",") if i]
         return self._get(tokens, name)
 
-    def _start(self):
+    def _start(self, port):
         double = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -179,7 +191,7 @@ class SplunkMgmtDouble:
             def log_message(self, *a):
                 pass
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         if self.tls:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
