@@ -167,6 +167,7 @@ def test_a_misspelt_field_in_a_copy_of_a_dashboard_is_reported(tmp_path, produce
     ("`dose_index` | top StationName", "command 'top' is not one the extractor knows"),
     ("`dose_index` [search index=other]", "subsearches are not read"),
     ("`dose_index` | table Station*", "wildcard"),
+    ("`dose_index` | rename StationName AS scanner | sort num(StationName)", "field 'StationName' was renamed"),
     ("`dose_indx`", "unknown macro"),
 ])
 def test_the_extractor_reports_what_it_cannot_classify(query, problem):

@@ -23,23 +23,25 @@ What it recognises (SPL): the base search and `search` (field=value,
 field!=value, field<value..., NOT/AND/OR, parentheses, free terms),
 `where`, `eval` and `fieldformat` (eval expressions: 'quoted' and bare
 field names, "strings", numbers, functions, operators; `.` is
-concatenation, so a dotted name must be 'quoted'), `rename X AS Y`,
-`spath [input=] [output=] [path=]P`, `mvexpand`, `lookup NAME F [AS G]...
-OUTPUT|OUTPUTNEW C [AS D]...` (columns checked against the CSV),
-`inputlookup NAME` (first command only), `stats`, `eventstats`,
-`streamstats`, `chart`, `timechart` (func(field) [AS name], count, `by`,
-`over`, key=value options), `bin`/`bucket`, `table`, `fields`, `sort`,
-`dedup`, `fillnull`, `head`, `tail`. After stats, only its outputs and
-`by` fields remain; after chart and timechart the columns are data
-values, so a later command naming a field is a problem. Not recognised
-(reported): subsearches, macros with arguments, wildcards in field
-names, `eval(...)` inside an aggregation, and every other command."""
+concatenation, so a dotted name must be 'quoted'), `rename X AS Y` (X is
+gone after it), `spath [input=] [output=] [path=]P`, `mvexpand`,
+`lookup NAME F [AS G]... OUTPUT|OUTPUTNEW C [AS D]...` (columns checked
+against the CSV), `inputlookup NAME` (first command only), `stats`,
+`eventstats`, `streamstats`, `chart`, `timechart` (func(field) [AS
+name], count, `by`, `over`, key=value options), `bin`/`bucket`,
+`table`, `fields`, `sort` (-F, num(F)), `dedup`, `fillnull`, `head`,
+`tail`. After stats, only its outputs and `by` fields remain; after
+chart and timechart the columns are data values, so a later command
+naming a field is a problem. Not recognised (reported): subsearches,
+macros with arguments, wildcards in field names, `eval(...)` inside an
+aggregation, and every other command."""
 import csv
 import os
 import re
 import xml.etree.ElementTree as ET
 
-BUILTIN = {"_time", "_raw"}  # plus the HEC envelope's fields: App(..., envelope=...)
+# metadata every event has; fields_used's caller adds the HEC envelope's (host, source, ...)
+BUILTIN = {"_time", "_raw"}
 
 
 class AppError(Exception):
@@ -163,25 +165,27 @@ def parse_xml(path):
 
 
 def view_searches(name, root):
-    """The searches of a view, tokens replaced by their inputs' defaults
-    (AppError for a token no input defines)."""
+    """The searches of a view, each titled by its panel's title or its
+    input's label, tokens replaced by their inputs' defaults (AppError for
+    a token no input defines)."""
     defaults = {i.get("token"): (i.findtext("default") or "").strip() for i in root.iter("input")}
+    parents = {child: parent for parent in root.iter() for child in parent}
     found = []
-    for parent in root.iter():
-        for search in parent.findall("search"):
-            text = search.findtext("query")
-            if text is None:
-                continue
-            title = parent.findtext("title") or parent.findtext("label") or parent.tag
-            if parent.tag in ("chart", "table", "single", "event"):
-                title = next((p.findtext("title") for p in root.iter("panel") if parent in list(p)), title)
+    for search in root.iter("search"):
+        text = search.findtext("query")
+        holder = parents.get(search)
+        while holder is not None and holder.tag not in ("panel", "input"):
+            holder = parents.get(holder)
+        if text is None or holder is None:
+            continue
+        title = holder.findtext("title" if holder.tag == "panel" else "label") or holder.tag
 
-            def token(m):
-                if m.group(1) not in defaults:
-                    raise AppError(f"{name}.xml, {title}: token ${m.group(1)}$ is not set by any input")
-                return defaults[m.group(1)]
+        def token(m, title=title):
+            if m.group(1) not in defaults:
+                raise AppError(f"{name}.xml, {title}: token ${m.group(1)}$ is not set by any input")
+            return defaults[m.group(1)]
 
-            found.append(Search(name, title, text, re.sub(r"\$([^$|\s]+)(?:\|[a-z]+)?\$", token, text)))
+        found.append(Search(name, title, text, re.sub(r"\$([^$|\s]+)(?:\|[a-z]+)?\$", token, text)))
     return found
 
 
@@ -232,12 +236,12 @@ def unquote(word):
 class Pipeline:
     """The state of fields along one search: .made ({name: how}), .json
     ({name: the JSON path its values come from}), .raw (events still
-    carry their JSON), .dynamic (columns are data values), .uses and
-    .problems."""
+    carry their JSON), .dynamic (columns are data values), .gone (renamed
+    away), .uses and .problems."""
 
     def __init__(self, app, leaves, containers, builtin):
         self.app, self.leaves, self.containers, self.builtin = app, leaves, containers, builtin
-        self.made, self.json, self.raw, self.dynamic = {}, {}, True, False
+        self.made, self.json, self.raw, self.dynamic, self.gone = {}, {}, True, False, set()
         self.uses, self.problems, self.command = [], [], ""
 
     def problem(self, text):
@@ -251,6 +255,8 @@ class Pipeline:
             return self.problem(f"field {name!r} after chart/timechart, whose columns are data values")
         if name in self.made:
             kind = self.made[name]
+        elif name in self.gone:
+            return self.problem(f"field {name!r} was renamed")
         elif self.raw and name in self.leaves:
             kind = "path"
         elif name in self.builtin:
@@ -262,6 +268,7 @@ class Pipeline:
 
     def make(self, name, how, json_path=None):
         self.made[name] = how
+        self.gone.discard(name)
         if json_path:
             self.json[name] = json_path
         else:
@@ -294,7 +301,7 @@ def fields_used(app, query, leaves, containers, builtin=BUILTIN):
         name, rest = (words[0].lower(), words[1] if len(words) > 1 else "") if words else ("", "")
         try:
             if n == 0 and name != "search":
-                base_search(p, command) if command.strip() else None
+                base_search(p, command)
             elif name == "inputlookup" and n == 1 and not commands[0].strip():
                 inputlookup(p, rest)
             elif name in COMMANDS:
@@ -340,6 +347,7 @@ def rename(p, text):
         p.use(old)
         json_path = p.json.get(old) or (old if old in p.leaves else None)
         p.made.pop(old, None)
+        p.gone.add(old)
         p.make(new, "made", json_path)
 
 
@@ -362,6 +370,8 @@ def spath(p, text):
         if not base:
             return p.problem(f"spath input {opts['input']!r} is not JSON from a known path")
         path = f"{base}.{path}"
+    elif not p.raw:
+        return p.problem("spath of _raw after a transforming command")
     if path not in p.leaves and path not in p.containers:
         p.problem(f"spath path {path!r} is not a path the watcher writes")
     else:
@@ -383,27 +393,32 @@ def split_keyword(text, pattern):
     return (text[:m.start()], m.group(1), text[m.end():]) if m else (text, None, None)
 
 
+def column_pairs(p, lookup_name, columns, text):
+    """(column, event field) of `C [AS F], ...`; a column the lookup
+    lacks is a problem."""
+    pairs = []
+    for item in split_top(text, ",") if text and text.strip() else []:
+        w = [unquote(x) for x in tokens(SEARCH_TOKEN, item)]
+        if len(w) not in (1, 3) or (len(w) == 3 and w[1].upper() != "AS"):
+            raise AppError(f"not `COLUMN [AS FIELD]`: {item.strip()!r}")
+        if w[0] not in columns:
+            p.problem(f"lookup {lookup_name} has no column {w[0]!r}")
+        pairs.append((w[0], w[-1]))
+    return pairs
+
+
 def lookup(p, text):
     head, _, outputs = split_keyword(text, "OUTPUTNEW|OUTPUT")
     _, words = options(head)
-    name, inputs = words[0], " ".join(words[1:])
+    name = words[0] if words else ""
     columns = p.app.lookup_columns(name)
     if columns is None:
         raise AppError(f"lookup {name!r} is not in transforms.conf")
-    for pair in split_top(inputs, ","):
-        w = tokens(SEARCH_TOKEN, pair)
-        if unquote(w[0]) not in columns:
-            p.problem(f"lookup {name} has no column {w[0]!r}")
-        p.use(unquote(w[2]) if len(w) == 3 and w[1].upper() == "AS" else unquote(w[0]))
-    pairs = split_top(outputs, ",") if outputs else []
-    for pair in pairs:
-        w = tokens(SEARCH_TOKEN, pair)
-        if unquote(w[0]) not in columns:
-            p.problem(f"lookup {name} has no column {w[0]!r}")
-        p.make(unquote(w[2]) if len(w) == 3 and w[1].upper() == "AS" else unquote(w[0]), "lookup")
-    if not pairs:
-        for c in columns:
-            p.make(c, "lookup")
+    for _, field in column_pairs(p, name, columns, head.split(name, 1)[1]):
+        p.use(field)
+    made = [field for _, field in column_pairs(p, name, columns, outputs)] or columns
+    for field in made:
+        p.make(field, "lookup")
 
 
 def inputlookup(p, text):
@@ -421,12 +436,12 @@ def aggregates(p, text):
     """The outputs of func(field) [AS name] items (fields read)."""
     outputs, pos = [], 0
     while pos < len(text):
+        if re.match(r"\w+\(\s*eval\(", text[pos:]):
+            raise AppError("eval(...) in an aggregation is not read")
         m = AGGREGATE.match(text, pos)
         if not m or m.end() == pos:
             raise AppError(f"cannot read the aggregation at {text[pos:pos + 30]!r}")
         func, arg, alias = m.groups()
-        if arg is not None and "(" in text[m.start():m.end()] and arg.strip().startswith("eval"):
-            raise AppError("eval(...) in an aggregation is not read")
         if arg:
             p.use(unquote(arg.strip()))
         outputs.append(unquote(alias) if alias else f"{func}({arg})" if arg else func)
@@ -467,9 +482,11 @@ def binning(p, text):
 
 
 def field_list(p, text):
-    for w in tokens(SEARCH_TOKEN, text):
-        w = re.sub(r"^(num|str|ip|auto)\((.*)\)$", r"\2", w)
-        if w in (",", "+", "-", "(", ")") or re.fullmatch(r"\d+", w) or "=" in w or w.lower() == "sortby":
+    """Fields named in a list: sort's - and num(...), fields' -, a count."""
+    words = tokens(SEARCH_TOKEN, text)
+    for i, w in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if w in (",", "+", "-", "(", ")") or following == "(" or re.fullmatch(r"\d+", w) or w.lower() == "sortby":
             continue
         p.use(unquote(w.lstrip("+-")))
 
