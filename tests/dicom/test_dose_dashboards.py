@@ -145,10 +145,10 @@ def test_a_misspelt_path_in_a_copy_of_a_dashboard_is_reported(tmp_path, produced
 
 
 def test_a_misspelt_path_in_a_macro_is_reported_in_every_search_using_it(tmp_path, produced):
-    app = copy_with(tmp_path, "default/macros.conf", "CT Dose Length Product Total", "CT Dose Length Product Totals")
+    app = copy_with(tmp_path, "default/macros.conf", 'path="Target Region"', 'path="Target region"')
     problems, _ = problems_of(app, produced)
-    assert problems and all("CT Dose Length Product Totals" in p for p in problems)
-    assert len(problems) == sum("`dose_study_fields`" in s.text for s in app.searches)
+    assert problems and all(f"'{ACQUISITION}.Target region'" in p for p in problems)
+    assert len(problems) == sum("`dose_acquisitions`" in s.text for s in app.searches)
 
 
 def test_a_misspelt_field_in_a_copy_of_a_dashboard_is_reported(tmp_path, produced):
