@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.support.paths import REFERENCE, STACKS
+from tests.support.paths import REFERENCE, REPO, STACKS
 
 LABELS = os.path.join(REFERENCE, "traefik-v3-docker-labels.yml")
 STATIC_SCHEMA = os.path.join(REFERENCE, "traefik-v3.json")
@@ -156,17 +156,34 @@ def test_every_traefik_flag_is_in_the_static_schema(name):
     assert not schema_has(schema, schema, ["entryPoints", "web", "http", "redirektions"])  # the check can fail
 
 
+def one_shot(svc):
+    """A service that declares itself a one-shot (label cirr.one-shot):
+    it runs once to its end, so no health check and no restart once done."""
+    return svc.get("deploy", {}).get("labels", {}).get("cirr.one-shot") == "true"
+
+
 def test_every_service_has_health_restart_update_grace_and_limits():
+    one_shots = 0
     for name, svc_name, svc in services():
         where = f"{name}: {svc_name}"
-        if svc["image"].startswith("cirr/"):
-            assert svc["healthcheck"]["test"] == ["CMD", "/sbin/cirr-init", "health"], where
-        assert "stop_grace_period" in svc, where
         deploy = svc["deploy"]
+        restart = deploy.get("restart_policy", {})
+        if one_shot(svc):
+            # no health to report once it has exited; restarted only when it failed, and not forever
+            assert svc["healthcheck"] == {"disable": True}, where
+            assert restart["condition"] == "on-failure" and restart["delay"] and restart["max_attempts"] > 0, where
+            one_shots += 1
+        else:
+            assert restart.get("condition") != "on-failure" and not svc.get("healthcheck", {}).get("disable"), \
+                f"{where}: only a service labelled cirr.one-shot may stop for good"
+            if svc["image"].startswith("cirr/"):
+                assert svc["healthcheck"]["test"] == ["CMD", "/sbin/cirr-init", "health"], where
+        assert "stop_grace_period" in svc, where
         assert "restart_policy" in deploy, where
         assert "limits" in deploy["resources"], where
         if deploy.get("mode") != "global":
             assert "update_config" in deploy, where
+    assert one_shots == 2  # the admin stacks' splunk-setup
 
 
 def test_secrets_come_from_docker_secrets_through_file_variables():
@@ -219,7 +236,7 @@ def test_the_watchers_reach_hec_as_configured():
     for cluster, (_, files, _) in CLUSTERS.items():
         for name in files:
             for svc_name, svc in merged(cluster, name).items():
-                if not svc["image"].startswith("cirr/watcher"):
+                if not svc["image"].startswith("cirr/watcher") or one_shot(svc):
                     continue
                 env = svc["environment"]
                 assert env["WATCH_HEC_URL"] == expected[cluster], (name, svc_name)
@@ -315,3 +332,37 @@ def test_the_demo_mock_site_pushes_to_its_clusters_mux(cluster, stack):
     assert list(mock["networks"]) == [f"{cluster}_service_network"]
     assert f"{cluster}_service_network" in mux["networks"]
     assert env.get("MOCK_DOSE_REPORTS") == ("true" if cluster == "opendose" else None)
+
+
+def documented_variables(manual):
+    """The variables a manual's "## Configuration" table lists."""
+    text = open(os.path.join(REPO, "doc", manual)).read()
+    section = text.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", section, re.M))
+
+
+def test_splunk_is_set_up_by_a_one_shot_of_each_admin_stack():
+    """The admin stacks' splunk-setup: cirr-splunk-setup of the watcher image
+    run once by cirr-init, only documented variables (doc/splunk.md), the
+    secrets the watchers' token and the admin password come from, HEC's
+    scheme as the cluster's watchers speak it; RIH's management API (Splunk's
+    own self-signed certificate) unverified, SIREN's verified with splunk_ca."""
+    documented = documented_variables("splunk.md")
+    image = open(os.path.join(REPO, "images", "watcher", "image.conf")).read()
+    assert "project-binary build/cirr-splunk-setup /usr/local/bin/cirr-splunk-setup" in image.splitlines()
+    expected = {"rih": {"SPLUNK_MGMT_INSECURE": "true", "SPLUNK_HEC_SSL": "false"},
+                "siren": {"SPLUNK_MGMT_INSECURE": "false", "SPLUNK_HEC_SSL": "true",
+                          "SPLUNK_MGMT_CA": "/run/secrets/splunk_ca"}}
+    for cluster, want in expected.items():
+        svc = merged(cluster, f"{cluster}/admin-stack.yml")["splunk-setup"]
+        env = svc["environment"]
+        assert svc["image"].startswith("cirr/watcher:") and one_shot(svc)
+        assert svc["command"] == ["--", "/usr/local/bin/cirr-splunk-setup"]
+        assert set(env) <= documented, set(env) - documented
+        assert env["SPLUNK_MGMT_URL"] == "https://splunk:8089"
+        assert env["SPLUNK_PASSWORD_FILE"] == "/run/secrets/splunk_password"
+        assert env["SPLUNK_HEC_TOKEN_FILE"] == "/run/secrets/splunk_hec_token"
+        assert {k: env.get(k) for k in want} == want, cluster
+        assert set(secret_names(svc)) == {v.removeprefix("/run/secrets/") for v in env.values()
+                                          if v.startswith("/run/secrets/")}
+        assert "admin_proxy_network" in svc["networks"]  # where `splunk` is
