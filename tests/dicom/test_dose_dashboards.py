@@ -124,6 +124,17 @@ def test_every_field_a_dashboard_reads_is_one_the_watcher_writes_for_mockpacs_do
             f"{REPORT}.CT Accumulated Dose Data.CT Dose Length Product Total", "StationName"} <= paths
 
 
+def test_each_dropdown_lists_a_field_its_search_outputs(produced):
+    app = App(APP)
+    inputs = [s for s in app.searches if s.holder.tag == "input"]
+    assert len(inputs) == 4
+    for s in inputs:
+        p = fields_used(app, s.query, *produced)
+        assert not p.problems
+        for option in ("fieldForLabel", "fieldForValue"):
+            assert s.holder.findtext(option) in p.made, (s, option)
+
+
 def copy_with(tmp_path, relative, old, new):
     """A copy of the app with old replaced by new in one of its files."""
     copy = tmp_path / "cirr_dose"
@@ -181,9 +192,9 @@ def test_the_extractor_reports_what_it_cannot_classify(query, problem):
 def test_the_extractor_classifies_paths_lookup_outputs_and_made_fields():
     leaves, containers = splunk_paths({"StationName": "CT1", "R": {"A": [{"D": 1, "P": "x"}]}})
     query = ("`dose_index` StationName=CT1 | spath path=R.A{} output=a | mvexpand a | spath input=a path=P "
-             "output=protocol | rename 'R.A{}.D' AS d | eval d2=d*2 | lookup dose_reference_levels protocol "
+             "output=protocol | rename \"R.A{}.D\" AS d | eval d2=d*2 | lookup dose_reference_levels protocol "
              "OUTPUT ctdivol_mgy AS ref | stats max(d2) AS top by protocol ref | where top > ref")
-    p = fields_used(App(APP), query.replace("'R.A{}.D'", '"R.A{}.D"'), leaves, containers, BUILTIN | {"index"})
+    p = fields_used(App(APP), query, leaves, containers, BUILTIN | {"index"})
     assert not p.problems
     assert ("R.A{}.P", "path") in p.uses and ("R.A{}.D", "path") in p.uses and ("R.A{}", "path") in p.uses
     assert ("ref", "lookup") in p.uses and ("top", "made") in p.uses and ("d", "made") in p.uses

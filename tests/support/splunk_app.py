@@ -105,11 +105,11 @@ def splunk_paths(event, prefix=""):
 
 
 class Search:
-    """One search of a view: .view (file name), .title, .query (tokens
-    replaced), .text (as written)."""
+    """One search of a view: .view (file name), .holder (its <panel> or
+    <input> element), .title, .query (tokens replaced), .text (as written)."""
 
-    def __init__(self, view, title, text, query):
-        self.view, self.title, self.text, self.query = view, title, text, query
+    def __init__(self, view, holder, title, text, query):
+        self.view, self.holder, self.title, self.text, self.query = view, holder, title, text, query
 
     def __repr__(self):
         return f"{self.view}: {self.title}"
@@ -185,7 +185,7 @@ def view_searches(name, root):
                 raise AppError(f"{name}.xml, {title}: token ${m.group(1)}$ is not set by any input")
             return defaults[m.group(1)]
 
-        found.append(Search(name, title, text, re.sub(r"\$([^$|\s]+)(?:\|[a-z]+)?\$", token, text)))
+        found.append(Search(name, holder, title, text, re.sub(r"\$([^$|\s]+)(?:\|[a-z]+)?\$", token, text)))
     return found
 
 
