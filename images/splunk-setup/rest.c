@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -100,7 +101,7 @@ static int wait_for_splunk(struct rest *r)
     log_msg(LOG_WARN, NULL, "attempt %u: %s; trying again in %llu ms", r->failures, r->err,
             (unsigned long long)delay);
     struct timespec ts = {(time_t)(delay / 1000), (long)(delay % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0)
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
     return 0;
 }

@@ -15,29 +15,27 @@
 
 #define C struct setup_conf
 static const struct envconf_var setup_vars[] = {
+    /* where Splunk's API is, and how it is trusted and called */
     ENVCONF_STR("SPLUNK_MGMT_URL", "https://splunk:8089", C, url, "Splunk's management API"),
-    ENVCONF_STR("SPLUNK_USER", "admin", C, user, "the administrator Splunk's API is called as"),
-    ENVCONF_STR("SPLUNK_PASSWORD_FILE", "", C, password_file,
-                "a file holding the administrator's password (a Docker secret); required unless "
-                "SPLUNK_PASSWORD is set"),
     ENVCONF_STR("SPLUNK_MGMT_CA", "", C, ca, "CA bundle that verifies the API's certificate (empty: the system's)"),
     ENVCONF_BOOL("SPLUNK_MGMT_INSECURE", "false", C, insecure,
                  "true: do not verify the API's certificate (Splunk's own self-signed one)"),
-    ENVCONF_STR("SPLUNK_INDEXES", "dicom,pacs,dose_reports,dose_incidents", C, indexes_text,
-                "the indexes to create, comma list"),
-    ENVCONF_BOOL("SPLUNK_HEC_SSL", "false", C, hec_ssl,
-                 "true: HEC speaks HTTPS (enableSSL=1); false: HTTP, as the seed ran it"),
+    ENVCONF_STR("SPLUNK_USER", "admin", C, user, "the administrator Splunk's API is called as"),
+    ENVCONF_STR("SPLUNK_PASSWORD_FILE", "", C, password_file,
+                "a file holding the administrator's password (a Docker secret); required unless SPLUNK_PASSWORD is set"),
+    ENVCONF_NUM("SPLUNK_WAIT_S", "300", 0, 86400, C, wait_s,
+                "seconds to keep trying while Splunk is unreachable or answers 503 (starting)"),
+    /* what it sets up */
+    ENVCONF_STR("SPLUNK_INDEXES", "dicom,pacs,dose_reports,dose_incidents", C, indexes_text, "the indexes to create, comma list"),
+    ENVCONF_BOOL("SPLUNK_HEC_SSL", "false", C, hec_ssl, "true: HEC speaks HTTPS (enableSSL=1); false: HTTP, as the seed ran it"),
     ENVCONF_TXT("SPLUNK_HEC_TOKEN_NAME", "cirr", 0, C, token_name, "the HEC token's name"),
     ENVCONF_STR("SPLUNK_HEC_TOKEN_FILE", "", C, token_file,
-                "a file holding the token's value, a GUID (the secret splunk_hec_token); required unless "
-                "SPLUNK_HEC_TOKEN is set"),
+                "a file holding the token's value, a GUID (the secret splunk_hec_token); required unless SPLUNK_HEC_TOKEN is set"),
     ENVCONF_STR("SPLUNK_HEC_INDEX", "", C, hec_index_text, "the token's default index (empty: the first of SPLUNK_INDEXES)"),
     ENVCONF_TXT("SPLUNK_SOURCETYPE", "_json", 0, C, sourcetype,
                 "the watchers' sourcetype (WATCH_HEC_SOURCETYPE): its props.conf stanza"),
     ENVCONF_NUM("SPLUNK_JSON_TRUNCATE", "500000", 1, 999999999, C, truncate,
                 "props.conf TRUNCATE of that sourcetype: bytes of a JSON event kept"),
-    ENVCONF_NUM("SPLUNK_WAIT_S", "300", 0, 86400, C, wait_s,
-                "seconds to keep trying while Splunk is unreachable or answers 503 (starting)"),
 };
 #undef C
 #define NVARS (sizeof setup_vars / sizeof setup_vars[0])

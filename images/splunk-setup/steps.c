@@ -53,12 +53,13 @@ static int write_call(struct setup *s, const char *method, const char *path, str
     return rc;
 }
 
-/* The content of a 200 answer, or NULL with s->rest.err set. */
-static const struct json *content(struct setup *s, const char *path, const struct json *answer)
+/* The object's settings in the answer (status) to a GET of path, or NULL
+with s->rest.err set. */
+static const struct json *content(struct setup *s, const char *path, long status, const struct json *answer)
 {
     const struct json *c = json_get(json_at(json_get(answer, "entry"), 0), "content");
     if (!c || c->type != JSON_OBJECT)
-        snprintf(s->rest.err, sizeof s->rest.err, "GET %s: HTTP 200 without entry[0].content", path);
+        snprintf(s->rest.err, sizeof s->rest.err, "GET %s: HTTP %ld without entry[0].content", path, status);
     return c && c->type == JSON_OBJECT ? c : NULL;
 }
 
@@ -101,7 +102,7 @@ int step_hec(struct setup *s)
     struct json *answer;
     long status;
     int rc = rest_call(&s->rest, "GET", path, NULL, &status, &answer);
-    const struct json *have = rc ? NULL : content(s, path, answer);
+    const struct json *have = rc ? NULL : content(s, path, status, answer);
     if (!have) {
         json_free(answer);
         return rc ? rc : 1;
@@ -214,7 +215,7 @@ int step_token(struct setup *s)
     long status;
     int rc = rest_call(&s->rest, "GET", path, NULL, &status, &answer);
     if (!rc && status == 200) {
-        const struct json *have = content(s, path, answer);
+        const struct json *have = content(s, path, status, answer);
         rc = have ? correct_token(s, path, have) : 1;
     } else if (!rc && (rc = create_token(s)) == 0) {
         report(s, 1, "HEC token %s: created (indexes %s, acknowledgement off)", s->conf->token_name,
@@ -233,7 +234,7 @@ int step_truncate(struct setup *s)
     struct json *answer;
     long status;
     int rc = rest_call(&s->rest, "GET", path, NULL, &status, &answer);
-    const struct json *c = rc || status == 404 ? NULL : content(s, path, answer);
+    const struct json *c = rc || status == 404 ? NULL : content(s, path, status, answer);
     if (c)
         log_escape(have, sizeof have, field(c, "TRUNCATE"));
     json_free(answer);
