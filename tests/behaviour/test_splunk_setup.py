@@ -138,6 +138,21 @@ def test_a_token_that_differs_is_corrected(binary, splunk, cert, tmp_path):
     assert r.stdout.splitlines()[-1] == "splunk-setup: 1 change made"
 
 
+def test_flags_given_as_json_booleans_are_read_as_such(binary, splunk, cert, tmp_path):
+    """Splunk answers some flags as JSON true/false, others as "0"/"1":
+    a set-up that is already right is right in either form."""
+    assert run(binary, splunk, cert, tmp_path).returncode == 0
+    splunk.state["hec"].update({"disabled": False, "enableSSL": False})
+    splunk.state["tokens"]["cirr"].update({"useACK": False, "disabled": False})
+    n = len(splunk.requests)
+    r = run(binary, splunk, cert, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert writes(splunk.requests[n:]) == []
+    splunk.state["hec"]["disabled"] = True
+    r = run(binary, splunk, cert, tmp_path)
+    assert "splunk-setup: HEC: enabled, SSL off (was disabled=1, enableSSL=0)" in r.stdout
+
+
 def test_an_index_created_meanwhile_is_taken_as_it_is(binary, splunk, cert, tmp_path):
     splunk.unseen.add("pacs")
     r = run(binary, splunk, cert, tmp_path)
