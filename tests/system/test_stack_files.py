@@ -195,7 +195,7 @@ def test_secrets_come_from_docker_secrets_through_file_variables():
         if not svc["image"].startswith("cirr/"):
             continue
         for k, v in svc.get("environment", {}).items():
-            if "PASSWORD" in k or "TOKEN" in k:
+            if ("PASSWORD" in k or "TOKEN" in k) and not k.endswith("_NAME"):  # a token's name is no secret
                 assert k.endswith("_FILE") and v.startswith("/run/secrets/"), f"{name}: {svc_name}: {k}"
                 checked += 1
             if str(v).startswith("/run/secrets/"):
@@ -362,6 +362,8 @@ def test_splunk_is_set_up_by_a_one_shot_of_each_admin_stack():
         assert env["SPLUNK_MGMT_URL"] == "https://splunk:8089"
         assert env["SPLUNK_PASSWORD_FILE"] == "/run/secrets/splunk_password"
         assert env["SPLUNK_HEC_TOKEN_FILE"] == "/run/secrets/splunk_hec_token"
+        # the splunk image's own provisioning makes a token of that name from its SPLUNK_HEC_TOKEN
+        assert env["SPLUNK_HEC_TOKEN_NAME"] == "splunk_hec_token"
         assert {k: env.get(k) for k in want} == want, cluster
         assert set(secret_names(svc)) == {v.removeprefix("/run/secrets/") for v in env.values()
                                           if v.startswith("/run/secrets/")}
