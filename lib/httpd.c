@@ -5,10 +5,13 @@
  * request a byte at a time, holds one slot until its deadline and never
  * delays another client (a health probe must be answered within its own
  * timeout whatever else is connected). When every slot is taken, the
- * oldest connection is closed to make room for the new one. */
+ * oldest connection is closed to make room for the new one. A request
+ * whose handler may wait (httpd_start_offload) is answered by a worker
+ * (httpd_pool.c) while its connection waits here, outside the deadline. */
 #include "httpd.h"
 
 #include "clock.h"
+#include "httpd_pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +37,9 @@ struct conn {
     size_t post_len, post_want;
     struct strbuf out;           /* the response, once the request is complete */
     size_t out_pos;
+    int busy;                    /* a worker is answering its request */
+    int slot;                    /* its index in the loop's table */
+    unsigned generation;         /* counts the slot's connections: a late answer is for the one it names */
 };
 
 static void conn_close(struct conn *c)
@@ -42,8 +48,12 @@ static void conn_close(struct conn *c)
         close(c->fd);
     free(c->post);
     strbuf_free(&c->out);
+    unsigned generation = c->generation + 1;
+    int slot = c->slot;
     memset(c, 0, sizeof *c);
     c->fd = -1;
+    c->slot = slot;
+    c->generation = generation;
 }
 
 static const char *reason(int status)
@@ -96,6 +106,21 @@ static int header(const char *head, const char *name, char *out, size_t cap)
     return -1;
 }
 
+/* Hand the request to a worker; its answer comes back through the loop. */
+static void offload(struct httpd *h, struct conn *c, const struct httpd_request *req)
+{
+    struct httpd_job *job = xmalloc(sizeof *job);
+    *job = (struct httpd_job){.slot = c->slot, .generation = c->generation, .body_len = req->body_len};
+    snprintf(job->method, sizeof job->method, "%s", req->method);
+    snprintf(job->path, sizeof job->path, "%s", req->path);
+    snprintf(job->content_type, sizeof job->content_type, "%s", req->content_type);
+    job->body = xmalloc(req->body_len + 1);
+    memcpy(job->body, req->body, req->body_len);
+    job->body[req->body_len] = '\0';
+    c->busy = 1;
+    httpd_pool_submit(h->pool, job);
+}
+
 /* The request (and a POST's body) is complete: build the whole response. */
 static void respond(struct httpd *h, struct conn *c)
 {
@@ -114,6 +139,10 @@ static void respond(struct httpd *h, struct conn *c)
     if (h->request_handler) {
         header(c->in, "content-type", type_in, sizeof type_in);
         struct httpd_request req = {post ? "POST" : "GET", path, type_in, post ? c->post : "", c->post_len};
+        if (h->pool && h->slow(&req, h->ud)) {
+            offload(h, c, &req);
+            return;
+        }
         status = h->request_handler(&req, &body, &type, h->ud);
     } else {
         status = h->handler(path, &body, &type, h->ud);
@@ -220,8 +249,12 @@ static void conn_accept(struct httpd *h, struct conn *conns)
             slot = &conns[i];
             break;
         }
-        if (!slot || conns[i].opened_ms < slot->opened_ms)
+        if (!conns[i].busy && (!slot || conns[i].opened_ms < slot->opened_ms))
             slot = &conns[i];
+    }
+    if (!slot) { /* every slot waits for a worker's answer */
+        close(fd);
+        return;
     }
     if (slot->fd >= 0)
         conn_close(slot);
@@ -230,33 +263,53 @@ static void conn_accept(struct httpd *h, struct conn *conns)
     slot->deadline_ms = slot->opened_ms + HTTPD_DEADLINE_MS;
 }
 
+/* The workers' answers: each to its connection, if it is still the one that asked. */
+static void collect(struct httpd *h, struct conn *conns)
+{
+    for (struct httpd_job *job = httpd_pool_take_done(h->pool), *next; job; job = next) {
+        next = job->next;
+        struct conn *c = &conns[job->slot];
+        if (c->fd >= 0 && c->busy && c->generation == job->generation) {
+            c->busy = 0;
+            c->deadline_ms = clock_mono_ms() + HTTPD_DEADLINE_MS; /* to send the answer */
+            reply(c, job->status, job->type, &job->response);
+            conn_write(c);
+        }
+        httpd_job_free(job);
+    }
+}
+
 static void *loop(void *arg)
 {
     struct httpd *h = arg;
     struct conn conns[HTTPD_MAX_CONNS];
-    struct pollfd p[HTTPD_MAX_CONNS + 1];
+    struct pollfd p[HTTPD_MAX_CONNS + 2];
     memset(conns, 0, sizeof conns);
     for (int i = 0; i < HTTPD_MAX_CONNS; i++)
-        conns[i].fd = -1;
+        conns[i].fd = -1, conns[i].slot = i;
+    int wake = h->pool ? h->pool->wake[0] : -1;
     while (!h->stop) {
         p[0] = (struct pollfd){h->fd, POLLIN, 0};
+        p[1] = (struct pollfd){wake, POLLIN, 0};
         for (int i = 0; i < HTTPD_MAX_CONNS; i++)
-            p[i + 1] = (struct pollfd){conns[i].fd, conns[i].out.len ? POLLOUT : POLLIN, 0};
-        if (poll(p, HTTPD_MAX_CONNS + 1, 300) < 0 && errno != EINTR)
+            p[i + 2] = (struct pollfd){conns[i].busy ? -1 : conns[i].fd, conns[i].out.len ? POLLOUT : POLLIN, 0};
+        if (poll(p, HTTPD_MAX_CONNS + 2, 300) < 0 && errno != EINTR)
             break;
         uint64_t now = clock_mono_ms();
         for (int i = 0; i < HTTPD_MAX_CONNS; i++) {
             struct conn *c = &conns[i];
-            if (c->fd < 0)
+            if (c->fd < 0 || c->busy)
                 continue;
-            short ev = p[i + 1].revents;
+            short ev = p[i + 2].revents;
             if (!c->out.len && ev & (POLLIN | POLLHUP | POLLERR))
                 conn_read(h, c);
             else if (c->out.len && ev & (POLLOUT | POLLHUP | POLLERR))
                 conn_write(c);
-            if (c->fd >= 0 && now >= c->deadline_ms)
+            if (c->fd >= 0 && !c->busy && now >= c->deadline_ms)
                 conn_close(c);
         }
+        if (p[1].revents & POLLIN)
+            collect(h, conns);
         if (p[0].revents & POLLIN)
             conn_accept(h, conns);
     }
@@ -266,7 +319,7 @@ static void *loop(void *arg)
 }
 
 static int start(struct httpd *h, unsigned port, httpd_handler handler, httpd_request_handler request_handler,
-                 void *ud)
+                 httpd_slow_fn slow, unsigned workers, void *ud)
 {
     int one = 1;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -274,7 +327,18 @@ static int start(struct httpd *h, unsigned port, httpd_handler handler, httpd_re
     memset(h, 0, sizeof *h);
     h->handler = handler;
     h->request_handler = request_handler;
+    h->slow = slow;
     h->ud = ud;
+    if (workers) {
+        h->pool = xmalloc(sizeof *h->pool);
+        if (httpd_pool_start(h->pool, workers, request_handler, ud) < 0) {
+            int saved = errno;
+            free(h->pool);
+            h->pool = NULL;
+            errno = saved;
+            return -1;
+        }
+    }
     h->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (h->fd < 0 || setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         bind(h->fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(h->fd, 64) < 0 ||
@@ -282,6 +346,10 @@ static int start(struct httpd *h, unsigned port, httpd_handler handler, httpd_re
         int saved = errno;
         if (h->fd >= 0)
             close(h->fd);
+        if (h->pool) {
+            httpd_pool_stop(h->pool);
+            free(h->pool);
+        }
         errno = saved;
         return -1;
     }
@@ -290,12 +358,18 @@ static int start(struct httpd *h, unsigned port, httpd_handler handler, httpd_re
 
 int httpd_start(struct httpd *h, unsigned port, httpd_handler handler, void *ud)
 {
-    return start(h, port, handler, NULL, ud);
+    return start(h, port, handler, NULL, NULL, 0, ud);
 }
 
 int httpd_start_requests(struct httpd *h, unsigned port, httpd_request_handler handler, void *ud)
 {
-    return start(h, port, NULL, handler, ud);
+    return start(h, port, NULL, handler, NULL, 0, ud);
+}
+
+int httpd_start_offload(struct httpd *h, unsigned port, httpd_request_handler handler, httpd_slow_fn slow,
+                        unsigned workers, void *ud)
+{
+    return start(h, port, NULL, handler, slow, workers ? workers : 1, ud);
 }
 
 void httpd_stop(struct httpd *h)
@@ -303,4 +377,9 @@ void httpd_stop(struct httpd *h)
     h->stop = 1;
     pthread_join(h->thread, NULL);
     close(h->fd);
+    if (h->pool) {
+        httpd_pool_stop(h->pool);
+        free(h->pool);
+        h->pool = NULL;
+    }
 }

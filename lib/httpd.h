@@ -2,7 +2,8 @@
  * pages: GET only (httpd_start_requests: GET and POST with a small body),
  * on its own thread, many connections at once, each with
  * a deadline for the whole exchange (httpd.c says why). The handler runs on
- * that thread, one request at a time: it must not block. */
+ * that thread, one request at a time: it must not block; a request whose
+ * handler waits on a peer goes to worker threads (httpd_start_offload). */
 #ifndef CIRR_HTTPD_H
 #define CIRR_HTTPD_H
 
@@ -28,6 +29,11 @@ struct httpd_request {
 typedef int (*httpd_request_handler)(const struct httpd_request *req, struct strbuf *body, const char **type,
                                      void *ud);
 
+/* Whether a request's handler may wait (on a peer): see httpd_start_offload. */
+typedef int (*httpd_slow_fn)(const struct httpd_request *req, void *ud);
+
+struct httpd_pool;
+
 struct httpd {
     int fd;
     volatile int stop;
@@ -35,6 +41,8 @@ struct httpd {
     httpd_handler handler;
     void *ud;
     httpd_request_handler request_handler; /* set by httpd_start_requests only */
+    httpd_slow_fn slow;                    /* set by httpd_start_offload only */
+    struct httpd_pool *pool;
 };
 
 /* Listen on port (all addresses) and serve on a new thread. 0 or -1/errno. */
@@ -43,7 +51,15 @@ int httpd_start(struct httpd *h, unsigned port, httpd_handler handler, void *ud)
 /* As httpd_start, for a handler that takes POST as well as GET. */
 int httpd_start_requests(struct httpd *h, unsigned port, httpd_request_handler handler, void *ud);
 
-/* Stop serving and join the thread. */
+/* As httpd_start_requests; and a request for which slow(req, ud) is true
+ * runs on one of `workers` threads of its own, while the server's thread
+ * goes on answering the others (the handler must then be safe to run on
+ * several threads at once). Such a request, once complete, has no
+ * exchange deadline: its handler bounds its own time. */
+int httpd_start_offload(struct httpd *h, unsigned port, httpd_request_handler handler, httpd_slow_fn slow,
+                        unsigned workers, void *ud);
+
+/* Stop serving and join the thread (and the workers, once their requests are done). */
 void httpd_stop(struct httpd *h);
 
 #endif

@@ -133,7 +133,10 @@ static void start(struct bridge *b)
         die(100, "%s", err);
     if (listen_dicom(b, &b->scp) != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
-    if (b->conf.http_port && httpd_start_requests(&b->httpd, b->conf.http_port, http_page, b) < 0)
+    /* a find waits on the PACS: on workers (as many as upstream
+     * associations), so that /health is answered meanwhile */
+    if (b->conf.http_port &&
+        httpd_start_offload(&b->httpd, b->conf.http_port, http_page, http_waits_on_the_pacs, b->conf.max_upstream, b) < 0)
         die_sys(111, "cannot serve HTTP on port %u", b->conf.http_port);
     if (pthread_create(&b->scp_runner, NULL, scp_thread, b->scp) != 0)
         die(111, "cannot start the DICOM port's thread");

@@ -133,3 +133,30 @@ def test_health_metrics_and_the_page(pacs):
     assert status == 200 and "<form" in page and "api/find?" in page
     assert "http://" not in page and "https://" not in page and "src=" not in page  # nothing from elsewhere
     assert "'/api" not in page  # relative URLs only: it works behind /bridge
+
+
+def test_health_is_answered_while_a_find_waits_on_the_pacs(pacs):
+    # A find from the page waits on the PACS (here stopped): /health, the
+    # metrics and the page are answered meanwhile, within a probe's timeout.
+    import signal
+    import threading
+    import time
+    m, b, _ = pacs
+    assert get(b, "/api/find?level=STUDY&StudyDate=20261001-20261101")[0] == 200  # an upstream association held open
+    m.proc.send_signal(signal.SIGSTOP)
+    result = {}
+    try:
+        finder = threading.Thread(target=lambda: result.update(find=get(b, "/api/find?level=STUDY&PatientID=MRN00000002")))
+        finder.start()
+        wait_for(lambda: b.metrics()["bridge_upstream_in_use"] == 1, timeout=10, what="the find waiting on the PACS")
+        for path, expected in (("/health", "ok\n"), ("/metrics", "bridge_upstream_in_use 1"), ("/", "<form")):
+            t0 = time.monotonic()
+            with urllib.request.urlopen(f"http://127.0.0.1:{b.http}{path}", timeout=2) as r:
+                assert r.status == 200 and expected in r.read().decode(), path
+            assert time.monotonic() - t0 < 2, path
+        assert finder.is_alive()  # still waiting on the PACS
+    finally:
+        m.proc.send_signal(signal.SIGCONT)
+    finder.join(30)
+    status, answers = result["find"]
+    assert status == 200 and answers["count"] >= 1 and answers["status"] == "0x0000"

@@ -1,11 +1,13 @@
 /* httpd_test.c: lib/httpd serves a health probe whatever other clients do:
  * idle connections, requests that trickle in, oversized requests; with
- * httpd_start_requests, a POST's body reaches the handler, bounded. */
+ * httpd_start_requests, a POST's body reaches the handler, bounded; with
+ * httpd_start_offload, a handler that waits does not hold up the others. */
 #include "httpd.h"
 
 #include "clock.h"
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,6 +204,93 @@ static void test_post_refused_without_a_bounded_length(void **state)
     httpd_stop(&h);
 }
 
+/* /slow waits until the test opens the gate (as a find waits on a PACS);
+ * anything else is echoed at once. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_open, slow_running;
+
+static int gated(const struct httpd_request *req, struct strbuf *body, const char **type, void *ud)
+{
+    if (strcmp(req->path, "/slow") != 0)
+        return echo(req, body, type, ud);
+    pthread_mutex_lock(&gate_mu);
+    slow_running++;
+    pthread_cond_broadcast(&gate_cv);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    strbuf_adds(body, "slow done\n");
+    return 200;
+}
+
+static int is_slow(const struct httpd_request *req, void *ud)
+{
+    (void)ud;
+    return !strcmp(req->path, "/slow");
+}
+
+static void test_a_waiting_handler_does_not_hold_up_the_others(void **state)
+{
+    (void)state;
+    struct httpd h;
+    assert_int_equal(httpd_start_offload(&h, 0, gated, is_slow, 2, NULL), 0);
+    unsigned port = port_of(&h);
+    int slow[3];
+    for (int i = 0; i < 3; i++) { /* two workers busy, one request queued */
+        slow[i] = connect_to(port);
+        send_text(slow[i], "GET /slow HTTP/1.1\r\n\r\n");
+    }
+    pthread_mutex_lock(&gate_mu);
+    while (slow_running < 2)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    char reply[1024];
+    uint64_t t0 = clock_mono_ms();
+    exchange(port, "GET /health HTTP/1.1\r\n\r\n", reply, sizeof reply);
+    assert_non_null(strstr(reply, "\r\n\r\nGET /health [] 0:\n"));
+    assert_true(clock_mono_ms() - t0 < 1000);
+    /* past the 5 s exchange deadline: a request a worker holds is not cut */
+    usleep(5500 * 1000);
+    pthread_mutex_lock(&gate_mu);
+    gate_open = 1;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    for (int i = 0; i < 3; i++) {
+        read_reply(slow[i], reply, sizeof reply, 3000);
+        close(slow[i]);
+        assert_non_null(strstr(reply, "HTTP/1.1 200 OK"));
+        assert_non_null(strstr(reply, "\r\n\r\nslow done\n"));
+    }
+    httpd_stop(&h);
+}
+
+/* A client that leaves while a worker answers it: the answer is dropped,
+ * the slot serves the next client, and stopping waits for the worker. */
+static void test_a_client_gone_before_its_answer(void **state)
+{
+    (void)state;
+    gate_open = 0, slow_running = 0;
+    struct httpd h;
+    assert_int_equal(httpd_start_offload(&h, 0, gated, is_slow, 1, NULL), 0);
+    unsigned port = port_of(&h);
+    int fd = connect_to(port);
+    send_text(fd, "GET /slow HTTP/1.1\r\n\r\n");
+    pthread_mutex_lock(&gate_mu);
+    while (slow_running < 1)
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
+    close(fd);
+    char reply[1024];
+    exchange(port, "GET /x HTTP/1.1\r\n\r\n", reply, sizeof reply);
+    assert_non_null(strstr(reply, "\r\n\r\nGET /x [] 0:\n"));
+    pthread_mutex_lock(&gate_mu);
+    gate_open = 1;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+    httpd_stop(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +299,8 @@ int main(void)
         cmocka_unit_test(test_statuses),
         cmocka_unit_test(test_post_body_reaches_the_handler),
         cmocka_unit_test(test_post_refused_without_a_bounded_length),
+        cmocka_unit_test(test_a_waiting_handler_does_not_hold_up_the_others),
+        cmocka_unit_test(test_a_client_gone_before_its_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
