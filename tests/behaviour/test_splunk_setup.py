@@ -275,11 +275,14 @@ def test_run_by_cirr_init_with_docker_secrets(binary, splunk, cert, tmp_path):
     env = environment(splunk.url, cert, tmp_path, CIRR_SECRETS_DIR=str(folder),
                       CIRR_RUNDIR=str(tmp_path / "run"),
                       SPLUNK_PASSWORD_FILE=str(folder / "splunk_password"),
-                      SPLUNK_HEC_TOKEN_FILE=str(folder / "splunk_hec_token"))
+                      SPLUNK_HEC_TOKEN_FILE=str(folder / "splunk_hec_token"),
+                      SPLUNK_HEC_TOKEN_NAME="splunk_hec_token")
     r = checked(subprocess.run([INIT, "--", binary], env=env, capture_output=True, text=True, timeout=60))
     assert r.returncode == 0, r.stderr
+    assert "splunk-setup: HEC token splunk_hec_token: created (indexes dicom,pacs,dose_reports,dose_incidents, " \
+           "acknowledgement off)" in r.stdout.splitlines()
     assert r.stdout.splitlines()[-1] == "splunk-setup: 7 changes made"
-    assert splunk.state["tokens"]["cirr"]["token"] == TOKEN
+    assert splunk.state["tokens"]["splunk_hec_token"]["token"] == TOKEN
 
 
 def test_help_and_manual_list_every_variable(binary):
