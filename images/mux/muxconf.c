@@ -63,8 +63,11 @@ static const char per_destination_help[] =
     "      only instances of these SOP Class UIDs\n"
     "  MUX_DEST_<NAME>_ANONYMIZE (default none)\n"
     "      a key file (mode 0600): the destination gets de-identified copies (lib/anon, keyed pseudonyms)\n"
+    "  MUX_DEST_<NAME>_ANON_OPTIONS (default none)\n"
+    "      with _ANONYMIZE: lib/anon's options, a comma list of dates, characteristics, device,\n"
+    "      descriptors, structured-content, uids\n"
     "  MUX_DEST_<NAME>_ANON_RETAIN_DATES (default false)\n"
-    "      with _ANONYMIZE: shift every date per patient (Retain Longitudinal Temporal Information)\n"
+    "      with _ANONYMIZE: true is _ANON_OPTIONS=dates (the older form)\n"
     "  MUX_DEST_<NAME>_COMPRESS (default none) [jpeg-ls]\n"
     "      send uncompressed images JPEG-LS lossless where the destination accepts it\n";
 
@@ -93,6 +96,24 @@ static int workers(const char *name, unsigned *out, char *err, size_t cap)
     return 0;
 }
 
+/* MUX_DEST_<NAME>_ANON_OPTIONS: lib/anon's options by name; and
+ * _ANON_RETAIN_DATES=true, the older form of "dates", still taken. */
+static int anonymize_options(const char *name, struct anon_options *o, char *err, size_t cap)
+{
+    char key[128], bad[64];
+    snprintf(key, sizeof key, "MUX_DEST_%s_ANON_OPTIONS", name);
+    if (anon_options_parse(envconf_get(key, ""), o, bad, sizeof bad) < 0)
+        return envconf_fail(err, cap, "%s: unknown option '%s' (dates, characteristics, device, descriptors, "
+                            "structured-content, uids)", key, bad);
+    snprintf(key, sizeof key, "MUX_DEST_%s_ANON_RETAIN_DATES", name);
+    const char *dates = envconf_get(key, "false");
+    int retain = envconf_bool(dates);
+    if (retain < 0)
+        return envconf_fail(err, cap, "%s=%s: true or false", key, dates);
+    o->retain_modified_dates |= retain;
+    return 0;
+}
+
 /* MUX_DEST_<NAME>_ANONYMIZE: its key, read and checked now (the key
  * never reaches a message, only the file's name). */
 static int anonymize(const char *name, struct mux_dest *d, char *err, size_t cap)
@@ -100,6 +121,8 @@ static int anonymize(const char *name, struct mux_dest *d, char *err, size_t cap
     char key[128];
     snprintf(key, sizeof key, "MUX_DEST_%s_ANONYMIZE", name);
     const char *path = envconf_get(key, "");
+    if (anonymize_options(name, &d->anon_options, err, cap) < 0) /* checked even when unused */
+        return -1;
     if (!*path)
         return 0;
     if (!(d->anon_key = malloc(sizeof *d->anon_key)))
@@ -107,10 +130,6 @@ static int anonymize(const char *name, struct mux_dest *d, char *err, size_t cap
     char why[512];
     if (anon_key_load(path, d->anon_key, why, sizeof why) < 0)
         return envconf_fail(err, cap, "%s: %s", key, why);
-    snprintf(key, sizeof key, "MUX_DEST_%s_ANON_RETAIN_DATES", name);
-    const char *dates = envconf_get(key, "false");
-    if ((d->anon_options.retain_modified_dates = envconf_bool(dates)) < 0)
-        return envconf_fail(err, cap, "%s=%s: true or false", key, dates);
     return 0;
 }
 
@@ -159,6 +178,7 @@ static int is_dest_setting(const char *name)
 {
     return strstr(name, "_WORKERS") || strstr(name, "_MODALITY") || strstr(name, "_CALLING") ||
            strstr(name, "_SOP_CLASS") || strstr(name, "_ANONYMIZE") || strstr(name, "_ANON_RETAIN_DATES") ||
+           strstr(name, "_ANON_OPTIONS") ||
            strstr(name, "_COMPRESS");
 }
 

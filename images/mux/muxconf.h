@@ -20,7 +20,7 @@ struct mux_dest {
     char **sop_classes;
     /* transforms on the way to it (transform.c) */
     struct anon_key *anon_key; /* MUX_DEST_<NAME>_ANONYMIZE's key; NULL: the originals */
-    struct anon_options anon_options; /* the Basic Profile, or with _ANON_RETAIN_DATES */
+    struct anon_options anon_options; /* the Basic Profile, with _ANON_OPTIONS (_ANON_RETAIN_DATES) */
     int compress;              /* MUX_DEST_<NAME>_COMPRESS=jpeg-ls */
 };
 

@@ -19,7 +19,8 @@
 
 static const char usage[] =
     "usage: cirr-anon [--key FILE] [--retain-dates] [--retain-patient-chars] [--retain-device]\n"
-    "                 [--clean-descriptors] [-v] INPUT... OUTPUT_DIR";
+    "                 [--clean-descriptors] [--retain-uids] [--clean-structured-content] [-v]\n"
+    "                 INPUT... OUTPUT_DIR";
 
 static int help(void)
 {
@@ -32,6 +33,8 @@ static int help(void)
            "  --retain-patient-chars   sets ANON_RETAIN_PATIENT_CHARS=true\n"
            "  --retain-device          sets ANON_RETAIN_DEVICE=true\n"
            "  --clean-descriptors      sets ANON_CLEAN_DESCRIPTORS=true\n"
+           "  --retain-uids            sets ANON_RETAIN_UIDS=true\n"
+           "  --clean-structured-content  sets ANON_CLEAN_STRUCTURED_CONTENT=true\n"
            "  -v                       sets ANON_VERBOSE=1\n"
            "  --help                   this text\n\n"
            "Exit codes: 0 every instance written; 1 some failed (unreadable, not DICOM, cannot\n"
@@ -48,7 +51,8 @@ static void parse_flags(int argc, char **argv)
     static const struct option longs[] = {
         {"key", required_argument, NULL, 'k'},        {"retain-dates", no_argument, NULL, 'd'},
         {"retain-patient-chars", no_argument, NULL, 'p'}, {"retain-device", no_argument, NULL, 'e'},
-        {"clean-descriptors", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"clean-descriptors", no_argument, NULL, 'c'}, {"retain-uids", no_argument, NULL, 'u'},
+        {"clean-structured-content", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -59,6 +63,8 @@ static void parse_flags(int argc, char **argv)
         case 'p': setenv("ANON_RETAIN_PATIENT_CHARS", "true", 1); break;
         case 'e': setenv("ANON_RETAIN_DEVICE", "true", 1); break;
         case 'c': setenv("ANON_CLEAN_DESCRIPTORS", "true", 1); break;
+        case 'u': setenv("ANON_RETAIN_UIDS", "true", 1); break;
+        case 's': setenv("ANON_CLEAN_STRUCTURED_CONTENT", "true", 1); break;
         case 'v': setenv("ANON_VERBOSE", "1", 1); break;
         case 'h': exit(help());
         default: die(100, "%s", usage);

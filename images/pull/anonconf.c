@@ -23,6 +23,9 @@ static const struct envconf_var table[] = {
     BOOL("ANON_RETAIN_DEVICE", "false", retain_device, "Retain Device Identity: keep station name, serials, ..."),
     BOOL("ANON_CLEAN_DESCRIPTORS", "false", clean_descriptors,
         "Clean Descriptors: keep descriptions found in ANON_DESCRIPTOR_SAFELIST, empty the rest"),
+    BOOL("ANON_RETAIN_UIDS", "false", retain_uids, "Retain UIDs: keep every UID as it was (no UID is mapped)"),
+    BOOL("ANON_CLEAN_STRUCTURED_CONTENT", "false", clean_structured_content,
+        "Clean Structured Content: clean SR content trees item by item (codes, numbers kept) instead of removing them"),
     STR("ANON_DESCRIPTOR_SAFELIST", "", safelist_file, "a file of descriptions (one a line) Clean Descriptors keeps"),
     STR("ANON_KEEP_PRIVATE", "", keep_private,
         "private elements kept: GGGG,EE,CREATOR entries separated by ';' (all others removed)"),
@@ -106,6 +109,8 @@ int anon_conf_load(struct anon_conf *c, char *err, size_t cap)
     c->options.retain_patient_chars = c->retain_patient_chars;
     c->options.retain_device_identity = c->retain_device;
     c->options.clean_descriptors = c->clean_descriptors;
+    c->options.retain_uids = c->retain_uids;
+    c->options.clean_structured_content = c->clean_structured_content;
     c->options.descriptor_safelist = (const char *const *)c->safelist;
     c->options.allowed_classes = (const char *const *)c->classes;
     return 0;

@@ -10,6 +10,7 @@
 struct anon_conf {
     const char *key_file;
     int retain_dates, retain_patient_chars, retain_device, clean_descriptors;
+    int retain_uids, clean_structured_content;
     const char *safelist_file;  /* descriptions kept by Clean Descriptors, one a line */
     const char *keep_private;   /* GGGG,EE,CREATOR;... */
     const char *allow_classes;  /* SOP class UIDs, comma-separated */

@@ -26,15 +26,29 @@ enum anon_code action_code(const struct anon_rule *rule, const struct anon_optio
         code = rule->dates;
     if (o->clean_descriptors && rule->descriptors)
         code = rule->descriptors;
+    if (o->clean_structured_content && rule->structured)
+        code = rule->structured;
+    if (o->retain_uids && code == ANON_U) /* the option's column: K wherever the profile says U */
+        code = ANON_K;
     return code;
 }
 
 static int vr_is(const cirr_dicom_element *e, const char *vr) { return !strcmp(e->vr, vr); }
 
+/* DateTime, Date, Text Value: the values of SR content items, Type 1 in
+ * their item, so that under Clean Structured Content what the profile
+ * would empty gets a dummy instead (or is cleaned where an option says). */
+static int content_item_value(uint32_t tag)
+{
+    return tag == CIRR_TAG(0x0040, 0xA120) || tag == CIRR_TAG(0x0040, 0xA121) || tag == CIRR_TAG(0x0040, 0xA160);
+}
+
 enum anon_code action_code_by_vr(const cirr_dicom_element *e, const struct anon_options *o)
 {
+    if (o->clean_structured_content && content_item_value(e->tag))
+        return ANON_CD;
     if (vr_is(e, "UI"))
-        return e->value && strncmp(e->value, "1.2.840.10008.", 14) ? ANON_U : ANON_K;
+        return e->value && strncmp(e->value, "1.2.840.10008.", 14) && !o->retain_uids ? ANON_U : ANON_K;
     if (vr_is(e, "PN"))
         return ANON_Z;
     if (vr_is(e, "DA") || vr_is(e, "DT"))
@@ -78,6 +92,13 @@ static cirr_dicom_edit_action replace_uids(const char *value, const struct anon_
     return CIRR_DICOM_EDIT_REPLACE;
 }
 
+/* A UID value where the action keeps or maps it: as it was under Retain
+ * UIDs, else mapped. */
+static cirr_dicom_edit_action uid_value(const char *value, const struct anon_walk *w, char *out, size_t cap)
+{
+    return w->options->retain_uids ? CIRR_DICOM_EDIT_KEEP : replace_uids(value, w->key, out, cap);
+}
+
 /* Clean Descriptors: a description stays only when the safelist has it. */
 static int on_safelist(const char *value, const char *const *list)
 {
@@ -96,7 +117,7 @@ static cirr_dicom_edit_action clean(const cirr_dicom_element *e, const struct an
     if (vr_is(e, "DA") || vr_is(e, "DT"))
         return dates_shift(e->value, w->day_shift, out, cap) == 0 ? CIRR_DICOM_EDIT_REPLACE : CIRR_DICOM_EDIT_EMPTY;
     if (vr_is(e, "UI"))
-        return replace_uids(e->value, w->key, out, cap);
+        return uid_value(e->value, w, out, cap);
     return on_safelist(e->value, w->options->descriptor_safelist) ? CIRR_DICOM_EDIT_KEEP : CIRR_DICOM_EDIT_EMPTY;
 }
 
@@ -105,11 +126,23 @@ static cirr_dicom_edit_action dummy_or_uid(const cirr_dicom_element *e, const st
                                            size_t cap)
 {
     if (vr_is(e, "UI"))
-        return e->value && *e->value ? replace_uids(e->value, w->key, out, cap) : CIRR_DICOM_EDIT_KEEP;
+        return e->value && *e->value ? uid_value(e->value, w, out, cap) : CIRR_DICOM_EDIT_KEEP;
     if (!e->value)
         return CIRR_DICOM_EDIT_EMPTY;
     snprintf(out, cap, "%s", dummy(e));
     return CIRR_DICOM_EDIT_REPLACE;
+}
+
+/* CD: a date shifted under the dates option, a text kept when safelisted
+ * under Clean Descriptors; otherwise, or when that leaves nothing, a dummy. */
+static cirr_dicom_edit_action clean_or_dummy(const cirr_dicom_element *e, const struct anon_walk *w, char *out,
+                                             size_t cap)
+{
+    int date = vr_is(e, "DA") || vr_is(e, "DT");
+    cirr_dicom_edit_action a = CIRR_DICOM_EDIT_EMPTY;
+    if (date ? w->options->retain_modified_dates : w->options->clean_descriptors)
+        a = clean(e, w, out, cap);
+    return a == CIRR_DICOM_EDIT_EMPTY ? dummy_or_uid(e, w, out, cap) : a;
 }
 
 cirr_dicom_edit_action action_apply(enum anon_code code, const cirr_dicom_element *e,
@@ -132,9 +165,11 @@ cirr_dicom_edit_action action_apply(enum anon_code code, const cirr_dicom_elemen
     case ANON_U: case ANON_XZU:
         if (seq || !e->value || !*e->value)
             return CIRR_DICOM_EDIT_KEEP;
-        return replace_uids(e->value, w->key, out, cap);
+        return uid_value(e->value, w, out, cap);
     case ANON_C:
         return clean(e, w, out, cap);
+    case ANON_CD:
+        return clean_or_dummy(e, w, out, cap);
     default: /* K: a sequence is walked into, so its items are cleaned */
         return CIRR_DICOM_EDIT_KEEP;
     }

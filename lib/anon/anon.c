@@ -82,10 +82,12 @@ static cirr_dicom_status record_codes(cirr_dicom_dataset *ds, const struct anon_
 {
     const struct { int used; const char *code, *meaning; } codes[] = {
         {1, "113100", "Basic Application Confidentiality Profile"},
+        {o->clean_structured_content, "113104", "Clean Structured Content Option"},
         {o->clean_descriptors, "113105", "Clean Descriptors Option"},
         {o->retain_modified_dates, "113107", "Retain Longitudinal Temporal Information Modified Dates Option"},
         {o->retain_patient_chars, "113108", "Retain Patient Characteristics Option"},
         {o->retain_device_identity, "113109", "Retain Device Identity Option"},
+        {o->retain_uids, "113110", "Retain UIDs Option"},
         {o->n_private_safelist > 0, "113111", "Retain Safe Private Option"},
     };
     cirr_dicom_status s = CIRR_DICOM_OK;

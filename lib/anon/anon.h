@@ -46,6 +46,9 @@ struct anon_options {
     int retain_device_identity;  /* Retain Device Identity */
     int clean_descriptors;       /* Clean Descriptors: descriptions kept when on the safelist */
     const char *const *descriptor_safelist; /* NULL-terminated; NULL = none */
+    int retain_uids;              /* Retain UIDs: every UID kept as it was */
+    int clean_structured_content; /* Clean Structured Content: SR content trees and acquisition
+                                   * context cleaned item by item rather than removed */
     const struct anon_private_keep *private_safelist; /* Retain Safe Private */
     size_t n_private_safelist;
     /* SOP classes passed on although they usually carry burned-in text
@@ -53,6 +56,15 @@ struct anon_options {
      * NULL-terminated, NULL = none. */
     const char *const *allowed_classes;
 };
+
+/* The option names of a comma list ("dates,device"): dates (Retain
+ * Longitudinal Temporal Information with Modified Dates), characteristics
+ * (Retain Patient Characteristics), device (Retain Device Identity),
+ * descriptors (Clean Descriptors), structured-content (Clean Structured
+ * Content), uids (Retain UIDs); any case, blanks around names ignored.
+ * Sets the named options in o (leaves the others). 0, or -1 with the
+ * first unknown name in bad (capacity cap). */
+int anon_options_parse(const char *names, struct anon_options *o, char *bad, size_t cap);
 
 enum anon_result {
     ANON_DONE = 0,        /* de-identified in place */

@@ -9,3 +9,15 @@ LIBANON_SRC := $(wildcard lib/anon/*.c)
 anon_test_SRC       := $(LIBANON_SRC)
 anon_test_TOOLCHAIN := dicom
 anon_test_USES      := crypto
+
+# cirr_dicom_dataset_read reports each file's own transfer syntax (issue 14;
+# a unit of lib/dicom kept here: the test needs no lib/anon, but a unit
+# test names some sources, and these are at hand).
+anon_read_ts_test_SRC       := $(LIBANON_SRC)
+anon_read_ts_test_TOOLCHAIN := dicom
+anon_read_ts_test_USES      := crypto
+
+# The Retain UIDs and Clean Structured Content options, option names.
+anon_options_test_SRC       := $(LIBANON_SRC)
+anon_options_test_TOOLCHAIN := dicom
+anon_options_test_USES      := crypto

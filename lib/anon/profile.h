@@ -20,6 +20,7 @@ enum anon_code {
     ANON_XD,       /* X unless D is needed (Type 3 / Type 1) */
     ANON_XZD,      /* X unless Z or D is needed */
     ANON_XZU,      /* X unless Z, or U of the contained instance UIDs, is needed */
+    ANON_CD,       /* not the table's: C where an option allows it, else D (a content item's Type 1 value) */
 };
 
 struct anon_rule {
@@ -29,6 +30,7 @@ struct anon_rule {
     enum anon_code patient;      /* Retain Patient Characteristics Option */
     enum anon_code dates;        /* Retain Longitudinal Temporal Information Modified Dates Option */
     enum anon_code descriptors;  /* Clean Descriptors Option */
+    enum anon_code structured;   /* Clean Structured Content Option */
     const char *name;
 };
 

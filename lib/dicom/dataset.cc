@@ -49,12 +49,15 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_read(const char *path, cirr_dico
             return cirr_dicom_fail(cond == EC_InvalidStream || cond == EC_StreamNotifyClient
                                        ? CIRR_DICOM_ERROR_PARSE : CIRR_DICOM_ERROR_IO,
                                    "%s: %s", path, cond.text());
-        cirr_dicom_status s = cirr_dicom_dataset_new(out);
-        if (s != CIRR_DICOM_OK)
-            return s;
-        *(*out)->ds = *file.getDataset();
-        // The dataset remembers the transfer syntax it was read in.
-        (*out)->ds->updateOriginalXfer();
+        // Taken out of the file object rather than copied: the dataset keeps
+        // the transfer syntax it was read in (updateOriginalXfer would say
+        // Explicit VR Little Endian for any uncompressed file).
+        DcmDataset *d = file.getAndRemoveDataset();
+        *out = new (std::nothrow) cirr_dicom_dataset{d, true};
+        if (!*out) {
+            delete d;
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+        }
         return CIRR_DICOM_OK;
     });
 }
