@@ -155,7 +155,9 @@ ASAN_PROGRAM_ENV = $(foreach p,$(DICOM_PROGRAMS),$(call program_var,$(p))=$(absp
 test-manuals: programs
 	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/manuals
 
-test-behaviour: $(foreach p,$(MUSL_PROGRAMS),$(BUILD)/$(p) $(BUILD)/asan/$(p) $(BUILD)/debug/$(p))
+# (and cirr-splunk-setup, a glibc one-shot tested against a double of Splunk's API)
+test-behaviour: $(foreach p,$(MUSL_PROGRAMS),$(BUILD)/$(p) $(BUILD)/asan/$(p) $(BUILD)/debug/$(p)) \
+                $(BUILD)/cirr-splunk-setup $(BUILD)/asan/cirr-splunk-setup
 	$(PROGRAM_ENV) $(PYTHON) -m pytest -q tests/behaviour
 
 # mockpacs and mux against DCMTK, GDCM, Orthanc, dciodvfy and pydicom on loopback.

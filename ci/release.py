@@ -5,7 +5,7 @@ same, one file), described by a signed MANIFEST that cirr-verify checks.
   python3 -m ci.release BUILD [PRIVATE_KEY]
 
 The folder holds images/ (every image archive and SBOM of `make images`),
-DIGESTS, stacks/ (the stack files and env examples, as in the
+DIGESTS, stacks/ (the stack files, env examples and what they mount, as in the
 repository), MANIFEST (every file's SHA-256 and every image's digests,
 written by `cirr-verify manifest`) and MANIFEST.sig (`cirr-verify sign`).
 It is verified before this exits 0.
@@ -50,11 +50,12 @@ def key_pair(build, private):
 
 
 def stack_files():
-    """The stack files and env examples, relative to the repository."""
+    """Everything under stacks/, relative to the repository: the stack
+    files, env examples, and what they mount (the OpenDose dashboards'
+    Splunk app, mounted by the admin stack's Splunk)."""
     out = []
     for root, _, names in os.walk(os.path.join(REPO, "stacks")):
-        out += [os.path.relpath(os.path.join(root, n), REPO) for n in names
-                if n.endswith((".yml", ".env.example"))]
+        out += [os.path.relpath(os.path.join(root, n), REPO) for n in names]
     return sorted(out)
 
 

@@ -47,6 +47,7 @@ PROGRAMS = {  # program: (variable naming its binary, manual)
     "cirr-pg-init": ("CIRR_PG_INIT", "doc/postgres.md"),
     "cirr-verify": ("CIRR_VERIFY", "doc/verify.md"),
     "cirr-watcher": ("CIRR_WATCHER", "doc/watcher.md"),
+    "cirr-splunk-setup": ("CIRR_SPLUNK_SETUP", "doc/splunk.md"),
     "cirr-bridge": ("CIRR_BRIDGE", "doc/bridge.md"),
     "cirr-anon": ("CIRR_ANON", "doc/anon.md"),
     "cirr-pull": ("CIRR_PULL", "doc/pull.md"),
