@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""make demo / make demo-down: the RIH CIRR on a single-node swarm.
-Run from the repository root as `python3 -m ci.demo [down]`.
+"""make demo / make demo-down: the RIH CIRR on a single-node swarm
+(STACK=opendose or STACK=siren: that cluster, ci/demo_opendose.py and
+ci/demo_siren.py). Run from the repository root as
+`python3 -m ci.demo [--stack rih|opendose|siren]` or `python3 -m ci.demo down`.
 
 demo: swarm (initialised if needed), node labels, demo secrets, the cirr,
 mock and projects stacks (the admin stack too when its images are present
@@ -15,12 +17,14 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
 
+from ci import demo_opendose, demo_siren
 from ci.swarm import REPO, Cluster, docker, single_node_env, studies_by_route
 from tests.support.hec_double import read_record
 from tests.support.ports import free_port
@@ -35,7 +39,13 @@ ENV = dict(single_node_env(studies=10000, push_limit=6, ct_slices=20, mr_slices=
            PORTAINER_PASSWORD="$2y$05$demo.hash.not.for.production.use.only")
 HEC_RECORD = os.path.join(DATA, "hec-events.jsonl")
 HEC_DOUBLE = "tests.support.hec_double"
+HEC_DOUBLE_TLS = "ci.demo_hec"  # the same double over HTTPS (SIREN)
 double = {}  # the HEC double's pid and port, kept in the state file
+# The other clusters' demo sizes: a few studies, small series.
+CLUSTER_ENV = {
+    "opendose": lambda: demo_opendose.env(push_limit=8, ct_slices=10),
+    "siren": lambda: demo_siren.env(push_limit=10, ct_slices=16, mr_slices=8, stable_age=10),
+}
 
 
 def say(msg):
@@ -52,33 +62,40 @@ def save(c):
     os.replace(STATE + ".tmp", STATE)
 
 
-def start_hec_double(c):
+def start_hec_double(c, tls=None, name=None):
     """The HEC test double on the host, on every address, with the demo's
-    token; the watchers reach it at the docker_gwbridge gateway."""
+    token; the watchers reach it at the docker_gwbridge gateway
+    (SPLUNK_HEC_HOST_IP), by that address or by name (an extra_hosts entry
+    of theirs). tls: the (cert, key) it serves HTTPS with (ci/demo_hec.py)."""
     token = os.path.join(DATA, "splunk_hec_token")
     fd = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.write(fd, c.secrets["splunk_hec_token"].encode())
     os.close(fd)
     port = free_port()
     log = open(os.path.join(DATA, "hec-double.log"), "ab")
-    p = subprocess.Popen([sys.executable, "-m", HEC_DOUBLE, "--port", str(port), "--token-file", token,
-                          "--record", HEC_RECORD], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+    module, extra = (HEC_DOUBLE_TLS, ["--tls-cert", tls[0], "--tls-key", tls[1]]) if tls else (HEC_DOUBLE, [])
+    p = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), "--token-file", token,
+                          "--record", HEC_RECORD, *extra], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                          stdin=subprocess.DEVNULL, start_new_session=True)
-    double.update(pid=p.pid, port=port)
+    double.update(pid=p.pid, port=port, module=module)
     save(c)
+    probe = ssl._create_unverified_context() if tls else None  # only: is it up (the watchers verify)
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/services/collector/health", timeout=2).close()
+            urllib.request.urlopen(f"{'https' if tls else 'http'}://127.0.0.1:{port}/services/collector/health",
+                                   timeout=2, context=probe).close()
             break
         except OSError:
             if p.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the HEC double did not start (see {log.name})")
             time.sleep(0.2)
-    c.env["SPLUNK_HEC_ADDRESS"] = f"{c.host_address()}:{port}"
+    c.env["SPLUNK_HEC_HOST_IP"] = c.host_address()
+    c.env["SPLUNK_HEC_ADDRESS"] = f"{name or c.env['SPLUNK_HEC_HOST_IP']}:{port}"
+    double["where"] = (f"on the host at {c.env['SPLUNK_HEC_HOST_IP']}:{port}" +
+                       (f", over HTTPS as {name}" if tls else ""))
     say(f"Splunk: the watchers send to a TEST DOUBLE of Splunk's HTTP Event Collector (not Splunk: its image "
-        f"is not obtainable here), on the host at {c.env['SPLUNK_HEC_ADDRESS']} (pid {p.pid}), recording what "
-        f"it accepts in {HEC_RECORD}")
+        f"is not obtainable here), {double['where']} (pid {p.pid}), recording what it accepts in {HEC_RECORD}")
 
 
 def stop_hec_double(state):
@@ -88,7 +105,7 @@ def stop_hec_double(state):
         return
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if HEC_DOUBLE.encode() not in f.read():
+            if state["hec_double"].get("module", HEC_DOUBLE).encode() not in f.read():
                 return  # the pid is someone else's now
         os.kill(pid, signal.SIGTERM)
     except (FileNotFoundError, ProcessLookupError):
@@ -103,12 +120,13 @@ def stop_hec_double(state):
         time.sleep(0.1)
 
 
-def up():
+def up(stack="rih"):
     if os.path.exists(STATE):
         say("removing the previous demo first (build/demo-state.json)")
         down()
     os.makedirs(DATA, exist_ok=True)
-    c = Cluster(DATA, ENV, log=say)
+    c = Cluster(DATA, ENV if stack == "rih" else CLUSTER_ENV[stack](), log=say)
+    c.on_change = lambda: save(c)
     try:
         c.setup()
     except RuntimeError as e:
@@ -116,10 +134,43 @@ def up():
         sys.exit(f"demo: {e}")
     save(c)
     try:
-        start_hec_double(c)
-        deploy_all(c)
+        if stack == "rih":
+            start_hec_double(c)
+            deploy_all(c)
+        else:
+            deploy_cluster(c, stack)
+    except RuntimeError as e:
+        sys.exit(f"demo: {e}\ndemo: make demo-down removes what it made")
     finally:
         save(c)  # what demo-down removes, also after a failure here
+
+
+def missing_admin_images():
+    return [i for i in ADMIN_IMAGES if docker("image", "inspect", i, check=False).returncode != 0]
+
+
+def deploy_cluster(c, stack):
+    """OpenDose or SIREN: their stacks with the test overrides, the mock
+    site pushing, the summary of what arrived where."""
+    if stack == "siren":
+        start_hec_double(c, tls=demo_siren.make_secrets(c, DATA), name=demo_siren.HEC_NAME)
+    else:
+        start_hec_double(c)
+    save(c)
+    say(f"admin stack skipped: no Traefik, Portainer or Splunk here ({', '.join(missing_admin_images()) or 'none'}"
+        " missing; the demo deploys no admin stack for this cluster)")
+    notes = [f"Splunk HEC: a TEST DOUBLE standing in for Splunk (tests/support/hec_double.py, {double['where']});",
+             f"            no Splunk image here; what it accepted, one JSON event a line: {HEC_RECORD}",
+             "admin stack skipped (Traefik, Portainer, Splunk): their images are not obtainable here"]
+    events = lambda: read_record(HEC_RECORD)  # noqa: E731
+    if stack == "opendose":
+        demo_opendose.deploy(c, say)
+        f = demo_opendose.wait_arrived(c, events, int(c.env["MOCK_PUSH_LIMIT"]), say)
+        demo_opendose.summary(c, f, notes)
+    else:
+        demo_siren.deploy(c, say)
+        f = demo_siren.wait_arrived(c, events, int(c.env["MOCK_PUSH_LIMIT"]), os.path.join(DATA, "originals"), say)
+        demo_siren.summary(c, f, notes)
 
 
 def deploy_all(c):
@@ -128,7 +179,7 @@ def deploy_all(c):
     projects_override = [] if ipvs() else ["test/projects-override.yml"]
     if not ipvs():
         say("this kernel has no IPVS: deploying with stacks/test overrides (dnsrr, host-mode ports)")
-    missing = [i for i in ADMIN_IMAGES if docker("image", "inspect", i, check=False).returncode != 0]
+    missing = missing_admin_images()
     if missing:
         say(f"admin stack skipped: its images are not present locally ({', '.join(missing)}); "
             "no registry is reachable from here")
@@ -245,5 +296,13 @@ def down():
         (" and left the swarm" if c.made_swarm else ""))
 
 
+def main(argv):
+    if argv == ["down"]:
+        return down()
+    if argv and (len(argv) != 2 or argv[0] != "--stack" or argv[1] not in ("rih", *CLUSTER_ENV)):
+        sys.exit("usage: python3 -m ci.demo [--stack rih|opendose|siren] | python3 -m ci.demo down")
+    up(argv[1] if argv else "rih")
+
+
 if __name__ == "__main__":
-    down() if sys.argv[1:] == ["down"] else up()
+    main(sys.argv[1:])

@@ -11,6 +11,7 @@ anything is touched."""
 import base64
 import json
 import os
+import re
 import secrets
 import string
 import subprocess
@@ -20,8 +21,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(REPO, "build", "release")
 RELEASE_KEY = os.path.join(REPO, "build", "keys", "development.pub")  # make release's, without RELEASE_KEY
 VERIFY = os.path.join(REPO, "build", "cirr-verify")
-STACK_NAMES = ["admin", "cirr", "projects", "mock"]
-SECRET_NAMES = ["postgres_password", "orthanc_password", "splunk_hec_token"]
+STACK_NAMES = ["admin", "cirr", "projects", "mock", "opendose", "siren"]
+SECRET_NAMES = ["postgres_password", "orthanc_password", "splunk_hec_token", "splunk_ca", "siren_anon_key",
+                "siren_tls_cert", "siren_tls_key"]
 SECRET_VARIABLES = {"postgres_password": "POSTGRES_PASSWORD", "orthanc_password": "ORTHANC_PASSWORD",
                     "splunk_hec_token": "SPLUNK_HEC_TOKEN"}
 # Marks what a demo or test run made, so that nothing else is ever removed.
@@ -53,6 +55,21 @@ def single_node_env(studies, push_limit, ct_slices, mr_slices, min_free_mb, stab
     }
 
 
+def env_example(name, release=RELEASE):
+    """The variables stacks/NAME (an env example) sets, as `set -a; . ./NAME`
+    would: KEY=VALUE lines, quotes around a value removed; DATA_DIR left
+    out (a run's data folder is the Cluster's)."""
+    env = {}
+    with open(os.path.join(release, "stacks", name)) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                env[key] = value.strip("'\"")
+    env.pop("DATA_DIR", None)
+    return env
+
+
 def docker(*args, check=True, timeout=300, env=None):
     r = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, env=env)
     if check and r.returncode != 0:
@@ -71,6 +88,7 @@ class Cluster:
         self.secrets = {}
         self.deployed = []      # stacks this run deployed, in order
         self.added_labels = []  # node labels this run added
+        self.on_change = None   # called once a stack is recorded, before it is deployed (make demo's state file)
         self.env = dict(os.environ)
         self.env.update(env or {})
         self.env.setdefault("DATA_DIR", data_dir)
@@ -119,11 +137,15 @@ class Cluster:
         alphabet = string.ascii_letters + string.digits
         for name, var in SECRET_VARIABLES.items():
             value = self.env.get(var) or "".join(secrets.choice(alphabet) for _ in range(20))
-            if docker("secret", "inspect", name, check=False).returncode == 0:
-                docker("secret", "rm", name, check=False)  # a throwaway one (refuse_if_in_use checked)
-            subprocess.run(["docker", "secret", "create", "--label", THROWAWAY, name, "-"], input=value, text=True,
-                           check=True, capture_output=True)
-            self.secrets[name] = value
+            self.add_secret(name, value)
+
+    def add_secret(self, name, value):
+        """A throwaway secret of this run (refuse_if_in_use checked its name)."""
+        if docker("secret", "inspect", name, check=False).returncode == 0:
+            docker("secret", "rm", name, check=False)
+        subprocess.run(["docker", "secret", "create", "--label", THROWAWAY, name, "-"], input=value, text=True,
+                       check=True, capture_output=True)
+        self.secrets[name] = value
 
     def verify(self, *where):
         """cirr-verify on the release: its files, and its images in the
@@ -146,6 +168,8 @@ class Cluster:
     def deploy(self, stack, files):
         if stack not in self.deployed:
             self.deployed.append(stack)
+            if self.on_change:
+                self.on_change()
         args = ["stack", "deploy", "--resolve-image", "never"]
         for f in files:
             args += ["-c", os.path.join(self.release, "stacks", f)]
@@ -261,6 +285,42 @@ class Cluster:
         return sum(float(line.split()[-1]) for line in text.splitlines()
                    if line.startswith(name + "{") or line.startswith(name + " "))
 
+    def netns_run(self, service, cmd, env=None, timeout=120):
+        """Runs the host's program cmd in the network namespace of service's
+        container (its images carry no clients: psql, getscu): stdout."""
+        c = self.container(service)
+        if not c:
+            raise RuntimeError(f"{service}: no running container")
+        pid = docker("inspect", "-f", "{{.State.Pid}}", c).stdout.strip()
+        r = subprocess.run(["nsenter", "-t", pid, "-n", *cmd], capture_output=True, text=True, timeout=timeout,
+                           env=dict(os.environ, **(env or {})))
+        if r.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} in {service}'s network: {r.stderr.strip()}")
+        return r.stdout
+
+    def pg_query(self, service, database, sql):
+        """sql's rows (psql -tA: one a line, '|' between columns) from
+        service's PostgreSQL, as user postgres with the postgres_password secret."""
+        return self.netns_run(service, ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-tAc", sql],
+                              env={"PGPASSWORD": self.secrets["postgres_password"], "PGCONNECT_TIMEOUT": "10"})
+
+    def metrics(self, service, port):
+        """[(name, {label: value}, value)] of a service's GET /metrics (Prometheus text)."""
+        out = []
+        for line in self.exec(service, "wget", "-qO-", f"http://127.0.0.1:{port}/metrics").splitlines():
+            m = re.match(r'^([a-z_]+)(?:\{(.*)\})? (\S+)$', line)
+            if m:
+                labels = dict(re.findall(r'([a-z_]+)="([^"]*)"', m.group(2) or ""))
+                out.append((m.group(1), labels, float(m.group(3))))
+        return out
+
+    def pushed_studies(self, service="mock_mockpacs"):
+        """{StudyInstanceUID: instances} of the studies mockpacs logged as
+        completely sent (push mode)."""
+        r = docker("logs", self.container(service) or service, check=False)
+        found = re.findall(r"study (\S+) \((?:CT|MR|CR|DX|US|MG), (\d+) instances\) sent to ", r.stdout + r.stderr)
+        return {uid: int(n) for uid, n in found}
+
     def mock_status(self, service="mock_mockpacs"):
         return json.loads(self.exec(service, "wget", "-qO-", "http://127.0.0.1:8080/status"))
 
@@ -298,10 +358,8 @@ class Cluster:
         for volume in docker("volume", "ls", "-q").stdout.split():
             if volume.startswith(tuple(f"{s}_" for s in stacks)):
                 docker("volume", "rm", "-f", volume, check=False)
-        for stack in stacks:
-            docker("network", "rm", f"{stack}_default", check=False)
-        if "cirr" in stacks:
-            docker("network", "rm", "cirr_service_network", check=False)
+        for stack in stacks:  # the stack's own, and the named one cirr, opendose and siren make
+            docker("network", "rm", f"{stack}_default", f"{stack}_service_network", check=False)
         if self.made_network:
             docker("network", "rm", "admin_proxy_network", check=False)
         if self.made_swarm:
