@@ -122,8 +122,10 @@ enum anon_result anon_dataset(cirr_dicom_dataset *ds, const struct anon_key *key
     char patient_id[80] = "";
     if (cirr_dicom_get_string(ds, CIRR_TAG_PATIENT_ID, patient_id, sizeof patient_id) != CIRR_DICOM_OK)
         patient_id[0] = '\0'; /* absent, or longer than a PatientID may be: no ID to key the shift */
+    pseudonym_begin(key); /* the key set up once for every value of this dataset */
     struct anon_walk w = {key, options, pseudonym_day_shift(key, patient_id), patient_id};
     cirr_dicom_status s = cirr_dicom_edit_walk(ds, decide, &w);
+    pseudonym_end();
     if (s == CIRR_DICOM_OK)
         s = record(ds, options);
     if (s != CIRR_DICOM_OK) {

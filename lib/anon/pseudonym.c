@@ -1,10 +1,100 @@
 /* pseudonym.c: keyed pseudonyms, on OpenSSL's HMAC-SHA-256. */
 #include "anon/pseudonym.h"
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* HMAC, fetched once for the process (a fetch costs more than the hashes
+ * of a small instance); shared by every thread, never freed. */
+static EVP_MAC *hmac_algorithm;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+static pthread_key_t thread_cache; /* its destructor frees a thread's prepared HMAC */
+
+/* A thread's HMAC prepared under one key (setting up the digest and the
+ * key's pads costs about as much as five hashes): kept from one dataset
+ * to the next while the key's bytes are the same. */
+struct prepared_hmac {
+    EVP_MAC_CTX *ctx;
+    struct anon_key key;
+};
+
+static void free_prepared(void *p)
+{
+    struct prepared_hmac *c = p;
+    EVP_MAC_CTX_free(c->ctx);
+    OPENSSL_cleanse(&c->key, sizeof c->key);
+    free(c);
+}
+
+static void setup_once(void)
+{
+    hmac_algorithm = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (pthread_key_create(&thread_cache, free_prepared) != 0)
+        hmac_algorithm = NULL; /* no cache: the one-shot path */
+}
+
+/* Set between pseudonym_begin and pseudonym_end: the thread's prepared
+ * HMAC for the dataset at hand, and its key. */
+static __thread struct prepared_hmac *prepared;
+
+static struct prepared_hmac *thread_prepared(void)
+{
+    struct prepared_hmac *c = pthread_getspecific(thread_cache);
+    if (c || !(c = calloc(1, sizeof *c)))
+        return c;
+    if (pthread_setspecific(thread_cache, c) != 0) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static int same_key(const struct anon_key *a, const struct anon_key *b)
+{
+    return a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
+}
+
+void pseudonym_begin(const struct anon_key *key)
+{
+    prepared = NULL;
+    pthread_once(&hmac_once, setup_once);
+    struct prepared_hmac *c = hmac_algorithm ? thread_prepared() : NULL;
+    if (!c)
+        return;
+    if (c->ctx && same_key(&c->key, key)) {
+        prepared = c;
+        return;
+    }
+    EVP_MAC_CTX_free(c->ctx);
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    c->ctx = EVP_MAC_CTX_new(hmac_algorithm);
+    if (!c->ctx || EVP_MAC_init(c->ctx, key->bytes, key->len, params) != 1) {
+        EVP_MAC_CTX_free(c->ctx);
+        c->ctx = NULL;
+        return;
+    }
+    c->key = *key;
+    prepared = c;
+}
+
+void pseudonym_end(void) { prepared = NULL; }
+
+/* HMAC of msg from the prepared state: a copy of it, so the key's pads
+ * are not derived again. 0, or -1 (then the caller goes one-shot). */
+static int prepared_hash(const unsigned char *msg, size_t len, unsigned char mac[32])
+{
+    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(prepared->ctx);
+    size_t out = 0;
+    int ok = c && EVP_MAC_update(c, msg, len) == 1 && EVP_MAC_final(c, mac, &out, 32) == 1 && out == 32;
+    EVP_MAC_CTX_free(c);
+    return ok ? 0 : -1;
+}
 
 /* HMAC(key, domain 0 value) into mac (32 bytes). */
 static void keyed_hash(const struct anon_key *key, const char *domain, const char *value,
@@ -19,7 +109,8 @@ static void keyed_hash(const struct anon_key *key, const char *domain, const cha
     memcpy(msg, domain, dl);
     memcpy(msg + dl, value, vl);
     unsigned len = 32;
-    if (!HMAC(EVP_sha256(), key->bytes, (int)key->len, msg, dl + vl, mac, &len))
+    if (!(prepared && same_key(&prepared->key, key) && prepared_hash(msg, dl + vl, mac) == 0) &&
+        !HMAC(EVP_sha256(), key->bytes, (int)key->len, msg, dl + vl, mac, &len))
         memset(mac, 0, 32);
     if (msg != small)
         free(msg);

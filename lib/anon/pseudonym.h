@@ -6,6 +6,14 @@
 
 #include "anon/anon.h"
 
+/* The key set up once for the values of one dataset (calling thread
+ * only): between pseudonym_begin(key) and pseudonym_end(), each hash under
+ * key starts from the prepared HMAC state instead of fetching HMAC and
+ * deriving the key's pads again. Without it (or when setting up fails),
+ * each hash is a one-shot HMAC: the same values either way. */
+void pseudonym_begin(const struct anon_key *key);
+void pseudonym_end(void);
+
 /* "2.25." + the first 128 bits of HMAC(key, "uid" 0 uid), in decimal
  * (at most 44 characters: out needs 45). */
 #define ANON_UID_SIZE 45
