@@ -6,20 +6,16 @@
 #include <string.h>
 #include <strings.h>
 
-/* Where each named option lives in struct anon_options. */
+/* The option of o that name (len bytes, any case) stands for, or NULL. */
 static int *option_field(struct anon_options *o, const char *name, size_t len)
 {
-    static const struct { const char *name; size_t offset; } names[] = {
-        {"dates", offsetof(struct anon_options, retain_modified_dates)},
-        {"characteristics", offsetof(struct anon_options, retain_patient_chars)},
-        {"device", offsetof(struct anon_options, retain_device_identity)},
-        {"descriptors", offsetof(struct anon_options, clean_descriptors)},
-        {"structured-content", offsetof(struct anon_options, clean_structured_content)},
-        {"uids", offsetof(struct anon_options, retain_uids)},
-    };
+    static const char *const names[] = {"dates", "characteristics", "device", "descriptors",
+                                        "structured-content", "uids"};
+    int *fields[] = {&o->retain_modified_dates, &o->retain_patient_chars, &o->retain_device_identity,
+                     &o->clean_descriptors, &o->clean_structured_content, &o->retain_uids};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i].name) == len && !strncasecmp(names[i].name, name, len))
-            return (int *)((char *)o + names[i].offset);
+        if (strlen(names[i]) == len && !strncasecmp(names[i], name, len))
+            return fields[i];
     return NULL;
 }
 

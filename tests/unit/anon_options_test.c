@@ -183,6 +183,12 @@ static void test_options_by_name(void **state)
     assert_string_equal(bad, "date");
 }
 
+static int dicom_ready(void **state)
+{
+    (void)state;
+    return cirr_dicom_init() == CIRR_DICOM_OK ? 0 : -1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,7 +197,5 @@ int main(void)
         cmocka_unit_test(test_retain_uids),
         cmocka_unit_test(test_options_by_name),
     };
-    if (cirr_dicom_init() != CIRR_DICOM_OK)
-        return 1;
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, dicom_ready, NULL);
 }
