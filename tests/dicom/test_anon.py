@@ -197,3 +197,23 @@ def test_key_file_checks_and_bad_input(tmp_path, study):
     r = anongen.run_anon(ANON, key, [tmp_path / "junk", paths[next(iter(paths))]], tmp_path / "out", check=False)
     assert r.returncode == 1 and "junk: failed: cannot read" in r.stderr
     assert "1 written, 0 quarantined, 1 failed" in r.stderr
+
+
+def test_each_file_keeps_its_transfer_syntax(study, tmp_path):
+    """Implicit VR LE, Explicit VR BE and JPEG-LS inputs come out in their
+    own syntax (the compressed pixels as they were, byte for byte)."""
+    p, st, paths, folder = study
+    src = sorted(paths.values())
+    inputs = tmp_path / "syntaxes"
+    inputs.mkdir()
+    tools = (["dcmconv", "+ti"], ["dcmconv", "+tb"], ["dcmcjpls"])
+    for i, tool in enumerate(tools):
+        subprocess.run([*tool, src[i], str(inputs / f"in{i}.dcm")], check=True, capture_output=True)
+    syntax = {str(pydicom.dcmread(f).SOPInstanceUID): (str(pydicom.dcmread(f).file_meta.TransferSyntaxUID),
+                                                        pydicom.dcmread(f).PixelData)
+              for f in inputs.iterdir()}
+    assert {s for s, _ in syntax.values()} == {"1.2.840.10008.1.2", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.4.80"}
+    anongen.run_anon(ANON, anongen.key_file(str(tmp_path)), [inputs], tmp_path / "out")
+    out = [pydicom.dcmread(f) for f in anongen.dicom_files(tmp_path / "out")]
+    got = sorted((str(ds.file_meta.TransferSyntaxUID), ds.PixelData) for ds in out)
+    assert got == sorted(syntax.values())
