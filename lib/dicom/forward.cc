@@ -3,6 +3,7 @@
 #include "cirr_dicom_forward.h"
 
 #include "internal.h"
+#include "transport.h"
 
 #include <dcmtk/dcmjpls/djencode.h>
 
@@ -35,6 +36,8 @@ cirr_dicom_status request(const cirr_dicom_peer_config *cfg, const char *const *
 {
     OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, (int)(cfg->acse_timeout ? cfg->acse_timeout : 30),
                                              &scu->net);
+    if (cond.good() && (cond = cirr_dicom_guard_requestor(scu->net, cfg->acse_timeout)).bad())
+        ASC_dropNetwork(&scu->net);
     if (cond.bad())
         return cirr_dicom_from_condition(cond, "network");
     T_ASC_Parameters *params = nullptr;
@@ -47,11 +50,13 @@ cirr_dicom_status request(const cirr_dicom_peer_config *cfg, const char *const *
     cond = ASC_requestAssociation(scu->net, params, &scu->assoc);
     if (cond.good()) {
         cirr_dicom_nodelay(scu->assoc);
+        cirr_dicom_guard_accepted(scu->assoc);
+        cirr_dicom_guard_answer_time(scu->assoc, cfg->dimse_timeout);
         return CIRR_DICOM_OK;
     }
     cirr_dicom_status s = cond == DUL_ASSOCIATIONREJECTED
                               ? cirr_dicom_fail(CIRR_DICOM_ERROR_REJECTED, "association rejected by %s", address)
-                              : cirr_dicom_from_condition(cond, "association");
+                              : cirr_dicom_scu_condition(cond, "association");
     if (scu->assoc)
         ASC_destroyAssociation(&scu->assoc);
     else

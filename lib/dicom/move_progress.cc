@@ -3,6 +3,7 @@
 #include "cirr_dicom_relay.h"
 
 #include "retrieve.h"
+#include "transport.h"
 
 namespace {
 
@@ -35,6 +36,7 @@ cirr_dicom_status move(const cirr_dicom_peer_config *cfg, const char *sop_class,
                                              nullptr, &net, &assoc);
     if (s != CIRR_DICOM_OK)
         return s;
+    cirr_dicom_guard_answer_time(assoc, cfg->dimse_timeout);
     T_ASC_PresentationContextID pid = ASC_findAcceptedPresentationContextID(assoc, sop_class);
     if (!pid) {
         s = cirr_dicom_fail(CIRR_DICOM_ERROR_NO_CONTEXT, "no accepted context for %s", sop_class);
@@ -52,7 +54,7 @@ cirr_dicom_status move(const cirr_dicom_peer_config *cfg, const char *sop_class,
         *dimse_status = rsp.DimseStatus;
         *completed = rsp.NumberOfCompletedSubOperations;
         *failed = rsp.NumberOfFailedSubOperations;
-        s = cirr_dicom_from_condition(cond, "C-MOVE");
+        s = cirr_dicom_scu_condition(cond, "C-MOVE");
     }
     if (s == CIRR_DICOM_OK && ASC_releaseAssociation(assoc).bad())
         ASC_abortAssociation(assoc);

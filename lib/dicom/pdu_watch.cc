@@ -2,7 +2,9 @@
 #include "pdu_watch.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <iterator>
 
 namespace {
 
@@ -26,6 +28,11 @@ const char *nesting_failure(Nesting verdict)
 }
 
 } // namespace
+
+PduWatch::PduWatch(unsigned max_depth, Peer peer) : max_depth_(max_depth), peer_(peer)
+{
+    std::fill(std::begin(syntaxes_), std::end(syntaxes_), EXS_Unknown);
+}
 
 bool PduWatch::feed(const uint8_t *bytes, size_t n, int64_t now_ms)
 {
@@ -73,8 +80,12 @@ size_t PduWatch::pdu_body(const uint8_t *bytes, size_t n)
         k = (size_t)std::min<uint64_t>(pdv_left_, k);
         if (pdv_checked_) {
             Nesting verdict = command_->feed(bytes, k);
-            if (verdict != Nesting::ok)
+            if (verdict != Nesting::ok && peer_ == Peer::scp)
+                refuse("a command", verdict);
+            else if (verdict != Nesting::ok)
                 why_ = nesting_failure(verdict);
+        } else if (dataset_) {
+            dataset_bytes(bytes, k);
         }
         pdv_left_ -= k;
         if (!pdv_left_)
@@ -111,6 +122,10 @@ void PduWatch::pdv_begin()
         command_->watch(command_field_tag);
         command_->watch(data_set_type_tag);
     }
+    if (!pdv_checked_ && peer_ == Peer::scp)
+        dataset_begin();
+    if (!pdv_left_ && dataset_)
+        dataset_bytes(pdv_head_, 0); // an empty PDV may still be the last
     if (!pdv_left_)
         pdv_done();
 }
@@ -120,7 +135,9 @@ void PduWatch::pdv_done()
     in_pdv_ = false;
     if (why_)
         return; // the peer is cut off already
-    if (!pdv_checked_) { // a dataset the SCP checks
+    if (!pdv_checked_) { // a dataset: checked above (peer SCP) or by the SCP (receive.h)
+        if (peer_ == Peer::scp && pdv_last_)
+            dataset_done();
         if (pdv_last_)
             expect_command_ = true, in_message_ = false;
         return;
@@ -146,5 +163,49 @@ void PduWatch::pdv_done()
 bool PduWatch::dataset_follows() const
 {
     long type = command_->watched(data_set_type_tag);
-    return scp_checks_dataset(command_->watched(command_field_tag)) && type >= 0 && type != no_data_set;
+    bool checked = peer_ == Peer::scp || scp_checks_dataset(command_->watched(command_field_tag));
+    return checked && type >= 0 && type != no_data_set;
+}
+
+// A dataset PDV from a peer SCP: on the first, the scan in its context's
+// transfer syntax; the rest must stay on that context.
+void PduWatch::dataset_begin()
+{
+    uint8_t id = pdv_head_[4];
+    if (!dataset_) {
+        if (syntaxes_[id] == EXS_Unknown) {
+            why_ = "the peer sent a dataset on a presentation context it did not accept";
+            return;
+        }
+        dataset_.reset(new DatasetScan(syntaxes_[id], max_depth_));
+        dataset_context_ = id;
+    } else if (id != dataset_context_) {
+        why_ = "the peer sent a dataset across two presentation contexts";
+    }
+}
+
+// The PDV's next n bytes (its last ones when n == pdv_left_).
+void PduWatch::dataset_bytes(const uint8_t *bytes, size_t n)
+{
+    Nesting verdict = dataset_->feed(bytes, n, n == pdv_left_ && pdv_last_);
+    if (verdict != Nesting::ok)
+        refuse("a dataset", verdict);
+}
+
+// After the last PDV the dataset must be whole (see receive.cc).
+void PduWatch::dataset_done()
+{
+    if (dataset_ && !why_ && !dataset_->between_elements())
+        why_ = "the peer sent a dataset that ends inside an element";
+    dataset_.reset();
+}
+
+void PduWatch::refuse(const char *what, Nesting verdict)
+{
+    if (verdict == Nesting::too_deep)
+        snprintf(why_buf_, sizeof why_buf_, "the peer answered with sequences nested deeper than %u in %s",
+                 max_depth_, what);
+    else
+        snprintf(why_buf_, sizeof why_buf_, "the peer answered with %s the nesting check cannot follow", what);
+    why_ = why_buf_;
 }

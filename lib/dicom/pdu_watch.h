@@ -3,10 +3,14 @@
 // command, with the dataset that follows it). It tells the connection when
 // a message began (for its deadline) and checks each command's nesting:
 // DCMTK parses a command (and a dataset PDV that comes where a command is
-// due) with the same recursive parser as a dataset. The datasets that
-// follow C-STORE, C-FIND, C-MOVE and C-GET requests are left to the SCP,
-// which checks them itself before parsing (receive.h), so that it can
-// answer with a status.
+// due) with the same recursive parser as a dataset. Datasets depend on who
+// the peer is. A peer that called us (an SCU): the datasets that follow
+// C-STORE, C-FIND, C-MOVE and C-GET requests are left to the SCP, which
+// checks them itself before parsing (receive.h), so that it can answer
+// with a status. A peer we called (an SCP): every dataset it sends (C-FIND
+// matches, C-MOVE and C-GET identifiers, the C-STOREs of a C-GET) is
+// checked here, in its presentation context's transfer syntax, as DCMTK's
+// DIMSE calls parse them with no hook between (nesting.h's DatasetScan).
 #ifndef CIRR_DICOM_PDU_WATCH_H
 #define CIRR_DICOM_PDU_WATCH_H
 
@@ -17,7 +21,12 @@
 
 class PduWatch {
 public:
-    explicit PduWatch(unsigned max_depth) : max_depth_(max_depth) {}
+    enum class Peer { scu, scp }; // what the peer whose bytes are followed is
+    explicit PduWatch(unsigned max_depth, Peer peer = Peer::scu);
+    // A peer SCP accepted context id with transfer syntax ts (as DCMTK
+    // parsed its A-ASSOCIATE-AC): its datasets on id are read in ts. A
+    // dataset on any other context cuts the peer off.
+    void accepted(uint8_t id, E_TransferSyntax ts) { syntaxes_[id] = ts; }
     // Follow n more bytes, received at now_ms; false: the peer is to be
     // cut off, why() says why.
     bool feed(const uint8_t *bytes, size_t n, int64_t now_ms);
@@ -37,8 +46,17 @@ private:
     void pdv_begin();
     void pdv_done();
     bool dataset_follows() const;
+    void dataset_begin();
+    void dataset_bytes(const uint8_t *bytes, size_t n);
+    void dataset_done();
+    void refuse(const char *what, Nesting verdict);
 
     unsigned max_depth_;
+    Peer peer_;
+    E_TransferSyntax syntaxes_[256]; // by context id; EXS_Unknown: not accepted
+    std::unique_ptr<DatasetScan> dataset_; // the peer SCP's dataset being read
+    uint8_t dataset_context_ = 0;
+    char why_buf_[120] = "";
     uint8_t pdu_head_[6], pdv_head_[6];
     unsigned pdu_have_ = 0, pdv_have_ = 0;
     bool in_pdu_ = false, in_pdv_ = false;

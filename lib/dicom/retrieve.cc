@@ -4,6 +4,7 @@
 
 #include "cirr_dicom_final_status.h"
 #include "receive.h"
+#include "transport.h"
 
 #include <cstdio>
 #include <cstring>
@@ -282,6 +283,8 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
                                      const std::vector<std::string> &scp_role_classes)
 {
     OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, (int)(acse_timeout ? acse_timeout : 30), net);
+    if (cond.good() && (cond = cirr_dicom_guard_requestor(*net, acse_timeout)).bad())
+        ASC_dropNetwork(net);
     if (cond.bad())
         return cirr_dicom_from_condition(cond, "network");
     T_ASC_Parameters *params = nullptr;
@@ -293,7 +296,7 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
     propose(params, sop_classes, ts, scp_role_classes);
     cond = ASC_requestAssociation(*net, params, assoc);
     if (cond.bad()) {
-        cirr_dicom_status s = cirr_dicom_from_condition(cond, "association");
+        cirr_dicom_status s = cirr_dicom_scu_condition(cond, "association");
         if (cond == DUL_ASSOCIATIONREJECTED) {
             T_ASC_RejectParameters rej;
             ASC_getRejectParameters(params, &rej);
@@ -309,6 +312,7 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
         return s;
     }
     cirr_dicom_nodelay(*assoc);
+    cirr_dicom_guard_accepted(*assoc);
     return CIRR_DICOM_OK;
 }
 

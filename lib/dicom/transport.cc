@@ -5,6 +5,7 @@
 #include "pdu_watch.h"
 
 #include <dcmtk/dcmnet/dcmtrans.h>
+#include <dcmtk/dcmnet/dulstruc.h>
 
 #include <cerrno>
 #include <chrono>
@@ -17,7 +18,9 @@
 
 namespace {
 
-thread_local char failure[200] = "";
+// Why this thread's connection was cut off: the SCP's (the association it
+// serves) apart from an SCU's (one it opened, e.g. a C-MOVE's sub-association).
+thread_local char failure[200] = "", scu_failure[200] = "";
 
 int64_t now_ms()
 {
@@ -27,12 +30,14 @@ int64_t now_ms()
 
 class GuardedConnection : public DcmTCPConnection {
 public:
-    GuardedConnection(DcmNativeSocketType fd, const cirr_dicom_limits &limits)
+    GuardedConnection(DcmNativeSocketType fd, const cirr_dicom_limits &limits, PduWatch::Peer peer)
         : DcmTCPConnection(fd), limits_(limits), request_deadline_(now_ms() + limits.request_ms),
-          watch_(limits.max_depth)
+          watch_(limits.max_depth, peer), failure_(peer == PduWatch::Peer::scu ? failure : scu_failure)
     {
-        failure[0] = '\0';
+        failure_[0] = '\0';
     }
+    PduWatch &watch() { return watch_; }
+    void set_message_ms(unsigned ms) { limits_.message_ms = ms; }
     ssize_t read(void *buf, size_t n) override;
     ssize_t write(void *buf, size_t n) override;
     OFBool networkDataAvailable(int timeout) override;
@@ -46,6 +51,7 @@ private:
     cirr_dicom_limits limits_;
     int64_t request_deadline_;
     PduWatch watch_;
+    char *failure_; // sizeof failure
 };
 
 // When the bytes awaited now must have arrived; 0: no deadline (between
@@ -74,9 +80,10 @@ bool GuardedConnection::wait(short events, int64_t until)
 void GuardedConnection::missed_deadline()
 {
     if (!watch_.request_done())
-        snprintf(failure, sizeof failure, "no whole association request within %u s", limits_.request_ms / 1000);
+        snprintf(failure_, sizeof failure, "no whole association %s within %u s",
+                 failure_ == failure ? "request" : "answer", limits_.request_ms / 1000);
     else
-        snprintf(failure, sizeof failure, "a message took longer than %u s (plus 1 s per %u bytes)",
+        snprintf(failure_, sizeof failure, "a message took longer than %u s (plus 1 s per %u bytes)",
                  limits_.message_ms / 1000, limits_.min_rate);
     errno = ETIMEDOUT;
 }
@@ -90,7 +97,7 @@ ssize_t GuardedConnection::read(void *buf, size_t n)
     }
     ssize_t got = DcmTCPConnection::read(buf, n);
     if (got > 0 && !watch_.feed(static_cast<const uint8_t *>(buf), (size_t)got, now_ms())) {
-        snprintf(failure, sizeof failure, "%s", watch_.why());
+        snprintf(failure_, sizeof failure, "%s", watch_.why());
         errno = EPROTO;
         return -1;
     }
@@ -117,7 +124,7 @@ ssize_t GuardedConnection::write(void *buf, size_t n)
     int64_t until = now_ms() + allowance(n);
     for (size_t done = 0; done < n;) {
         if (!wait(POLLOUT, until)) {
-            snprintf(failure, sizeof failure, "the peer did not take %zu bytes within %u s (plus 1 s per %u bytes)",
+            snprintf(failure_, sizeof failure, "the peer did not take %zu bytes within %u s (plus 1 s per %u bytes)",
                      n, limits_.message_ms / 1000, limits_.min_rate);
             errno = ETIMEDOUT;
             return -1;
@@ -174,7 +181,7 @@ DcmTransportConnection *GuardedLayer::createConnection(DcmNativeSocketType fd, O
     handed_over(); // from here on DCMTK owns fd (and closes it when this fails)
     if (secure)
         return nullptr;
-    return new (std::nothrow) GuardedConnection(fd, limits_);
+    return new (std::nothrow) GuardedConnection(fd, limits_, peer_);
 }
 
 OFCondition cirr_dicom_receive_request(T_ASC_Network *net, int fd, long max_pdu, T_ASC_Association **assoc)
@@ -184,3 +191,48 @@ OFCondition cirr_dicom_receive_request(T_ASC_Network *net, int fd, long max_pdu,
 }
 
 const char *cirr_dicom_transport_failure() { return failure[0] ? failure : nullptr; }
+
+OFCondition cirr_dicom_guard_requestor(T_ASC_Network *net, unsigned acse_timeout)
+{
+    // The SCP's defaults (cirr_dicom_scp_limits) hold for the peers we call.
+    const cirr_dicom_limits scu_limits = {(acse_timeout ? acse_timeout : 30) * 1000, 30000, 16384, 64};
+    auto *layer = new (std::nothrow) GuardedLayer(scu_limits, PduWatch::Peer::scp);
+    if (!layer)
+        return EC_MemoryExhausted;
+    return ASC_setTransportLayer(net, layer, 1);
+}
+
+// The guarded connection under an association, or null.
+static GuardedConnection *guarded(T_ASC_Association *assoc)
+{
+    // DUL_ASSOCIATIONKEY is opaque; its definition, PRIVATE_ASSOCIATIONKEY, is installed (dulstruc.h).
+    auto *key = assoc ? static_cast<PRIVATE_ASSOCIATIONKEY *>(assoc->DULassociation) : nullptr;
+    return key ? dynamic_cast<GuardedConnection *>(key->connection) : nullptr;
+}
+
+void cirr_dicom_guard_answer_time(T_ASC_Association *assoc, unsigned dimse_timeout)
+{
+    if (GuardedConnection *conn = guarded(assoc))
+        conn->set_message_ms(dimse_timeout ? dimse_timeout * 1000 : 30000);
+}
+
+void cirr_dicom_guard_accepted(T_ASC_Association *assoc)
+{
+    GuardedConnection *conn = guarded(assoc);
+    if (!conn)
+        return; // not guarded: every dataset the peer sends is then refused unparsed
+    for (int i = 0, n = ASC_countPresentationContexts(assoc->params); i < n; i++) {
+        T_ASC_PresentationContext pc;
+        if (ASC_getPresentationContext(assoc->params, i, &pc).good() && pc.resultReason == ASC_P_ACCEPTANCE)
+            conn->watch().accepted(pc.presentationContextID, DcmXfer(pc.acceptedTransferSyntax).getXfer());
+    }
+}
+
+cirr_dicom_status cirr_dicom_scu_condition(const OFCondition &cond, const char *what)
+{
+    if (cond.good() || !scu_failure[0])
+        return cirr_dicom_from_condition(cond, what);
+    cirr_dicom_status s = cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "%s: %s", what, scu_failure);
+    scu_failure[0] = '\0';
+    return s;
+}

@@ -1,8 +1,8 @@
-// transport.h: the connections an SCP accepts, below DCMTK's upper layer:
-// every read and write has a deadline, and what arrives is followed
-// (pdu_watch.h) before DCMTK parses it. The deadlines:
-//  - the whole association request must arrive within request_ms of the
-//    connection being accepted, however it trickles in;
+// transport.h: the connections an SCP accepts and those an SCU opens,
+// below DCMTK's upper layer: every read and write has a deadline, and what
+// arrives is followed (pdu_watch.h) before DCMTK parses it. The deadlines:
+//  - the whole association request (an SCP's) or answer (an SCU's) must
+//    arrive within request_ms of the connection, however it trickles in;
 //  - a message (a command with its dataset, or any PDU outside one) must
 //    arrive within message_ms of its first byte, plus one second for every
 //    min_rate bytes of it (so a large instance on a slow link still fits,
@@ -13,6 +13,7 @@
 #define CIRR_DICOM_TRANSPORT_H
 
 #include "internal.h"
+#include "pdu_watch.h"
 
 #include <dcmtk/dcmnet/dcmlayer.h>
 
@@ -24,15 +25,38 @@ struct cirr_dicom_limits {
 };
 
 // Makes the connections of an acceptor network (install with
-// ASC_setTransportLayer).
+// ASC_setTransportLayer), or with peer SCP those of a requestor network.
 class GuardedLayer : public DcmTransportLayer {
 public:
-    explicit GuardedLayer(const cirr_dicom_limits &limits) : limits_(limits) {}
+    explicit GuardedLayer(const cirr_dicom_limits &limits, PduWatch::Peer peer = PduWatch::Peer::scu)
+        : limits_(limits), peer_(peer) {}
     DcmTransportConnection *createConnection(DcmNativeSocketType fd, OFBool secure) override;
 
 private:
     cirr_dicom_limits limits_;
+    PduWatch::Peer peer_;
 };
+
+// Give a requestor network (before ASC_requestAssociation) guarded
+// connections: the association answer within acse_timeout seconds, then
+// the SCU limits (cirr_dicom_scu_limits: lib/dicom's SCP defaults).
+OFCondition cirr_dicom_guard_requestor(T_ASC_Network *net, unsigned acse_timeout);
+
+// After ASC_requestAssociation succeeded on such a network: tell the watch
+// the accepted contexts' transfer syntaxes, in which it checks the peer's
+// datasets.
+void cirr_dicom_guard_accepted(T_ASC_Association *assoc);
+
+// A message from the peer on such an association must arrive whole within
+// dimse_timeout seconds of its first byte (plus 1 s per 16 KiB of it): the
+// DIMSE timeout bounds the wait for an answer, and now its arrival too,
+// which a peer trickling bytes or small PDUs cannot stretch. 0: 30 s.
+void cirr_dicom_guard_answer_time(T_ASC_Association *assoc, unsigned dimse_timeout);
+
+// The status of an SCU call that ended with cond: when the guarded
+// connection cut the peer off, why (e.g. "the peer answered with
+// sequences nested deeper than 64 ..."), else DCMTK's condition.
+cirr_dicom_status cirr_dicom_scu_condition(const OFCondition &cond, const char *what);
 
 // ASC_receiveAssociation for a connection already accepted (fd): DCMTK
 // adopts fd (closed here when it does not) and reads the association
