@@ -124,9 +124,12 @@ static cirr_dicom_scp *listen_dicom(struct mock *m, char **allowed)
 {
     cirr_dicom_handlers h = {echo, store, mock_find, mock_retrieve, destination, association_done, m};
     cirr_dicom_scp_config cfg = {m->site.port, m->site.aet, *allowed ? (const char *const *)allowed : NULL,
-                                 m->site.max_associations, 30, 300, 0, NULL, NULL};
+                                 m->site.max_associations, 30, m->site.limits.idle_timeout_s, 0, NULL, NULL};
+    cirr_dicom_scp_limits limits = cirr_dicom_scp_env_limits(&m->site.limits);
     cirr_dicom_scp *scp;
     if (cirr_dicom_scp_new(&cfg, &h, &scp) != CIRR_DICOM_OK)
+        die(111, "%s", cirr_dicom_last_error());
+    if (cirr_dicom_scp_set_limits(scp, &limits) != CIRR_DICOM_OK)
         die(111, "%s", cirr_dicom_last_error());
     return scp;
 }

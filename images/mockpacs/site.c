@@ -21,6 +21,7 @@ static const struct envconf_var settings[] = {
     ENVCONF_NUM("MOCK_HTTP_PORT", "8080", 0, 65535, S, http_port, "status page port (0: none)"),
     ENVCONF_STR("MOCK_ALLOW", "", S, allowed, "calling AE titles allowed, comma list (empty: any)"),
     ENVCONF_NUM("MOCK_MAX_ASSOCIATIONS", "16", 1, 1000, S, max_associations, "concurrent associations"),
+    CIRR_DICOM_SCP_ENV("MOCK", S, limits),
     ENVCONF_NUM("MOCK_SEED", "1", 0, ULLONG_MAX, S, seed, "the catalog's seed"),
     ENVCONF_NUM("MOCK_STUDIES", "1000", 0, 2000000, S, studies, "studies in the history index"),
     ENVCONF_NUM("MOCK_PATIENTS", "0", 0, 2000000, S, patients, "patient pool (0: a third of the studies)"),

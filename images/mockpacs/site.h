@@ -3,6 +3,7 @@
 #ifndef MOCK_SITE_H
 #define MOCK_SITE_H
 
+#include "cirr_dicom_scp_env.h"
 #include "modality.h"
 #include "peer.h"
 
@@ -42,6 +43,7 @@ struct site {
     unsigned port, http_port, max_associations;
     const char *allowed;    /* MOCK_ALLOW: comma list, empty = any */
     const char *store_dir;
+    struct cirr_dicom_scp_env limits; /* MOCK_IDLE_TIMEOUT ... MOCK_MAX_NESTING: against hostile peers */
     /* push mode */
     const char *push_dest;  /* a destination name, or empty */
     double push_speedup;    /* simulated hours per real hour */
