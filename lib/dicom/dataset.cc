@@ -44,7 +44,9 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_read(const char *path, cirr_dico
 {
     return cirr_dicom_guard([&] {
         DcmFileFormat file;
-        OFCondition cond = file.loadFile(path);
+        // Values up to 64 KiB read at once; larger ones (the pixels of most
+        // images) only when used, from the file: no copy held in memory.
+        OFCondition cond = file.loadFile(path, EXS_Unknown, EGL_noChange, 65536);
         if (cond.bad())
             return cirr_dicom_fail(cond == EC_InvalidStream || cond == EC_StreamNotifyClient
                                        ? CIRR_DICOM_ERROR_PARSE : CIRR_DICOM_ERROR_IO,
