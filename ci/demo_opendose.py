@@ -8,7 +8,7 @@ import time
 
 from ci.swarm import env_example
 
-STACKS = [("opendose", ["opendose/opendose-stack.yml", "test/opendose-override.yml"]),
+STACKS = [("opendose", ["opendose/opendose-stack.yml", "test/opendose-override.yml", "test/opendose-demo.yml"]),
           ("mock", ["test/mock-opendose-stack.yml"])]
 DOSE = "opendose_dose"
 REPORT = "X-Ray Radiation Dose Report"
