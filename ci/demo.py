@@ -157,11 +157,13 @@ def deploy_cluster(c, stack):
     else:
         start_hec_double(c)
     save(c)
-    say(f"admin stack skipped: no Traefik, Portainer or Splunk here ({', '.join(missing_admin_images()) or 'none'}"
-        " missing; the demo deploys no admin stack for this cluster)")
+    missing = missing_admin_images()
+    why = (f"its images are not present locally ({', '.join(missing)}); no registry is reachable from here"
+           if missing else "this demo deploys none for this cluster")
+    say(f"admin stack skipped (Traefik, Portainer, Splunk): {why}")
     notes = [f"Splunk HEC: a TEST DOUBLE standing in for Splunk (tests/support/hec_double.py, {double['where']});",
              f"            no Splunk image here; what it accepted, one JSON event a line: {HEC_RECORD}",
-             "admin stack skipped (Traefik, Portainer, Splunk): their images are not obtainable here"]
+             f"admin stack skipped (Traefik, Portainer, Splunk): {why.split(';')[0]}"]
     events = lambda: read_record(HEC_RECORD)  # noqa: E731
     if stack == "opendose":
         demo_opendose.deploy(c, say)
