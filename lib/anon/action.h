@@ -13,6 +13,7 @@ struct anon_walk {
     const struct anon_options *options;
     int day_shift;            /* days, for the modified-dates option */
     const char *patient_id;   /* the original PatientID ("" when none) */
+    int structured_report;    /* an SR document (SOP Class 1.2.840.10008.5.1.4.1.1.88.x) */
 };
 
 /* The code that applies to rule under the options chosen. */

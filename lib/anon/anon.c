@@ -13,6 +13,7 @@
 #define TAG_DEIDENTIFICATION_METHOD CIRR_TAG(0x0012, 0x0063)
 #define TAG_DEIDENTIFICATION_METHOD_CODES CIRR_TAG(0x0012, 0x0064)
 #define TAG_LONGITUDINAL_TEMPORAL_MODIFIED CIRR_TAG(0x0028, 0x0303)
+#define TAG_REFERENCED_PPS_SEQUENCE CIRR_TAG(0x0008, 0x1111)
 
 void anon_patient_token(const struct anon_key *key, const char *patient_id, char out[ANON_TOKEN_SIZE])
 {
@@ -59,6 +60,27 @@ static int repeating_group_removed(uint32_t tag)
     return (group & 0xff00) == 0x6000 && (element == 0x3000 || element == 0x4000);
 }
 
+/* The one IOD whose needs lib/anon knows: an SR document's header.
+ * Content Date and Time (Z/D) are Type 1 there, so D; the Referenced
+ * Performed Procedure Step Sequence (X/Z/D) is Type 2, so Z (present,
+ * no items) rather than X. */
+static cirr_dicom_edit_action sr_header_action(enum anon_code code, const cirr_dicom_element *e,
+                                               const struct anon_walk *w, char *out, size_t cap)
+{
+    if (code == ANON_ZD)
+        code = ANON_D;
+    if (e->tag == TAG_REFERENCED_PPS_SEQUENCE && code == ANON_XZD)
+        return CIRR_DICOM_EDIT_EMPTY;
+    return action_apply(code, e, w, out, cap);
+}
+
+static int is_structured_report(const cirr_dicom_dataset *ds)
+{
+    char sop_class[80];
+    return cirr_dicom_get_string(ds, CIRR_TAG_SOP_CLASS_UID, sop_class, sizeof sop_class) == CIRR_DICOM_OK &&
+           !strncmp(sop_class, "1.2.840.10008.5.1.4.1.1.88.", 27);
+}
+
 static cirr_dicom_edit_action decide(const cirr_dicom_element *e, char *out, size_t cap, void *ud)
 {
     const struct anon_walk *w = ud;
@@ -73,6 +95,8 @@ static cirr_dicom_edit_action decide(const cirr_dicom_element *e, char *out, siz
         return token(e, w, out, cap) ? CIRR_DICOM_EDIT_REPLACE : CIRR_DICOM_EDIT_EMPTY;
     const struct anon_rule *rule = anon_profile_rule(e->tag);
     enum anon_code code = rule ? action_code(rule, w->options) : action_code_by_vr(e, w->options);
+    if (w->structured_report && e->depth == 0)
+        return sr_header_action(code, e, w, out, cap);
     return action_apply(code, e, w, out, cap);
 }
 
@@ -123,7 +147,8 @@ enum anon_result anon_dataset(cirr_dicom_dataset *ds, const struct anon_key *key
     if (cirr_dicom_get_string(ds, CIRR_TAG_PATIENT_ID, patient_id, sizeof patient_id) != CIRR_DICOM_OK)
         patient_id[0] = '\0'; /* absent, or longer than a PatientID may be: no ID to key the shift */
     pseudonym_begin(key); /* the key set up once for every value of this dataset */
-    struct anon_walk w = {key, options, pseudonym_day_shift(key, patient_id), patient_id};
+    struct anon_walk w = {key, options, pseudonym_day_shift(key, patient_id), patient_id,
+                          is_structured_report(ds)};
     cirr_dicom_status s = cirr_dicom_edit_walk(ds, decide, &w);
     pseudonym_end();
     if (s == CIRR_DICOM_OK)
