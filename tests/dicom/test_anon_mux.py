@@ -2,12 +2,14 @@
 MUX_DEST_<NAME>_ANON_OPTIONS names lib/anon's options for one
 destination (two destinations of one mux, one study, two option sets), is
 checked at start (an unknown name: exit 100 naming the variable), and the
-older MUX_DEST_<NAME>_ANON_RETAIN_DATES still works. Peers: DCMTK's
-storescu and storescp."""
+older MUX_DEST_<NAME>_ANON_RETAIN_DATES still works; mockpacs' dose
+reports keep their doses where structured-content is named. Peers: DCMTK's
+storescu and storescp, mockpacs."""
 import subprocess
 
 import pydicom
 
+from tests.dicom.test_anon_sr import doses, reports  # noqa: F401 (reports: the module's fixture)
 from tests.dicom.test_mux_transforms import received, storescu
 from tests.support import anongen
 from tests.support.mux import MUX
@@ -64,3 +66,20 @@ def test_unknown_option_stops_the_mux_naming_the_variable(tmp_path):
     r = subprocess.run([MUX], env={**env, "MUX_DEST_R_ANON_OPTIONS": "", "MUX_DEST_R_ANON_RETAIN_DATES": "maybe"},
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 100 and "MUX_DEST_R_ANON_RETAIN_DATES" in r.stderr
+
+
+def test_dose_reports_keep_their_doses_where_structured_content_is_named(mux, storescp, reports):
+    """mockpacs' CT dose SRs through one mux: the destination with
+    structured-content gets every CTDIvol and DLP, the Basic Profile one no
+    content tree."""
+    files, tmp = reports
+    key = anongen.key_file(str(tmp), name="key-mux")
+    clean, basic = storescp("CLEAN"), storescp("BASIC")
+    m = mux({"CLEAN": ("CLEAN", clean.port), "BASIC": ("BASIC", basic.port)},
+            MUX_DEST_CLEAN_ANONYMIZE=key, MUX_DEST_CLEAN_ANON_OPTIONS="structured-content",
+            MUX_DEST_BASIC_ANONYMIZE=key)
+    storescu(m.port, files)
+    before = sorted(doses(pydicom.dcmread(f)) for f in files)
+    assert sorted(doses(ds) for ds in map(pydicom.dcmread, received(clean.dir, 2, "two SRs at CLEAN"))) == before
+    for ds in map(pydicom.dcmread, received(basic.dir, 2, "two SRs at BASIC")):
+        assert "ContentSequence" not in ds and methods(ds) == ["113100"]
