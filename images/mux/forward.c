@@ -188,8 +188,7 @@ static cirr_dicom_dataset *read_entry(struct dest_queue *q, struct entry *e, str
         bury(q, e, "spool path too long");
         return NULL;
     }
-    /* in the syntax it arrived in (cirr_dicom_dataset_read says Explicit
-     * VR LE for any uncompressed file, and every instance left so) */
+    /* in the syntax it arrived in, and the pixels read as they are */
     cirr_dicom_status st = cirr_dicom_read_as_is(path, &ds);
     if (st != CIRR_DICOM_OK) {
         unreadable(q, e, path, st);

@@ -69,7 +69,6 @@ extern "C" cirr_dicom_status cirr_dicom_read_whole(const char *path, cirr_dicom_
             delete d;
             return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
         }
-        d->updateOriginalXfer();
-        return CIRR_DICOM_OK;
+        return CIRR_DICOM_OK; // its original syntax: the file's, as read
     });
 }
