@@ -56,7 +56,7 @@ cirr_dicom_status request(const cirr_dicom_peer_config *cfg, const char *const *
     }
     cirr_dicom_status s = cond == DUL_ASSOCIATIONREJECTED
                               ? cirr_dicom_fail(CIRR_DICOM_ERROR_REJECTED, "association rejected by %s", address)
-                              : cirr_dicom_scu_condition(cond, "association");
+                              : cirr_dicom_scu_request_condition(cond, "association");
     if (scu->assoc)
         ASC_destroyAssociation(&scu->assoc);
     else

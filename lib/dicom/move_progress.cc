@@ -54,7 +54,7 @@ cirr_dicom_status move(const cirr_dicom_peer_config *cfg, const char *sop_class,
         *dimse_status = rsp.DimseStatus;
         *completed = rsp.NumberOfCompletedSubOperations;
         *failed = rsp.NumberOfFailedSubOperations;
-        s = cirr_dicom_scu_condition(cond, "C-MOVE");
+        s = cirr_dicom_scu_condition(assoc, cond, "C-MOVE");
     }
     if (s == CIRR_DICOM_OK && ASC_releaseAssociation(assoc).bad())
         ASC_abortAssociation(assoc);

@@ -296,7 +296,7 @@ cirr_dicom_status cirr_dicom_request(const char *host, unsigned port, const char
     propose(params, sop_classes, ts, scp_role_classes);
     cond = ASC_requestAssociation(*net, params, assoc);
     if (cond.bad()) {
-        cirr_dicom_status s = cirr_dicom_scu_condition(cond, "association");
+        cirr_dicom_status s = cirr_dicom_scu_request_condition(cond, "association");
         if (cond == DUL_ASSOCIATIONREJECTED) {
             T_ASC_RejectParameters rej;
             ASC_getRejectParameters(params, &rej);

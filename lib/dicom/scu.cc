@@ -93,7 +93,7 @@ extern "C" cirr_dicom_status cirr_dicom_scu_echo(cirr_dicom_scu *scu, uint16_t *
                                           (int)scu->dimse_timeout, &status, &detail);
         delete detail;
         *dimse_status = status;
-        return cirr_dicom_scu_condition(cond, "C-ECHO");
+        return cirr_dicom_scu_condition(scu->assoc, cond, "C-ECHO");
     });
 }
 
@@ -126,7 +126,7 @@ extern "C" cirr_dicom_status cirr_dicom_scu_store(cirr_dicom_scu *scu, cirr_dico
         delete detail;
         *dimse_status = rsp.DimseStatus;
         if (cond.bad())
-            return cirr_dicom_scu_condition(cond, "C-STORE");
+            return cirr_dicom_scu_condition(scu->assoc, cond, "C-STORE");
         if (rsp.DimseStatus != STATUS_Success && (rsp.DimseStatus & 0xf000) != 0xb000)
             return cirr_dicom_fail(CIRR_DICOM_ERROR_DIMSE, "C-STORE failed with status 0x%04x",
                                    rsp.DimseStatus);
@@ -171,7 +171,7 @@ extern "C" cirr_dicom_status cirr_dicom_scu_find(cirr_dicom_scu *scu, const char
                                           mode(scu), (int)scu->dimse_timeout, &rsp, &detail);
         delete detail;
         *dimse_status = rsp.DimseStatus;
-        return cirr_dicom_scu_condition(cond, "C-FIND");
+        return cirr_dicom_scu_condition(scu->assoc, cond, "C-FIND");
     });
 }
 
@@ -202,7 +202,7 @@ extern "C" cirr_dicom_status cirr_dicom_scu_move(cirr_dicom_scu *scu, const char
         *dimse_status = rsp.DimseStatus;
         *completed = rsp.NumberOfCompletedSubOperations;
         *failed = rsp.NumberOfFailedSubOperations;
-        return cirr_dicom_scu_condition(cond, "C-MOVE");
+        return cirr_dicom_scu_condition(scu->assoc, cond, "C-MOVE");
     });
 }
 
@@ -282,7 +282,7 @@ static cirr_dicom_status get(cirr_dicom_scu *scu, const char *sop_class, const c
         if (get_answer(scu, rsp.msg.CGetRSP, completed, failed, dimse_status))
             return CIRR_DICOM_OK;
     }
-    return cirr_dicom_scu_condition(cond, "C-GET");
+    return cirr_dicom_scu_condition(scu->assoc, cond, "C-GET");
 }
 
 extern "C" cirr_dicom_status cirr_dicom_scu_get(cirr_dicom_scu *scu, const char *sop_class,

@@ -8,6 +8,7 @@
 #include <dcmtk/dcmnet/dulstruc.h>
 
 #include <cerrno>
+#include <cstdarg>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -18,9 +19,12 @@
 
 namespace {
 
-// Why this thread's connection was cut off: the SCP's (the association it
-// serves) apart from an SCU's (one it opened, e.g. a C-MOVE's sub-association).
-thread_local char failure[200] = "", scu_failure[200] = "";
+// Why a connection was cut off is kept by the connection; an SCP's (its
+// association lives on one thread) also in failure, and an SCU's during
+// its association request (made on the thread that made the connection;
+// DCMTK may drop the connection when the request fails) in request_failure.
+// An SCU's association may be used on other threads later (the bridge's pool).
+thread_local char failure[200] = "", request_failure[200] = "";
 
 int64_t now_ms()
 {
@@ -32,10 +36,11 @@ class GuardedConnection : public DcmTCPConnection {
 public:
     GuardedConnection(DcmNativeSocketType fd, const cirr_dicom_limits &limits, PduWatch::Peer peer)
         : DcmTCPConnection(fd), limits_(limits), request_deadline_(now_ms() + limits.request_ms),
-          watch_(limits.max_depth, peer), failure_(peer == PduWatch::Peer::scu ? failure : scu_failure)
+          watch_(limits.max_depth, peer), scp_(peer == PduWatch::Peer::scu)
     {
-        failure_[0] = '\0';
+        (scp_ ? failure : request_failure)[0] = '\0';
     }
+    const char *why() const { return failure_[0] ? failure_ : nullptr; }
     PduWatch &watch() { return watch_; }
     void set_message_ms(unsigned ms) { limits_.message_ms = ms; }
     ssize_t read(void *buf, size_t n) override;
@@ -47,11 +52,13 @@ private:
     int64_t allowance(uint64_t bytes) const { return limits_.message_ms + (int64_t)(bytes * 1000 / limits_.min_rate); }
     bool wait(short events, int64_t until);
     void missed_deadline();
+    void cut_off(const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
     cirr_dicom_limits limits_;
     int64_t request_deadline_;
     PduWatch watch_;
-    char *failure_; // sizeof failure
+    bool scp_; // serves an association a peer requested
+    char failure_[sizeof failure] = "";
 };
 
 // When the bytes awaited now must have arrived; 0: no deadline (between
@@ -61,6 +68,18 @@ int64_t GuardedConnection::deadline() const
     if (!watch_.request_done())
         return request_deadline_;
     return watch_.in_message() ? watch_.message_start() + allowance(watch_.message_bytes()) : 0;
+}
+
+void GuardedConnection::cut_off(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(failure_, sizeof failure_, fmt, ap);
+    va_end(ap);
+    if (scp_)
+        snprintf(failure, sizeof failure, "%s", failure_);
+    else if (!watch_.request_done())
+        snprintf(request_failure, sizeof request_failure, "%s", failure_);
 }
 
 // Wait until the socket is ready for events or until (monotonic ms).
@@ -80,10 +99,9 @@ bool GuardedConnection::wait(short events, int64_t until)
 void GuardedConnection::missed_deadline()
 {
     if (!watch_.request_done())
-        snprintf(failure_, sizeof failure, "no whole association %s within %u s",
-                 failure_ == failure ? "request" : "answer", limits_.request_ms / 1000);
+        cut_off("no whole association %s within %u s", scp_ ? "request" : "answer", limits_.request_ms / 1000);
     else
-        snprintf(failure_, sizeof failure, "a message took longer than %u s (plus 1 s per %u bytes)",
+        cut_off("a message took longer than %u s (plus 1 s per %u bytes)",
                  limits_.message_ms / 1000, limits_.min_rate);
     errno = ETIMEDOUT;
 }
@@ -97,7 +115,7 @@ ssize_t GuardedConnection::read(void *buf, size_t n)
     }
     ssize_t got = DcmTCPConnection::read(buf, n);
     if (got > 0 && !watch_.feed(static_cast<const uint8_t *>(buf), (size_t)got, now_ms())) {
-        snprintf(failure_, sizeof failure, "%s", watch_.why());
+        cut_off("%s", watch_.why());
         errno = EPROTO;
         return -1;
     }
@@ -124,7 +142,7 @@ ssize_t GuardedConnection::write(void *buf, size_t n)
     int64_t until = now_ms() + allowance(n);
     for (size_t done = 0; done < n;) {
         if (!wait(POLLOUT, until)) {
-            snprintf(failure_, sizeof failure, "the peer did not take %zu bytes within %u s (plus 1 s per %u bytes)",
+            cut_off("the peer did not take %zu bytes within %u s (plus 1 s per %u bytes)",
                      n, limits_.message_ms / 1000, limits_.min_rate);
             errno = ETIMEDOUT;
             return -1;
@@ -228,11 +246,17 @@ void cirr_dicom_guard_accepted(T_ASC_Association *assoc)
     }
 }
 
-cirr_dicom_status cirr_dicom_scu_condition(const OFCondition &cond, const char *what)
+cirr_dicom_status cirr_dicom_scu_request_condition(const OFCondition &cond, const char *what)
 {
-    if (cond.good() || !scu_failure[0])
+    if (cond.good() || !request_failure[0])
         return cirr_dicom_from_condition(cond, what);
-    cirr_dicom_status s = cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "%s: %s", what, scu_failure);
-    scu_failure[0] = '\0';
-    return s;
+    return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "%s: %s", what, request_failure);
+}
+
+cirr_dicom_status cirr_dicom_scu_condition(T_ASC_Association *assoc, const OFCondition &cond, const char *what)
+{
+    GuardedConnection *conn = cond.bad() ? guarded(assoc) : nullptr;
+    if (!conn || !conn->why())
+        return cirr_dicom_from_condition(cond, what);
+    return cirr_dicom_fail(CIRR_DICOM_ERROR_NETWORK, "%s: %s", what, conn->why());
 }

@@ -21,7 +21,7 @@ struct cirr_dicom_limits {
     unsigned request_ms; // the association request, from accept
     unsigned message_ms; // a message, from its first byte ...
     unsigned min_rate;   // ... plus 1 s per min_rate bytes of it (> 0)
-    unsigned max_depth;  // sequences open at once in a command
+    unsigned max_depth;  // sequences open at once in a command (and, from a peer SCP, a dataset)
 };
 
 // Makes the connections of an acceptor network (install with
@@ -39,7 +39,7 @@ private:
 
 // Give a requestor network (before ASC_requestAssociation) guarded
 // connections: the association answer within acse_timeout seconds, then
-// the SCU limits (cirr_dicom_scu_limits: lib/dicom's SCP defaults).
+// the defaults of cirr_dicom_scp_limits (30 s a message, 64 levels).
 OFCondition cirr_dicom_guard_requestor(T_ASC_Network *net, unsigned acse_timeout);
 
 // After ASC_requestAssociation succeeded on such a network: tell the watch
@@ -53,18 +53,22 @@ void cirr_dicom_guard_accepted(T_ASC_Association *assoc);
 // which a peer trickling bytes or small PDUs cannot stretch. 0: 30 s.
 void cirr_dicom_guard_answer_time(T_ASC_Association *assoc, unsigned dimse_timeout);
 
-// The status of an SCU call that ended with cond: when the guarded
-// connection cut the peer off, why (e.g. "the peer answered with
+// The status of an SCU's ASC_requestAssociation that ended with cond: when
+// its guarded connection cut the peer off (call on the same thread), why.
+cirr_dicom_status cirr_dicom_scu_request_condition(const OFCondition &cond, const char *what);
+
+// The status of an SCU call on assoc that ended with cond: when its
+// guarded connection cut the peer off, why (e.g. "the peer answered with
 // sequences nested deeper than 64 ..."), else DCMTK's condition.
-cirr_dicom_status cirr_dicom_scu_condition(const OFCondition &cond, const char *what);
+cirr_dicom_status cirr_dicom_scu_condition(T_ASC_Association *assoc, const OFCondition &cond, const char *what);
 
 // ASC_receiveAssociation for a connection already accepted (fd): DCMTK
 // adopts fd (closed here when it does not) and reads the association
 // request on this thread, under the request deadline of net's layer.
 OFCondition cirr_dicom_receive_request(T_ASC_Network *net, int fd, long max_pdu, T_ASC_Association **assoc);
 
-// Why this thread's connection was cut off (a deadline, a command nested
-// too deeply), or NULL: a connection serves one association on one thread.
+// Why this thread's SCP connection was cut off (a deadline, a command
+// nested too deeply), or NULL: it serves one association on one thread.
 const char *cirr_dicom_transport_failure();
 
 #endif

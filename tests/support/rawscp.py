@@ -92,6 +92,14 @@ def _parse(data):
     return out
 
 
+def _items(data, at):
+    """The (type, value) of each PS3.8 item (or sub-item) in data from at."""
+    while at + 4 <= len(data):
+        length = struct.unpack_from(">H", data, at + 2)[0]
+        yield data[at], data[at + 4:at + 4 + length]
+        at += 4 + length
+
+
 def _us(fields, elem):
     return struct.unpack("<H", fields[(0, elem)][:2])[0]
 
@@ -152,45 +160,37 @@ class RawSCP:
 
     def _associate_ac(self, rq):
         """Accept every context of the request rq (its PDU body)."""
-        items, at = b"", 68
-        while at + 4 <= len(rq):
-            kind, length = rq[at], struct.unpack_from(">H", rq, at + 2)[0]
-            value = rq[at + 4:at + 4 + length]
+        items = b""
+        for kind, value in _items(rq, 68):
             if kind == 0x20:
                 items += self._context(value)
             elif kind == 0x50:
                 items += _item(0x50, self._user_info(value))
-            at += 4 + length
         body = (struct.pack(">HH", 1, 0) + rq[4:20] + rq[20:36] + b"\0" * 32
                 + _item(0x10, b"1.2.840.10008.3.1.1.1") + items)
         return struct.pack(">BBI", 0x02, 0, len(body)) + body
 
     def _context(self, value):
-        cid, at, syntaxes, abstract = value[0], 4, [], ""
-        while at + 4 <= len(value):
-            kind, length = value[at], struct.unpack_from(">H", value, at + 2)[0]
-            text = value[at + 4:at + 4 + length].rstrip(b"\0").decode()
+        cid, syntaxes, abstract = value[0], [], ""
+        for kind, sub in _items(value, 4):
+            text = sub.rstrip(b"\0").decode()
             if kind == 0x30:
                 abstract = text
             elif kind == 0x40:
                 syntaxes.append(text)
-            at += 4 + length
         chosen = next((ts for ts in (IMPLICIT_LE, EXPLICIT_LE) if ts in syntaxes), None)
         if chosen:
             self.contexts[cid] = (abstract, chosen == EXPLICIT_LE)
         return _item(0x21, bytes([cid, 0, 0 if chosen else 4, 0]) + _item(0x40, (chosen or IMPLICIT_LE).encode()))
 
     def _user_info(self, value):
-        out, at = b"", 0
-        while at + 4 <= len(value):
-            kind, length = value[at], struct.unpack_from(">H", value, at + 2)[0]
-            sub = value[at + 4:at + 4 + length]
+        out = b""
+        for kind, sub in _items(value, 0):
             if kind == 0x51:
                 self.max_pdu = struct.unpack(">I", sub)[0] or 1 << 20
                 out += _item(0x51, struct.pack(">I", 16384))
             elif kind == 0x54:
                 out += _item(0x54, sub)  # the roles asked for, granted
-            at += 4 + length
         return out + _item(0x52, b"1.2.3.4.5.6.7.8.9")
 
     def _read_message(self, conn, first):
