@@ -34,7 +34,9 @@ extern "C" const char *__asan_default_options()
 // parsePresentationContext creates a context's transfer syntax list, then
 // returns on a malformed item without freeing it; the A-ASSOCIATE-AC that
 // DUL_AcknowledgeAssociationRQ builds leaks its lists when sending it
-// fails. 32 bytes or more (found by scp_fuzz).
+// fails. 32 bytes or more (found by scp_fuzz). parseAssociate reads an
+// A-ASSOCIATE-AC with the same code, so a requestor meets the same leaks
+// on a malformed answer (scu_fuzz: 8 of them in its first 2,000 inputs).
 //
 // DUL_ReceiveAssociationRQ: the rest of what dulparse.cc makes for a
 // malformed A-ASSOCIATE-RQ and returns without freeing: an SCP/SCU role

@@ -10,7 +10,8 @@ commands nested too deeply, release, abort).
 
     python3 -m tests.fuzz.seeds OUTDIR    (run from the repository root)
 
-writes OUTDIR/dataset_fuzz/, OUTDIR/pdu_watch_fuzz/ and OUTDIR/scp_fuzz/."""
+writes OUTDIR/dataset_fuzz/, OUTDIR/pdu_watch_fuzz/, OUTDIR/scp_fuzz/ and
+OUTDIR/scu_fuzz/ (what a peer SCP answers our SCU calls, scu_fuzz.cc)."""
 import hashlib
 import os
 import struct
@@ -252,6 +253,63 @@ def streams():
                    RELEASE_RQ)
     return out
 
+# ---- what a peer SCP answers our SCU (scu_fuzz) ----------------------------
+
+# scu_fuzz's calls (its selector byte) and the contexts each association proposes.
+ECHO_CALL, FIND_CALL, GET_CALL, MOVE_CALL, STORE_CALL, RELAY_CALL = range(6)
+FIND_GET_MOVE = {"find": FIND, "move": MOVE, "get": GET}
+SCU_MAX_DEPTH = 64  # transport.cc's limit for the peers we call
+OPEN_IDS = [1, 3, 5, 7]  # Verification, Study Root FIND, Study Root MOVE, CT (cirr_dicom_scu_open)
+RELAY_IDS = [1, 3, 5]  # Verification, Patient and Study Root MOVE (cirr_dicom_move_with_progress)
+
+
+def associate_ac(ids, get_role=False, ts=IMPLICIT_LE):
+    """Accept contexts ids in ts; get_role: grant us the SCP role for CT (C-GET)."""
+    items = _pdu_item(0x10, b"1.2.840.10008.3.1.1.1")
+    for pid in ids:
+        items += _pdu_item(0x21, bytes([pid, 0, 0, 0]) + _pdu_item(0x40, ts.encode()))
+    user = _pdu_item(0x51, struct.pack(">I", 16384)) + _pdu_item(0x52, b"1.2.3.4.5.6.7.8")
+    if get_role:
+        user += _pdu_item(0x54, struct.pack(">H", len(CT_IMAGE)) + CT_IMAGE.encode() + b"\x00\x01")
+    head = struct.pack(">HH", 1, 0) + b"FUZZSCP".ljust(16) + b"FUZZSCU".ljust(16) + b"\0" * 32
+    return pdu(0x02, head + items)
+
+
+RELEASE_RP = pdu(0x06, b"\0" * 4)
+
+
+def answer(pid, field, sop_class, status, dataset=None):
+    cmd = command(field, sop_class, dataset=dataset is not None, responding_to=1, status=status)
+    return message(pid, cmd, dataset)
+
+
+def scu_streams():
+    """(selector, what the peer SCP sends) for each SCU call, shallow and
+    nested around the SCU's limit, in the match, the instance or the command."""
+    ac = associate_ac(OPEN_IDS)
+    match = query()
+    out = [(ECHO_CALL, ac + answer(1, 0x8030, VERIFICATION, 0) + RELEASE_RP), (ECHO_CALL, ac), (ECHO_CALL, b""),
+           (STORE_CALL, ac + answer(7, 0x8001, CT_IMAGE, 0) + RELEASE_RP),
+           (MOVE_CALL, ac + answer(5, 0x8021, MOVE, 0xFF00) + answer(5, 0x8021, MOVE, 0) + RELEASE_RP),
+           (RELAY_CALL, associate_ac(RELAY_IDS) + answer(5, 0x8021, MOVE, 0xFF00) + answer(5, 0x8021, MOVE, 0)
+            + RELEASE_RP)]
+    for depth in (1, SCU_MAX_DEPTH, SCU_MAX_DEPTH + 1):
+        deep = match + nested(depth, False, False)[len(element(0x0008, 0x0016, "UI", _uid(CT_IMAGE), False)):]
+        out.append((FIND_CALL, ac + answer(3, 0x8020, FIND, 0xFF00, deep) + answer(3, 0x8020, FIND, 0)
+                    + RELEASE_RP))
+        out.append((MOVE_CALL, ac + answer(5, 0x8021, MOVE, 0xB000, deep) + RELEASE_RP))
+        store = command(0x0001, CT_IMAGE, 9, sop_instance="1.2.3.4.5.7")
+        out.append((GET_CALL, associate_ac(OPEN_IDS, get_role=True) + message(7, store, deep)
+                    + answer(5, 0x8010, GET, 0) + RELEASE_RP))
+        cmd = command(0x8030, VERIFICATION, dataset=False, responding_to=1, status=0,
+                      extra=nested(depth, False, False)[len(element(0x0008, 0x0016, "UI", _uid(CT_IMAGE), False)):])
+        out.append((ECHO_CALL, ac + message(1, cmd) + RELEASE_RP))
+    for ts, data in instances()[:2]:
+        store = command(0x0001, CT_IMAGE, 9, sop_instance="1.2.3.4.5.8")
+        out.append((GET_CALL, associate_ac(OPEN_IDS, True, ts) + message(7, store, data)
+                    + answer(5, 0x8010, GET, 0) + RELEASE_RP))
+    return out
+
 # ---- files -----------------------------------------------------------------
 
 
@@ -271,6 +329,7 @@ def main(out):
     conversations = streams()
     write(os.path.join(out, "pdu_watch_fuzz"), [bytes([read]) + s for s in conversations for read in (0, 4)])
     write(os.path.join(out, "scp_fuzz"), conversations)
+    write(os.path.join(out, "scu_fuzz"), [bytes([call]) + stream for call, stream in scu_streams()])
     print(f"seeds: {len(data) * 2} datasets, {len(conversations)} PDU streams in {out}")
 
 
