@@ -44,8 +44,11 @@ const char *const find_move_store[] = {UID_FINDStudyRootQueryRetrieveInformation
                                        nullptr};
 const char *const get_storage[] = {UID_CTImageStorage, nullptr};
 
+// The peer's port, once; Nagle off on the SCU's associations (DCMTK reads
+// TCP_NODELAY for each), as DICOM over loopback crawls without.
 void listen_loopback()
 {
+    setenv("TCP_NODELAY", "1", 1);
     listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {};
     a.sin_family = AF_INET;
@@ -155,21 +158,17 @@ void serve(Call c)
 
 } // namespace
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    setenv("TCP_NODELAY", "1", 1);
-    target_init("scu_fuzz");
-    listen_loopback();
-    return 0;
-}
+FUZZ_TARGET_INIT("scu_fuzz")
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (listener < 0)
+        listen_loopback();
     if (size < 1)
         return 0;
     sent = size - 1;
     std::thread other_end(peer, data + 1, size - 1);
-    depth_guard_limit(scu_max_depth);
+    depth_guard_limit(scu_max_depth); // around the SCU's calls, on their thread
     serve(static_cast<Call>(data[0] % calls));
     depth_guard_limit(0);
     other_end.join();
