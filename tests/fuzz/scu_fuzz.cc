@@ -27,6 +27,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <unistd.h>
 
@@ -88,6 +90,40 @@ void peer(const uint8_t *bytes, size_t n)
     }
     close(fd);
 }
+
+// The peer runs on one thread for the whole run (a thread per input
+// allocates what it frees only as it exits, which has libFuzzer look for
+// leaks after every input): it serves one input at a time, when given.
+struct PeerThread {
+    std::mutex m;
+    std::condition_variable cv;
+    const uint8_t *bytes = nullptr;
+    size_t n = 0;
+    bool busy = false;
+
+    void loop()
+    {
+        for (std::unique_lock<std::mutex> lock(m);; cv.notify_all()) {
+            cv.wait(lock, [this] { return busy; });
+            lock.unlock();
+            peer(bytes, n);
+            lock.lock();
+            busy = false;
+        }
+    }
+    void start(const uint8_t *b, size_t len)
+    {
+        std::lock_guard<std::mutex> lock(m);
+        bytes = b, n = len, busy = true;
+        cv.notify_all();
+    }
+    void wait()
+    {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [this] { return !busy; });
+    }
+};
+PeerThread *other_end;
 
 // What a caller does with a match or an instance: reads it.
 int on_match(const cirr_dicom_dataset *match, void *)
@@ -162,15 +198,18 @@ FUZZ_TARGET_INIT("scu_fuzz")
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (listener < 0)
+    if (listener < 0) {
         listen_loopback();
+        other_end = new PeerThread;
+        std::thread(&PeerThread::loop, other_end).detach();
+    }
     if (size < 1)
         return 0;
     sent = size - 1;
-    std::thread other_end(peer, data + 1, size - 1);
+    other_end->start(data + 1, size - 1);
     depth_guard_limit(scu_max_depth); // around the SCU's calls, on their thread
     serve(static_cast<Call>(data[0] % calls));
     depth_guard_limit(0);
-    other_end.join();
+    other_end->wait();
     return 0;
 }
