@@ -4,8 +4,7 @@ studies each ending with its Radiation Dose SR through the dose mux to the
 dose Orthanc; the watcher (route index_instances) indexes every instance
 into the HEC double and PostgreSQL's dose_reports table. What arrived
 where: facts(), printed by summary()."""
-import time
-
+from ci.demo_common import print_head, wait_for
 from ci.swarm import env_example
 
 STACKS = [("opendose", ["opendose/opendose-stack.yml", "test/opendose-override.yml", "test/opendose-demo.yml"]),
@@ -77,38 +76,20 @@ def wait_arrived(c, events, target, log, timeout=300):
     """Until mockpacs has pushed target studies and every one of their
     instances is in the dose Orthanc, in the double and in PostgreSQL;
     events() gives the double's events so far. The last facts."""
-    deadline, last = time.monotonic() + timeout, None
-    while True:
-        try:
-            f = facts(c, events())
-        except RuntimeError:
-            f = None  # a task restarting
-        if f:
-            line = (f"mockpacs pushed {f['pushed_studies']} of {target} studies ({f['pushed_instances']} instances); "
-                    f"dose Orthanc {f['orthanc_instances']}, HEC double {f['indexed_instances']}, "
-                    f"PostgreSQL {f['pg_rows']} instances; {len(f['dose'])} dose reports")
-            if line != last:
-                log(line)
-                last = line
-            n = f["pushed_instances"]
-            if f["pushed_studies"] >= target and n == f["orthanc_instances"] == f["indexed_instances"] == f["pg_rows"]:
-                return f
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"opendose: not everything arrived within {timeout} s: {last}")
-        time.sleep(2)
+    def step():
+        f = facts(c, events())
+        line = (f"mockpacs pushed {f['pushed_studies']} of {target} studies ({f['pushed_instances']} instances); "
+                f"dose Orthanc {f['orthanc_instances']}, HEC double {f['indexed_instances']}, "
+                f"PostgreSQL {f['pg_rows']} instances; {len(f['dose'])} dose reports")
+        n = f["pushed_instances"]
+        return f["pushed_studies"] >= target and n == f["orthanc_instances"] == f["indexed_instances"] == f["pg_rows"], \
+            line, f
+    return wait_for(step, timeout, log, "opendose")
 
 
 def summary(c, f, notes):
     """Prints the facts f; notes: the demo's lines on the HEC double and the admin stack."""
-    print()
-    print("cirr demo (OpenDose): summary")
-    print()
-    print("| service | health |")
-    print("|---|---|")
-    for stack, _ in STACKS:
-        for s in c.services(stack):
-            print(f"| {s} | {c.health(s)} |")
-    print()
+    print_head(c, "cirr demo (OpenDose): summary", STACKS)
     print(f"studies pushed by mockpacs (the CT scanners) through the mux: {f['pushed_studies']}, "
           f"{f['pushed_instances']} instances")
     print(f"instances in the dose Orthanc:                    {f['orthanc_instances']}")

@@ -15,9 +15,9 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-import time
 
 from ci.demo_certs import make_ca, make_server_cert, read
+from ci.demo_common import print_head, wait_for
 from ci.swarm import env_example
 
 STACKS = [("siren", ["siren/siren-stack.yml", "test/siren-override.yml", "test/siren-demo.yml"]),
@@ -198,38 +198,20 @@ def facts(c, events, folder):
 def wait_arrived(c, events, target, folder, log, timeout=300):
     """Until everything pushed is in both trials and each trial's studies
     are all in the HEC double (stable after ORTHANC_STABLE_AGE); the facts."""
-    deadline, last = time.monotonic() + timeout, None
-    while True:
-        try:
-            done, line = arrived(c, target)
-            if done:
-                studies = {d: len(c.archive_api("/studies", service=s)) for d, s in TRIALS.items()}
-                indexed = {d: len(v) for d, v in events_by_trial(c, events()).items()}
-                line += "; HEC double: " + ", ".join(f"{d} {indexed[d]} of {studies[d]} studies" for d in TRIALS)
-                done = all(indexed[d] >= studies[d] > 0 for d in TRIALS)
-        except RuntimeError as e:
-            done, line = False, f"waiting ({e})"  # a task restarting
-        if line != last:
-            log(line)
-            last = line
+    def step():
+        done, line = arrived(c, target)
         if done:
-            return facts(c, events(), folder)
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"siren: not everything arrived within {timeout} s: {last}")
-        time.sleep(2)
+            studies = {d: len(c.archive_api("/studies", service=s)) for d, s in TRIALS.items()}
+            indexed = {d: len(v) for d, v in events_by_trial(c, events()).items()}
+            line += "; HEC double: " + ", ".join(f"{d} {indexed[d]} of {studies[d]} studies" for d in TRIALS)
+            done = all(indexed[d] >= studies[d] > 0 for d in TRIALS)
+        return done, line, done and facts(c, events(), folder)
+    return wait_for(step, timeout, log, "siren")
 
 
 def summary(c, f, notes):
     """Prints the facts f; notes: the demo's lines on the HEC double and the admin stack."""
-    print()
-    print("cirr demo (SIREN): summary")
-    print()
-    print("| service | health |")
-    print("|---|---|")
-    for stack, _ in STACKS:
-        for s in c.services(stack):
-            print(f"| {s} | {c.health(s)} |")
-    print()
+    print_head(c, "cirr demo (SIREN): summary", STACKS)
     print(f"studies pushed by mockpacs (a trial site, AE {MOCK_AET}) through the mux: {f['pushed_studies']}, "
           f"{f['pushed_instances']} instances of {f['original_patients']} patients; "
           f"{f['pushed_instances'] - f['sent_instances']} of them burned-in (quarantined, not sent)")
