@@ -71,22 +71,24 @@ def test_bridge_answers_a_failure_when_the_pacs_answers_a_move_nested(started, h
     assert f"sequences {NESTED}" in b.text(), b.text()
 
 
-def test_bridge_cuts_off_a_pacs_that_trickles_its_answer(started, hostile):
-    # each 14-byte PDU arrives within the DIMSE timeout (5 s), the answer never would
-    pacs = hostile("trickle", every=0.5)
-    b = started(Bridge, pacs.port, BRIDGE_TIMEOUT=5)
+@pytest.mark.parametrize("answer,timeout", [("trickle", 5), ("stall", 3)])
+def test_bridge_cuts_off_a_pacs_that_trickles_or_stalls_inside_its_answer(started, hostile, answer, timeout):
+    # trickle: each 14-byte PDU arrives within the DIMSE timeout, the answer never would;
+    # stall: silence inside a PDU (DCMTK alone waited about a minute, whatever the timeout)
+    pacs = hostile(answer, every=0.5)
+    b = started(Bridge, pacs.port, BRIDGE_TIMEOUT=timeout)
     t0 = time.monotonic()
     r = bridge_find(b, timeout=60)
-    assert time.monotonic() - t0 < 30, "the trickle was not cut off"
+    assert time.monotonic() - t0 < 30, "the answer was not cut off"
     assert "Received Final Find Response (Failed: UnableToProcess)" in r.stderr, r.stdout + r.stderr
-    assert "a message took longer than 5 s" in b.text(), b.text()
+    assert f"a message took longer than {timeout} s" in b.text(), b.text()
 
 
-def run_pull(tmp_path, pacs_port, rows):
+def run_pull(tmp_path, pacs_port, rows, timeout=10):
     wl = tmp_path / "worklist.csv"
     wl.write_text("AccessionNumber,PatientID,StudyDate\n" + "".join(f"{a},,\n" for a in rows))
     env = {"PATH": "/usr/bin:/bin", "MOD_PACS": f"PACS,127.0.0.1,{pacs_port}", "PULL_SOURCE": "PACS",
-           "ANON_KEY_FILE": anongen.key_file(str(tmp_path)), "TCP_NODELAY": "1", "PULL_TIMEOUT": "10"}
+           "ANON_KEY_FILE": anongen.key_file(str(tmp_path)), "TCP_NODELAY": "1", "PULL_TIMEOUT": str(timeout)}
     r = subprocess.run([PULL, str(wl), str(tmp_path / "out")], env=env, capture_output=True, text=True,
                        timeout=120)
     assert_no_sanitizer_report(r.stderr)
@@ -101,6 +103,16 @@ def test_pull_fails_the_row_whose_get_brings_a_nested_instance(tmp_path, hostile
     assert r.stdout.count("failed  reason") == 1 and r.stdout.count(f"C-GET: the peer answered with sequences {NESTED} "
                                                                     "in a dataset") == 2, r.stdout
     assert pacs.requests == 4  # a find and a get for each row: the run went on
+
+
+def test_pull_fails_the_row_whose_get_stalls_inside_an_instance(tmp_path, hostile):
+    pacs = hostile({"get": "stall"})
+    t0 = time.monotonic()
+    r = run_pull(tmp_path, pacs.port, ["ACC1", "ACC2"], timeout=3)
+    assert time.monotonic() - t0 < 30, "the stalled answers were not cut off"
+    assert r.returncode == 1 and "rows 2: pulled 0, quarantined 0, failed 2" in r.stdout, r.stdout + r.stderr
+    assert r.stdout.count("C-GET: a message took longer than 3 s") == 2, r.stdout
+    assert pacs.requests == 4
 
 
 def test_watcher_pacs_monitor_logs_and_retries_a_nested_answer(started, hostile):

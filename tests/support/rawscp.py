@@ -16,6 +16,8 @@ PDUs, PS3.7 command sets):
   "trickle": the proper answer in PDUs of 2 bytes of PDV each (so that each
              PDU arrives within a DIMSE timeout), sent a byte every
              `every` seconds.
+  "stall":   the first 20 bytes of the proper answer (inside a PDU),
+             then nothing; the association stays open.
   "silent":  nothing at all; the association stays open.
 
 .requests counts the requests (other than C-ECHO) it was sent."""
@@ -225,6 +227,8 @@ class RawSCP:
             return
         out = self._answers(cid, field, msg_id, sop_class, self.depth if mode == "nested" else 0,
                             2 if mode == "trickle" else None)
+        if mode == "stall":
+            return conn.sendall(out[:20])  # a PDU begun, then silence
         if mode != "trickle":
             return conn.sendall(out)
         for i in range(len(out)):
