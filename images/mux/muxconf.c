@@ -35,14 +35,7 @@ static const struct envconf_var mux_vars[] = {
     ENVCONF_NUM("MUX_BATCH", "64", 1, 10000, struct mux_conf, batch, "instances per batch on an association"),
     ENVCONF_NUM("MUX_FORWARD_NICE", "10", 0, 19, struct mux_conf, forward_nice,
                 "nice value of the forwarding threads, so that receiving gets the CPU first (0: the same)"),
-    ENVCONF_NUM("MUX_IDLE_TIMEOUT", "300", 1, 86400, struct mux_conf, idle_timeout_s,
-                "seconds an association may stay silent between messages before it is closed"),
-    ENVCONF_NUM("MUX_REQUEST_TIMEOUT", "10", 1, 3600, struct mux_conf, request_timeout_s,
-                "seconds a caller has for its whole association request, from connecting"),
-    ENVCONF_NUM("MUX_MESSAGE_TIMEOUT", "30", 1, 3600, struct mux_conf, message_timeout_s,
-                "seconds for one message from its first byte, plus 1 s per 16 KiB of it"),
-    ENVCONF_NUM("MUX_MAX_NESTING", "64", 1, 1000, struct mux_conf, max_nesting,
-                "sequences nested in a dataset; one nested deeper is refused unparsed (0xC000)"),
+    CIRR_DICOM_SCP_ENV("MUX", struct mux_conf, scp),
 };
 #define NVARS (sizeof mux_vars / sizeof mux_vars[0])
 

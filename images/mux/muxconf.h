@@ -3,6 +3,7 @@
 #define MUX_CONF_H
 
 #include "anon/anon.h"
+#include "cirr_dicom_scp_env.h"
 #include "peer.h"
 
 #include <stddef.h>
@@ -35,7 +36,7 @@ struct mux_conf {
     unsigned max_age_hours;
     unsigned batch;
     unsigned forward_nice; /* workers' nice value: receiving goes first */
-    unsigned idle_timeout_s, request_timeout_s, message_timeout_s, max_nesting; /* against broken peers */
+    struct cirr_dicom_scp_env scp; /* MUX_IDLE_TIMEOUT ... MUX_MAX_NESTING: against broken peers */
     /* derived from them after loading */
     char **allowed;             /* calling AE titles; NULL when allow_any */
     int allow_any;              /* MUX_ALLOW=* */

@@ -91,10 +91,8 @@ cirr_dicom_status receive_listen(struct mux *m, cirr_dicom_scp **scp)
                                  .allowed = c->allow_any ? NULL : (const char *const *)c->allowed,
                                  .max_associations = c->max_associations,
                                  .acse_timeout = acse_timeout_s,
-                                 .dimse_timeout = c->idle_timeout_s};
-    cirr_dicom_scp_limits limits = {.request_timeout = c->request_timeout_s,
-                                    .message_timeout = c->message_timeout_s,
-                                    .max_depth = c->max_nesting};
+                                 .dimse_timeout = c->scp.idle_timeout_s};
+    cirr_dicom_scp_limits limits = cirr_dicom_scp_env_limits(&c->scp);
     cirr_dicom_status st = cirr_dicom_scp_new(&cfg, &h, scp);
     if (st == CIRR_DICOM_OK && (st = cirr_dicom_scp_set_limits(*scp, &limits)) != CIRR_DICOM_OK) {
         cirr_dicom_scp_free(*scp);
