@@ -352,15 +352,9 @@ unsigned or_default(unsigned value, unsigned fallback) { return value ? value : 
 cirr_dicom_scp_limits with_defaults(cirr_dicom_scp_limits limits)
 {
     limits.request_timeout = or_default(limits.request_timeout, 10);
-    // A real sender sends a message in one go: 30 s from its first byte, and
-    // 1 s more per 16 KiB (a slow link), are ample.
-    limits.message_timeout = or_default(limits.message_timeout, 30);
-    limits.message_min_rate = or_default(limits.message_min_rate, 16384);
-    // Real data rarely nests sequences more than 5 deep, the deepest
-    // structured reports a few times that; 64 leaves room to spare, while
-    // DCMTK's parser 64 levels deep takes a small part of a thread's stack
-    // (it recurses once per level: thousands of levels overflow it).
-    limits.max_depth = or_default(limits.max_depth, 64);
+    limits.message_timeout = or_default(limits.message_timeout, cirr_dicom_default_message_s);
+    limits.message_min_rate = or_default(limits.message_min_rate, cirr_dicom_default_min_rate);
+    limits.max_depth = or_default(limits.max_depth, cirr_dicom_default_max_depth);
     limits.max_pending = or_default(limits.max_pending, 64);
     return limits;
 }

@@ -212,8 +212,10 @@ const char *cirr_dicom_transport_failure() { return failure[0] ? failure : nullp
 
 OFCondition cirr_dicom_guard_requestor(T_ASC_Network *net, unsigned acse_timeout)
 {
-    // The SCP's defaults (cirr_dicom_scp_limits) hold for the peers we call.
-    const cirr_dicom_limits scu_limits = {(acse_timeout ? acse_timeout : 30) * 1000, 30000, 16384, 64};
+    // The SCP's defaults hold for the peers we call.
+    const cirr_dicom_limits scu_limits = {(acse_timeout ? acse_timeout : 30) * 1000,
+                                          cirr_dicom_default_message_s * 1000, cirr_dicom_default_min_rate,
+                                          cirr_dicom_default_max_depth};
     auto *layer = new (std::nothrow) GuardedLayer(scu_limits, PduWatch::Peer::scp);
     if (!layer)
         return EC_MemoryExhausted;
@@ -231,7 +233,7 @@ static GuardedConnection *guarded(T_ASC_Association *assoc)
 void cirr_dicom_guard_answer_time(T_ASC_Association *assoc, unsigned dimse_timeout)
 {
     if (GuardedConnection *conn = guarded(assoc))
-        conn->set_message_ms(dimse_timeout ? dimse_timeout * 1000 : 30000);
+        conn->set_message_ms((dimse_timeout ? dimse_timeout : cirr_dicom_default_message_s) * 1000);
 }
 
 void cirr_dicom_guard_accepted(T_ASC_Association *assoc)

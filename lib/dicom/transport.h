@@ -17,6 +17,16 @@
 
 #include <dcmtk/dcmnet/dcmlayer.h>
 
+// The limits when nobody set them: an SCP's (cirr_dicom_scp_limits' zeros)
+// and those on the peers cirr calls. A real sender sends a message in one
+// go: 30 s from its first byte, and 1 s more per 16 KiB (a slow link), are
+// ample. Real data rarely nests sequences more than 5 deep, the deepest
+// structured reports a few times that; 64 leaves room to spare, while
+// DCMTK's parser 64 levels deep takes a small part of a thread's stack (it
+// recurses once per level: thousands of levels overflow it).
+constexpr unsigned cirr_dicom_default_message_s = 30, cirr_dicom_default_min_rate = 16384,
+                   cirr_dicom_default_max_depth = 64;
+
 struct cirr_dicom_limits {
     unsigned request_ms; // the association request, from accept
     unsigned message_ms; // a message, from its first byte ...
