@@ -2,6 +2,7 @@
 #include "health.h"
 
 #include "secrets.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -98,7 +99,7 @@ int health_main(const char *rundir)
 {
     char path[4096], msg[512];
     snprintf(path, sizeof path, "%s/status", rundir);
-    char *text = secrets_read_file(path, 1024 * 1024);
+    char *text = textfile_read(path, 1024 * 1024);
     if (!text) {
         printf("unhealthy: cannot read %s: %s (is cirr-init running?)\n", path, strerror(errno));
         return 1;

@@ -21,6 +21,7 @@
 #include "strbuf.h"
 #include "supervisor.h"
 #include "template.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -171,7 +172,7 @@ static void load_config(struct config *cfg, const struct options *o, const struc
     cfg->traefik_dir = *st->traefik_dir ? st->traefik_dir : NULL;
     cfg->ca_bundle = st->ca_bundle;
     if (file) {
-        char *text = secrets_read_file(file, 1024 * 1024);
+        char *text = textfile_read(file, 1024 * 1024);
         if (!text)
             die(100, "cannot read service file %s: %s", file, strerror(errno));
         int rc = servicefile_parse(file, text, &template_process_env, cfg, err, sizeof err);
@@ -192,7 +193,7 @@ static int render_command(int argc, char **argv)
         die(100, "usage: cirr-init render TEMPLATE");
     load_settings(&st);
     load_secrets(&st);
-    char *text = secrets_read_file(argv[2], 1024 * 1024);
+    char *text = textfile_read(argv[2], 1024 * 1024);
     if (!text)
         die(100, "cannot read template %s: %s", argv[2], strerror(errno));
     char *out;

@@ -4,6 +4,7 @@
 #include "atomicfile.h"
 #include "log.h"
 #include "secrets.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +16,12 @@
 int render_template(const struct service *s, const struct template_spec *t,
                     const struct template_env *env, char *err, size_t cap)
 {
-    char *text = secrets_read_file(t->src, TEMPLATE_MAX);
+    char *text = textfile_read(t->src, TEMPLATE_MAX);
     if (!text) {
         log_format(err, cap, "%s: cannot read template %s: %s", s->name, t->src, strerror(errno));
         return -1;
     }
-    /* secrets_read_file strips trailing newlines; a config file keeps one */
+    /* textfile_read strips trailing newlines; a config file keeps one */
     char *out;
     int secret = 0;
     struct template_error terr;

@@ -1,6 +1,8 @@
 /* secrets.c: loads NAME_FILE and /run/secrets/NAME secrets (see secrets.h). */
 #include "secrets.h"
 
+#include "textfile.h"
+
 #include "list.h"
 #include "redact.h"
 #include "strbuf.h"
@@ -40,37 +42,6 @@ static int valid_name(const char *s, size_t n)
             return 0;
     }
     return 1;
-}
-
-char *secrets_read_file(const char *path, size_t max)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    struct strbuf sb = {0};
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
-        if (sb.len + (size_t)n > max) {
-            strbuf_free(&sb);
-            close(fd);
-            errno = EFBIG;
-            return NULL;
-        }
-        strbuf_add(&sb, buf, (size_t)n);
-    }
-    int saved = errno;
-    close(fd);
-    if (n < 0) {
-        strbuf_free(&sb);
-        errno = saved;
-        return NULL;
-    }
-    char *s = strbuf_take(&sb);
-    size_t len = strlen(s);
-    while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-        s[--len] = '\0';
-    return s;
 }
 
 static int named_like_secret(const char *name);
@@ -140,7 +111,7 @@ static int load_file_variable(const char *name, char *msg, size_t cap)
         snprintf(msg, cap, "both %s and %s are set; set only one", name, file_var);
         return -1;
     }
-    char *value = secrets_read_file(path, SECRET_MAX);
+    char *value = textfile_read(path, SECRET_MAX);
     if (!value) {
         snprintf(msg, cap, "cannot read %s=%s: %s", file_var, path, strerror(errno));
         return -1;
@@ -166,7 +137,7 @@ static int load_secrets_dir(const char *dir, char *msg, size_t cap)
         struct stat st;
         if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
             continue;
-        char *value = secrets_read_file(path, SECRET_MAX);
+        char *value = textfile_read(path, SECRET_MAX);
         if (!value) {
             snprintf(msg, cap, "cannot read secret file %s: %s", path, strerror(errno));
             rc = -1;

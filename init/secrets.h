@@ -33,8 +33,4 @@ char *secrets_redact_text(const char *text, int cut);
 /* The same in place: buf (capacity cap) redacted, then cut to fit. */
 void secrets_redact(char *buf, size_t cap);
 
-/* Read a whole file of at most max bytes, NUL-terminated, trailing newlines
- * stripped. Returns a malloc'd string or NULL with errno set. */
-char *secrets_read_file(const char *path, size_t max);
-
 #endif

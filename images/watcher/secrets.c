@@ -4,14 +4,12 @@
 #include "envconf.h"
 #include "log.h"
 #include "redact.h"
+#include "textfile.h"
 #include "watchconf.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define SECRET_FILE_MAX 65536
 
@@ -20,22 +18,8 @@ static const char *masked[3];
 
 int secrets_read_file(const char *path, char **out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    char *buf = malloc(SECRET_FILE_MAX + 1);
-    ssize_t n = buf ? read(fd, buf, SECRET_FILE_MAX + 1) : -1;
-    close(fd);
-    if (n < 0 || n > SECRET_FILE_MAX || memchr(buf, '\0', (size_t)n)) {
-        free(buf);
-        errno = EINVAL;
-        return -1;
-    }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        n--;
-    buf[n] = '\0';
-    *out = buf;
-    return 0;
+    *out = textfile_read(path, SECRET_FILE_MAX);
+    return *out ? 0 : -1;
 }
 
 /* NAME, else NAME_FILE's contents, for name then the seed's name. */

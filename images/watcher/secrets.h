@@ -14,7 +14,8 @@ struct watch_conf;
 int secrets_load(struct watch_conf *c, char *err, size_t cap);
 void secrets_free(struct watch_conf *c);
 
-/* A whole small file as a malloc'd string (trailing newlines cut). 0/-1. */
+/* A whole small file (at most 64 KiB, no NUL bytes) as a malloc'd string,
+ * trailing newlines cut (lib/textfile). 0, or -1 with errno set. */
 int secrets_read_file(const char *path, char **out);
 
 #endif
