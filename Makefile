@@ -118,7 +118,7 @@ IMAGES         := $(patsubst %/image.conf,%,$(sort $(wildcard images/*/image.con
 UNIT_BINS      := $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 
 .PHONY: all programs asan deps sysroot init init-asan init-debug mux mockpacs unit \
-        test test-unit test-manuals test-behaviour test-dicom test-images test-system images \
+        test test-unit test-manuals test-behaviour test-dicom test-images test-system test-cluster images \
         demo demo-down demo-init pin-digests release bench-init bench-mux bench-mockpacs bench-images bench-watcher bench-anon bench-bridge clean
 
 all: programs
@@ -192,6 +192,12 @@ test-images: images
 test-system: release
 	$(PYTHON) -m pytest -q -s tests/system
 
+# The cirr and mock stacks on a real three-node swarm on this machine:
+# three more Docker engines in namespaces of their own, provisioned by the
+# cloud-init scripts from the signed release (tests/cluster, doc/cloud-init.md).
+test-cluster: release
+	$(PYTHON) -m pytest -q -s --durations=0 tests/cluster
+
 # The README's test command.
 test: deps
 	$(MAKE) sysroot
@@ -202,6 +208,7 @@ test: deps
 	$(MAKE) fuzz FUZZ_RUNS=$(TEST_FUZZ_RUNS)
 	$(MAKE) test-images
 	$(MAKE) test-system
+	$(MAKE) test-cluster
 
 # The README's first command: the RIH CIRR on a single-node swarm
 # (STACK=opendose or STACK=siren: that cluster instead).
