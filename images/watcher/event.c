@@ -23,10 +23,18 @@ static int date_time(const char *da, const char *tm, char *iso, size_t cap, long
         return 0;
     snprintf(iso, cap, "%04d-%02d-%02dT%02d:%02d:%02d", t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min,
              t.tm_sec);
-    t.tm_year -= 1900;
-    t.tm_mon -= 1;
-    t.tm_isdst = -1;
-    *epoch = (long long)mktime(&t);
+    /* mktime reads the time zone's file at each call: the events of a page
+     * mostly share their study's date and time, so the last one is kept */
+    static _Thread_local char last_iso[64];
+    static _Thread_local long long last_epoch;
+    if (strcmp(iso, last_iso)) {
+        t.tm_year -= 1900;
+        t.tm_mon -= 1;
+        t.tm_isdst = -1;
+        last_epoch = (long long)mktime(&t);
+        snprintf(last_iso, sizeof last_iso, "%s", iso);
+    }
+    *epoch = last_epoch;
     return 1;
 }
 

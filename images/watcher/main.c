@@ -73,7 +73,7 @@ static void open_state(struct watcher *w)
     const char *names[SINK_COUNT];
     unsigned n = 0;
     snprintf(dir, sizeof dir, "%s/cursor", w->conf.state);
-    if ((mkdir(w->conf.state, 0750) < 0 && errno != EEXIST) || (mkdir(dir, 0750) < 0 && errno != EEXIST))
+    if (outbox_mkdirs(dir) < 0)
         die_sys(111, "cannot create %s", dir);
     w->sink_slot[SINK_HEC] = *w->conf.hec_url ? (int)n : -1;
     if (*w->conf.hec_url)

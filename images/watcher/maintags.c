@@ -80,8 +80,9 @@ static struct json *bulk(const struct orthanc_http *o, const char *level, const 
     struct json *answers[MAX_CHUNKS];
     for (unsigned c = 0; c < chunks; c++) {
         strbuf_addf(&req[c], "{\"Level\":\"%s\",\"Metadata\":false,\"Resources\":[", level);
-        for (size_t i = c * per; i < n && i < (c + 1) * per; i++) /* ids were checked: hex digits and '-' */
-            strbuf_addf(&req[c], "%s\"%s\"", i > c * per ? "," : "", ids[i]);
+        for (size_t i = c * per; i < n && i < (c + 1) * per; i++) /* Orthanc's IDs: hex digits and '-' */
+            if (strspn(ids[i], "0123456789abcdef-") == strlen(ids[i]))
+                strbuf_addf(&req[c], "%s\"%s\"", req[c].data[req[c].len - 1] == '[' ? "" : ",", ids[i]);
         strbuf_adds(&req[c], "]}");
         bodies[c] = req[c].data;
         lens[c] = req[c].len;
@@ -111,6 +112,15 @@ static const char *text_or_empty(const struct json *j, const char *key)
     return t ? t : "";
 }
 
+/* Whether id is among list[0..n). */
+static int listed(const char *const *list, size_t n, const char *id)
+{
+    for (size_t i = n; i-- > 0;) /* the newest first: neighbours share a parent */
+        if (!strcmp(list[i], id))
+            return 1;
+    return 0;
+}
+
 /* Fetch and cache the series (and their studies) that ids name. */
 static int fill_cache(struct maintags *mt, const struct orthanc_http *o, const char *const *ids, size_t n, char *err,
                       size_t cap)
@@ -119,9 +129,13 @@ static int fill_cache(struct maintags *mt, const struct orthanc_http *o, const c
     if (!series)
         return -1;
     const char **studies = calloc(series->n + 1, sizeof *studies);
-    for (size_t i = 0; studies && i < series->n; i++)
-        studies[i] = json_text(json_get(series->items[i], "ParentStudy"));
-    struct json *found = studies ? bulk(o, "Study", studies, series->n, err, cap) : NULL;
+    size_t nstudies = 0;
+    for (size_t i = 0; studies && i < series->n; i++) {
+        const char *study = json_text(json_get(series->items[i], "ParentStudy"));
+        if (study && !listed(studies, nstudies, study))
+            studies[nstudies++] = study;
+    }
+    struct json *found = studies ? bulk(o, "Study", studies, nstudies, err, cap) : NULL;
     free(studies);
     if (!found) {
         json_free(series);
@@ -162,8 +176,8 @@ int maintags_read(struct maintags *mt, const struct orthanc_http *o, const char 
     size_t nmissing = 0;
     for (size_t i = 0; missing && i < inst->n; i++) {
         const char *parent = json_text(json_get(inst->items[i], "ParentSeries"));
-        if (parent && !cached(mt, parent))
-            missing[nmissing++] = parent;
+        if (parent && !cached(mt, parent) && !listed(missing, nmissing, parent))
+            missing[nmissing++] = parent; /* once: a page's instances share a few series */
     }
     int rc = !missing ? -1 : nmissing ? fill_cache(mt, o, missing, nmissing, err, cap) : 0;
     free(missing);

@@ -17,18 +17,36 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mkdirs(const char *path)
+/* mkdir, and when it made the folder, an fsync of its parent: a folder
+ * made at the first start must survive a power cut as the cursors and
+ * batches in it do. */
+static int mkdir_durable(char *path)
+{
+    if (mkdir(path, 0750) < 0)
+        return errno == EEXIST ? 0 : -1;
+    char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return 0;
+    *slash = '\0';
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = fd < 0 ? -1 : fsync(fd);
+    if (fd >= 0)
+        close(fd);
+    *slash = '/';
+    return rc;
+}
+
+int outbox_mkdirs(const char *path)
 {
     char buf[600];
     snprintf(buf, sizeof buf, "%s", path);
     for (char *p = buf + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
-            if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+            if (mkdir_durable(buf) < 0)
                 return -1;
             *p = '/';
         }
-    return mkdir(buf, 0750) < 0 && errno != EEXIST ? -1 : 0;
+    return mkdir_durable(buf);
 }
 
 /* A folder, open for the fsyncs that make the links in it durable. */
@@ -79,16 +97,16 @@ int outbox_open(struct outbox *o, const char *state, const char *const *sinks, u
     pthread_cond_init(&o->changed, &ca);
     pthread_condattr_destroy(&ca);
     snprintf(dir, sizeof dir, "%s/outbox/tmp", state);
-    if (mkdirs(dir) < 0)
+    if (outbox_mkdirs(dir) < 0)
         return envconf_fail(err, cap, "cannot create %s: %s", dir, strerror(errno));
     for (unsigned s = 0; s < nsinks && s < OUTBOX_MAX_SINKS; s++, o->nsinks++) {
         snprintf(o->sinks[s].name, sizeof o->sinks[s].name, "%s", sinks[s]);
         snprintf(dir, sizeof dir, "%s/outbox/%s", state, sinks[s]);
         o->sinks[s].dead_fd = -1;
-        if (mkdirs(dir) < 0 || count_sink(o, s) < 0 || (o->sinks[s].dir_fd = open_dir(dir)) < 0)
+        if (outbox_mkdirs(dir) < 0 || count_sink(o, s) < 0 || (o->sinks[s].dir_fd = open_dir(dir)) < 0)
             return envconf_fail(err, cap, "cannot use %s: %s", dir, strerror(errno));
         snprintf(dir, sizeof dir, "%s/dead/%s", state, sinks[s]);
-        if (mkdirs(dir) < 0 || (o->sinks[s].dead_fd = open_dir(dir)) < 0)
+        if (outbox_mkdirs(dir) < 0 || (o->sinks[s].dead_fd = open_dir(dir)) < 0)
             return envconf_fail(err, cap, "cannot use %s: %s", dir, strerror(errno));
     }
     return 0;

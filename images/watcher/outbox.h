@@ -43,6 +43,10 @@ int outbox_open(struct outbox *o, const char *state, const char *const *sinks, u
                 unsigned long long max_bytes, char *err, size_t cap);
 void outbox_close(struct outbox *o);  /* closes the folders */
 
+/* Make path and its missing parents, durably (the parent of each folder
+ * made is fsynced). 0, or -1/errno. */
+int outbox_mkdirs(const char *path);
+
 /* Durably add a batch for every sink (see above). 0, or -1/errno. */
 int outbox_put(struct outbox *o, const char *data, size_t len, uint64_t read_ms);
 

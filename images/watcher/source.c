@@ -33,6 +33,8 @@ static void *run(void *arg)
             continue;
         }
         failures = 0;
+        if (rc == 2)
+            continue;
         atomic_fetch_add(&stats->rounds, 1);
         if (rc == 1)
             watcher_sleep(w, run->loop.idle_ms);

@@ -14,7 +14,8 @@ struct source {
 };
 
 /* A round: -1 failed (retried after a backoff), 0 more is waiting (go on
- * at once), 1 caught up (idle first). */
+ * at once), 1 caught up (idle first), 2 nothing came (not counted as a
+ * round; go on at once: the round itself waited). */
 typedef int (*source_round)(void *ctx);
 
 struct source_loop {

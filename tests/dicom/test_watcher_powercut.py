@@ -1,0 +1,67 @@
+"""cirr-watcher's state folder on a file system that keeps, at a power cut,
+only what was made durable (tests/support/powercut.py): the cursor never
+gets ahead of the outbox, so nothing Orthanc had is lost, while the /changes
+pages are read ahead of the outbox."""
+import functools
+
+import pytest
+
+from tests.dicom.conftest import each_started, stopped_cleanly
+from tests.support.dicomgen import make_instances
+from tests.support.powercut import PowerCutFS
+from tests.support.waiting import wait_for
+from tests.support.watcher import Watcher, hec_double, stable_orthanc, store_folder
+
+
+@pytest.fixture
+def powercut(tmp_path):
+    """Requested before the watcher, so that it is unmounted after the
+    watcher stopped."""
+    fs = PowerCutFS(tmp_path)
+    yield fs
+    fs.stop()
+
+
+@pytest.fixture
+def watcher(tmp_path):
+    yield from each_started(functools.partial(Watcher, tmp_path), stopped_cleanly)
+
+
+@pytest.fixture
+def orthanc1(tmp_path):
+    o = stable_orthanc(tmp_path)
+    yield o
+    o.stop()
+
+
+@pytest.fixture
+def hec():
+    h = hec_double()
+    yield h
+    h.close()
+
+
+def sop_uids(hec):
+    return {e["event"]["SOPInstanceUID"] for e in hec.by_index("dicom_instances")}
+
+
+@pytest.mark.parametrize("tags", ["full", "main"])
+def test_a_power_cut_while_batches_wait_loses_no_instance(powercut, tmp_path, orthanc1, hec, watcher, tags):
+    uids = make_instances(tmp_path / "in", 300, size=4)
+    store_folder(orthanc1, tmp_path / "in")
+    state = powercut.mount / "state"
+    hec.delay = 0.1  # a slow collector: batches wait in the outbox when the power goes
+    small = dict(WATCH_ORTHANC_TAGS=tags, WATCH_ORTHANC_PAGE=40, WATCH_BATCH_EVENTS=15)
+    w = watcher("index_instances", hec=hec, orthanc=orthanc1, state=state, **small)
+    wait_for(lambda: w.metrics()['watcher_outbox_batches{sink="hec"}'] >= 3 and hec.count() >= 30, 60,
+             "events sent and batches waiting")
+    w.kill()
+    powercut.cut()
+    sent_before = hec.count()
+    cursor = state / "cursor" / "index_instances"
+    assert cursor.exists() and int(cursor.read_text()) > 0  # the folders made at the first start are durable too
+    assert sent_before < 300
+    hec.delay = 0
+    watcher("index_instances", hec=hec, orthanc=orthanc1, state=state, **small)
+    wait_for(lambda: sop_uids(hec) >= set(uids), 90, "every instance at least once after the cut")
+    assert sop_uids(hec) == set(uids)
