@@ -31,7 +31,7 @@ static const struct envconf_var table[] = {
         "private elements kept: GGGG,EE,CREATOR entries separated by ';' (all others removed)"),
     STR("ANON_ALLOW_CLASSES", "", allow_classes,
         "SOP class UIDs (comma-separated) passed although they usually carry burned-in text"),
-    NUM("ANON_JOBS", "0", 0, 64, jobs, "files de-identified at once (threads); 0: one a processor"),
+    NUM("ANON_JOBS", "0", 0, 64, jobs, "files de-identified at once (threads); 0: two a processor"),
     NUM("ANON_VERBOSE", "0", 0, 1, verbose,
         "1: one line per instance written, not only per instance quarantined or failed"),
 };

@@ -86,6 +86,14 @@ cirr_dicom_status cirr_dicom_dataset_write(cirr_dicom_dataset *ds, const char *p
 /* The Part 10 bytes in a malloc'd buffer (free with free()). */
 cirr_dicom_status cirr_dicom_dataset_encode(cirr_dicom_dataset *ds, const char *ts_uid,
                                             void **buf, size_t *len);
+/* The same bytes cirr_dicom_dataset_write writes, into memory the caller
+ * gives: alloc(size, ctx) is called once, with an upper bound of the
+ * encoded length, and returns at least size bytes (NULL: ERROR_MEMORY);
+ * the buffer stays the caller's, whatever the result. *len: the bytes
+ * encoded. For a caller that needs its own buffer (aligned for O_DIRECT). */
+cirr_dicom_status cirr_dicom_dataset_encode_with(cirr_dicom_dataset *ds, const char *ts_uid,
+                                                 void *(*alloc)(size_t size, void *ctx), void *ctx,
+                                                 size_t *len);
 cirr_dicom_status cirr_dicom_dataset_copy(const cirr_dicom_dataset *ds, cirr_dicom_dataset **out);
 void cirr_dicom_dataset_free(cirr_dicom_dataset *ds);
 

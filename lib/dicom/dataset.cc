@@ -3,6 +3,7 @@
 
 #include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcwcache.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -131,6 +132,51 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_encode(cirr_dicom_dataset *ds, c
         offile_off_t n;
         stream.flushBuffer(data, n);
         *buf = out;
+        *len = (size_t)n;
+        return CIRR_DICOM_OK;
+    });
+}
+
+// The dataset lent to a DcmFileFormat for one write, given back however
+// the write ends (the file object would delete it otherwise).
+struct lent_dataset {
+    DcmFileFormat file;
+    explicit lent_dataset(DcmDataset *ds) : file(ds, OFFalse) {}
+    ~lent_dataset() { file.getAndRemoveDataset(); }
+};
+
+extern "C" cirr_dicom_status cirr_dicom_dataset_encode_with(cirr_dicom_dataset *ds, const char *ts_uid,
+                                                            void *(*alloc)(size_t size, void *ctx), void *ctx,
+                                                            size_t *len)
+{
+    return cirr_dicom_guard([&] {
+        E_TransferSyntax ts = ts_of(ts_uid);
+        cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
+        if (s != CIRR_DICOM_OK)
+            return s;
+        lent_dataset lent(ds->ds);
+        lent.file.validateMetaInfo(ts);
+        Uint32 encoded = lent.file.calcElementLength(ts, EET_ExplicitLength);
+        if (encoded == DCM_UndefinedLength || encoded > UINT32_MAX - 256)
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL, "encode: length too large");
+        // The meta header and the dataset, plus the preamble and "DICM".
+        size_t size = (size_t)encoded + 256;
+        void *out = alloc(size, ctx);
+        if (!out)
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+        // As saveFile writes a file (cirr_dicom_dataset_write): the write
+        // cache streams values DCMTK left in the input file.
+        DcmOutputBufferStream stream(out, size);
+        DcmWriteCache wcache;
+        lent.file.transferInit();
+        OFCondition cond = lent.file.write(stream, ts, EET_ExplicitLength, &wcache, EGL_recalcGL, EPD_noChange, 0, 0,
+                                           0, EWM_fileformat);
+        lent.file.transferEnd();
+        if (cond.bad())
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_IO, "encode: %s", cond.text());
+        void *data;
+        offile_off_t n;
+        stream.flushBuffer(data, n);
         *len = (size_t)n;
         return CIRR_DICOM_OK;
     });

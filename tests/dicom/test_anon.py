@@ -217,3 +217,19 @@ def test_each_file_keeps_its_transfer_syntax(study, tmp_path):
     out = [pydicom.dcmread(f) for f in anongen.dicom_files(tmp_path / "out")]
     got = sorted((str(ds.file_meta.TransferSyntaxUID), ds.PixelData) for ds in out)
     assert got == sorted(syntax.values())
+
+
+def test_large_instances_come_out_whole(tmp_path):
+    """Files of 128 KiB and more are written past the page cache in whole
+    disk blocks, then cut to length: each comes out parsed whole, its pixels
+    byte for byte, the file ending with them (no block padding left)."""
+    _, _, paths = anongen.study(str(tmp_path / "in"), n=8, size=300)  # 180,000 bytes of pixels a file
+    pixels = {pydicom.dcmread(f).PixelData for f in paths.values()}
+    anongen.run_anon(ANON, anongen.key_file(str(tmp_path)), [tmp_path / "in"], tmp_path / "out")
+    out = anongen.dicom_files(tmp_path / "out")
+    assert len(out) == len(paths) and not any(f.endswith(".new") for f in out)
+    for f in out:
+        ds = pydicom.dcmread(f)
+        data = open(f, "rb").read()
+        assert len(data) >= 128 * 1024 and len(data) % 4096 and data.endswith(ds.PixelData)
+    assert {pydicom.dcmread(f).PixelData for f in out} == pixels
