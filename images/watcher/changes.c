@@ -11,6 +11,15 @@
 
 #define MAX_PARALLEL 32
 
+/* The next page of /changes, asked while this page's tags are read. */
+struct next_page {
+    CURL *easy;
+    struct strbuf body;
+    unsigned long long since;
+    enum { NEXT_NONE, NEXT_ASKED, NEXT_ANSWERED } state;
+    long status;
+};
+
 struct changes_reader {
     struct watcher *w;
     const struct route *route;
@@ -18,6 +27,7 @@ struct changes_reader {
     struct strbuf bodies[MAX_PARALLEL];
     CURLM *multi;
     unsigned parallel;
+    struct next_page next;
     struct maintags *main_tags;          /* WATCH_ORTHANC_TAGS=main (instances), else NULL */
 };
 
@@ -34,13 +44,52 @@ static void tags_path(enum source_kind k, const char *id, char *buf, size_t cap)
         snprintf(buf, cap, "/%s/%s/shared-tags?simplify", k == SOURCE_ORTHANC_SERIES ? "series" : "studies", id);
 }
 
+/* A finished transfer of the multi handle: the next page's, or one of
+ * request_many's (status[i], done[i]); how many of those it finished. */
+static unsigned finished(struct changes_reader *c, CURLMsg *m, unsigned n, long *status, int *done)
+{
+    char err[256];
+    if (m->msg != CURLMSG_DONE)
+        return 0;
+    if (m->easy_handle == c->next.easy) {
+        c->next.status = httpc_status(c->next.easy, m->data.result, err, sizeof err);
+        c->next.state = NEXT_ANSWERED;
+        curl_multi_remove_handle(c->multi, c->next.easy);
+        return 0;
+    }
+    for (unsigned i = 0; i < n; i++)
+        if (m->easy_handle == c->easy[i] && !done[i]) {
+            status[i] = httpc_status(c->easy[i], m->data.result, err, sizeof err);
+            done[i] = 1;
+            return 1;
+        }
+    return 0;
+}
+
+/* Run the multi handle until request_many's n transfers are done (n = 0:
+ * until the next page is answered). */
+static void run_multi(struct changes_reader *c, unsigned n, long *status, int *done)
+{
+    unsigned pending = n;
+    int running, left;
+    while (n ? pending > 0 : c->next.state == NEXT_ASKED) {
+        if (curl_multi_perform(c->multi, &running) != CURLM_OK)
+            break;
+        for (CURLMsg *m; (m = curl_multi_info_read(c->multi, &left));)
+            pending -= finished(c, m, n, status, done);
+        if (n ? pending > 0 : c->next.state == NEXT_ASKED)
+            curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+    }
+}
+
 /* Requests to paths[0..n) at once: GETs, or POSTs of bodies[i] (lens[i]
  * bytes) when bodies is not NULL; status[i] is each one's HTTP status (0:
  * failed), its answer in c->bodies[i]. */
 static void request_many(struct changes_reader *c, char paths[][160], const char *const *bodies, const size_t *lens,
                          unsigned n, long *status)
 {
-    char url[1024], err[256];
+    char url[1024];
+    int done[MAX_PARALLEL] = {0};
     for (unsigned i = 0; i < n; i++) {
         if (snprintf(url, sizeof url, "%s%s", c->w->conf.orthanc_url, paths[i]) >= (int)sizeof url)
             url[0] = '\0'; /* cannot happen: WATCH_ORTHANC_URL is at most 500 characters */
@@ -48,17 +97,7 @@ static void request_many(struct changes_reader *c, char paths[][160], const char
         curl_multi_add_handle(c->multi, c->easy[i]);
         status[i] = 0;
     }
-    int running = 1, left;
-    while (running) {
-        if (curl_multi_perform(c->multi, &running) != CURLM_OK)
-            break;
-        if (running)
-            curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
-    }
-    for (CURLMsg *m; (m = curl_multi_info_read(c->multi, &left));)
-        for (unsigned i = 0; i < n; i++)
-            if (m->msg == CURLMSG_DONE && m->easy_handle == c->easy[i])
-                status[i] = httpc_status(c->easy[i], m->data.result, err, sizeof err);
+    run_multi(c, n, status, done);
     for (unsigned i = 0; i < n; i++)
         curl_multi_remove_handle(c->multi, c->easy[i]);
 }
@@ -139,13 +178,49 @@ static int read_main_tags(struct changes_reader *c, struct changes_item *items, 
     return rc;
 }
 
+static void changes_url(const struct changes_reader *c, unsigned long long since, char *url, size_t cap)
+{
+    snprintf(url, cap, "%s/changes?since=%llu&limit=%u", c->w->conf.orthanc_url, since, c->w->conf.page);
+}
+
+/* Ask for the page after since now, answered while this page's tags are read. */
+static void ask_next(struct changes_reader *c, unsigned long long since)
+{
+    char url[1024];
+    changes_url(c, since, url, sizeof url);
+    httpc_prepare(c->next.easy, url, NULL, NULL, 0, &c->next.body);
+    c->next.since = since;
+    c->next.state = curl_multi_add_handle(c->multi, c->next.easy) == CURLM_OK ? NEXT_ASKED : NEXT_NONE;
+}
+
+/* The page after since as asked ahead (its status, the body in out), or 0
+ * when it was not asked, or failed: it is asked again, the usual way. */
+static long take_next(struct changes_reader *c, unsigned long long since, struct strbuf *out)
+{
+    if (c->next.state == NEXT_ASKED && c->next.since == since)
+        run_multi(c, 0, NULL, NULL);
+    if (c->next.state == NEXT_ASKED)
+        curl_multi_remove_handle(c->multi, c->next.easy); /* from before a restart: dropped */
+    int ours = c->next.state == NEXT_ANSWERED && c->next.since == since && c->next.status == 200;
+    c->next.state = NEXT_NONE;
+    if (!ours)
+        return 0;
+    struct strbuf swap = *out;
+    *out = c->next.body;
+    c->next.body = swap;
+    return 200;
+}
+
 /* GET /changes after since: the page parsed, or NULL (logged). */
 static struct json *get_page(struct changes_reader *c, unsigned long long since)
 {
-    char url[1024], err[256];
-    snprintf(url, sizeof url, "%s/changes?since=%llu&limit=%u", c->w->conf.orthanc_url, since, c->w->conf.page);
-    httpc_prepare(c->easy[0], url, NULL, NULL, 0, &c->bodies[0]);
-    long status = httpc_perform(c->easy[0], err, sizeof err);
+    char url[1024], err[256] = "";
+    long status = take_next(c, since, &c->bodies[0]);
+    if (!status) {
+        changes_url(c, since, url, sizeof url);
+        httpc_prepare(c->easy[0], url, NULL, NULL, 0, &c->bodies[0]);
+        status = httpc_perform(c->easy[0], err, sizeof err);
+    }
     struct json *page = status == 200 ? json_parse(c->bodies[0].data, c->bodies[0].len) : NULL;
     if (!page || !json_get(page, "Changes") || json_get(page, "Changes")->type != JSON_ARRAY) {
         if (status == 200)
@@ -197,6 +272,8 @@ int changes_read(struct changes_reader *c, unsigned long long since, struct chan
     out->done = done && done->type == JSON_BOOL && !strcmp(done->text, "true");
     int rc = wanted(c, json_get(page, "Changes"), out);
     json_free(page);
+    if (rc == 0 && !out->done)
+        ask_next(c, out->last); /* Orthanc answers it while we read this page's tags */
     if (rc == 0)
         rc = c->main_tags ? read_main_tags(c, out->items, out->n) : read_tags(c, out->items, out->n);
     if (rc < 0)
@@ -221,6 +298,11 @@ void changes_reader_free(struct changes_reader *c)
             curl_easy_cleanup(c->easy[i]);
         strbuf_free(&c->bodies[i]);
     }
+    if (c->next.state == NEXT_ASKED)
+        curl_multi_remove_handle(c->multi, c->next.easy);
+    if (c->next.easy)
+        curl_easy_cleanup(c->next.easy);
+    strbuf_free(&c->next.body);
     if (c->multi)
         curl_multi_cleanup(c->multi);
     maintags_free(c->main_tags);
@@ -240,6 +322,8 @@ struct changes_reader *changes_reader_new(struct watcher *w, unsigned r)
     for (unsigned i = 0; i < c->parallel; i++)
         if (!(c->easy[i] = httpc_new(&o)))
             ok = 0;
+    if (!(c->next.easy = httpc_new(&o)))
+        ok = 0;
     if (w->conf.orthanc_main_tags && c->route->source == SOURCE_ORTHANC_INSTANCES && !(c->main_tags = maintags_new()))
         ok = 0;
     if (!ok) {
