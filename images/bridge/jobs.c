@@ -186,18 +186,6 @@ int jobs_next(struct jobs *j, struct job *job, unsigned timeout_ms, cirr_dicom_d
     return *out ? 0 : -1;
 }
 
-int jobs_wait_first(struct jobs *j, struct job *job, unsigned timeout_ms)
-{
-    struct timespec deadline = clock_timespec(clock_mono_ms() + timeout_ms);
-    int rc = 0;
-    pthread_mutex_lock(&j->mu);
-    while (!job->arrived && !job->upstream_done && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&job->changed, &j->mu, &deadline);
-    int started = job->arrived || !job->upstream_done;
-    pthread_mutex_unlock(&j->mu);
-    return started;
-}
-
 void jobs_upstream_done(struct jobs *j, struct job *job)
 {
     pthread_mutex_lock(&j->mu);

@@ -79,10 +79,6 @@ uint16_t jobs_new_move_id(struct jobs *j);
  * (*timed_out set). */
 int jobs_next(struct jobs *j, struct job *job, unsigned timeout_ms, cirr_dicom_dataset **out, int *timed_out);
 
-/* Wait until the first instance arrived (1), the upstream ended with
- * none (0), or timeout_ms passed (1: the sending side times out then). */
-int jobs_wait_first(struct jobs *j, struct job *job, unsigned timeout_ms);
-
 /* The upstream's move ended: no more instances will come. */
 void jobs_upstream_done(struct jobs *j, struct job *job);
 

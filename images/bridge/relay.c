@@ -96,6 +96,25 @@ static void log_end(const struct retrieve *r, uint16_t answer)
             (double)(clock_mono_ms() - r->started) / 1000.0, failed);
 }
 
+/* The upstream's share of the final status, decided once its move ended:
+ * 0 when lib/dicom's counts decide. Nothing arrived at all (it refused the
+ * move, answered with no sub-operations, or broke before the first): its
+ * own failure status, else 0xA702 (refused: out of resources, unable to
+ * perform sub-operations). Some never arrived: 0xA702 with the counts.
+ * 0xB000 stays for what the destination refused. */
+static uint16_t upstream_verdict(const struct retrieve *r)
+{
+    if (!r->missing)
+        return 0;
+    if (r->job->arrived)
+        return 0xA702;
+    uint16_t status = r->up_result == CIRR_DICOM_OK && r->up_status >= 0xA000 && r->up_status != 0xB000
+                          ? r->up_status : 0xA702;
+    log_msg(LOG_WARN, NULL, "%s from %s: the upstream moved nothing (status 0x%04x, %s): answered 0x%04x", r->what,
+            r->caller, r->up_status, r->up_result == CIRR_DICOM_OK ? "ended" : "broke", status);
+    return status;
+}
+
 /* After the last sub-operation (or a cancel): the upstream's move is
  * waited for (instances still arriving are refused now), then freed. */
 static void release(void *ctx)
@@ -103,11 +122,7 @@ static void release(void *ctx)
     struct retrieve *r = ctx;
     jobs_remove(&r->b->jobs, r->job);
     pthread_join(r->mover, NULL);
-    /* Instances that never arrived are the upstream's failure (it broke,
-     * refused or stalled), not the destination's: a failure status with the
-     * counts, 0xA702 (refused: out of resources, unable to perform
-     * sub-operations). 0xB000 stays for what the destination refused. */
-    uint16_t answer = r->missing ? 0xA702 : 0;
+    uint16_t answer = upstream_verdict(r);
     if (answer)
         cirr_dicom_retrieve_final_status(answer);
     log_end(r, answer);
@@ -129,23 +144,10 @@ static void discard(struct retrieve *r)
     free(r);
 }
 
-/* The upstream ended its move before any instance came (it refused the
- * move, or broke): the caller gets a failure status, not a count of
- * failed sub-operations. */
-static uint16_t refused_upstream(struct retrieve *r)
-{
-    jobs_remove(&r->b->jobs, r->job);
-    pthread_join(r->mover, NULL);
-    uint16_t status = r->up_result == CIRR_DICOM_OK && r->up_status >= 0xA000 && r->up_status != 0xB000
-                          ? r->up_status : 0xA702; /* refused: out of resources, unable to perform sub-operations */
-    log_msg(LOG_WARN, NULL, "%s from %s: the upstream moved nothing (status 0x%04x, %s): answered 0x%04x", r->what,
-            r->caller, r->up_status, r->up_result == CIRR_DICOM_OK ? "ended" : "broke", status);
-    if (r->study[0])
-        cached_finish(r->b, r->study, r->job, 0);
-    return status;
-}
-
-/* Upstream association, the listing, then the move on its own thread. */
+/* Upstream association, the listing, then the move on its own thread.
+ * Nothing waits for the first instance: lib/dicom opens the destination's
+ * association while the upstream starts moving, and release() tells a
+ * move the upstream refused from one that ran. */
 static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const char *sop_class)
 {
     char why[512], esc[LOG_ESCAPED_SIZE(511)];
@@ -171,7 +173,7 @@ static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const cha
             cached_finish(r->b, r->study, r->job, 0);
         return 0xA700;
     }
-    return jobs_wait_first(&r->b->jobs, r->job, r->b->conf.timeout_s * 1000u) ? 0x0000 : refused_upstream(r);
+    return 0x0000;
 }
 
 uint16_t relay_retrieve(const cirr_dicom_peer *peer, const char *sop_class, const cirr_dicom_dataset *query,
