@@ -9,7 +9,11 @@
    (WATCH_ORTHANC_TAGS=main: three bulk requests a page), next to a
    baseline that does what DIANA's watcher does: follow /changes, and for
    each new instance GET its simplified tags and POST one event (the tags
-   as a JSON string) to HEC, each request on a new connection.
+   as a JSON string) to HEC, each request on a new connection (DIANA's
+   Requester calls requests.get/requests.post, no session: diana2,
+   package/diana/utils/gateways/requester.py). Besides events/s, the CPU
+   seconds Orthanc and the watcher spent per event (load-independent, on a
+   shared machine) and the load average when the run started.
 2. Lag at a steady load: 100 instances/s stored for 20 s, the lag of each
    from its store (Orthanc answered the POST) to its event at the double:
    median and 99th percentile, for cirr-watcher.
@@ -55,6 +59,24 @@ def instances(tmp, name, count, per_series=500):
     return [os.path.join(d, f) for d, _, fs in sorted(os.walk(folder)) for f in sorted(fs)]
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a running process, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Run:
+    """One throughput run: events/s, CPU ms per event of Orthanc and of
+    the watcher (None for the baseline, which runs in this process), the
+    1-minute load average when it started."""
+
+    def __init__(self, rate, events, orthanc_cpu, watcher_cpu, load):
+        self.rate, self.load = rate, load
+        self.orthanc_ms = 1000 * orthanc_cpu / max(events, 1)
+        self.watcher_ms = None if watcher_cpu is None else 1000 * watcher_cpu / max(events, 1)
+
+
 def wait_count(hec, n, timeout):
     deadline = time.monotonic() + timeout
     while hec.count() < n and time.monotonic() < deadline:
@@ -65,6 +87,7 @@ def wait_count(hec, n, timeout):
 def diana_style(orthanc, hec, total):
     """DIANA's watcher's way: per change, GET the tags, POST one event."""
     base, since, sent = f"http://127.0.0.1:{orthanc.http}", 0, 0
+    load, orthanc_cpu = os.getloadavg()[0], cpu_seconds(orthanc.proc.pid)
     t0 = time.monotonic()
     while sent < total:
         with urllib.request.urlopen(f"{base}/changes?since={since}&limit=100", timeout=30) as r:
@@ -82,7 +105,8 @@ def diana_style(orthanc, hec, total):
         since = page["Last"]
         if page["Done"] and sent < total:
             time.sleep(0.1)
-    return sent / (time.monotonic() - t0)
+    rate = sent / (time.monotonic() - t0)
+    return Run(rate, sent, cpu_seconds(orthanc.proc.pid) - orthanc_cpu, None, load)
 
 
 def start_watcher(tmp, orthanc, hec, state, **more):
@@ -100,12 +124,14 @@ def throughput(tmp, orthanc, tags):
     """cirr-watcher's events/s from an empty cursor, into a new double."""
     hec = hec_double()
     try:
+        load, orthanc_cpu = os.getloadavg()[0], cpu_seconds(orthanc.proc.pid)
         t0 = time.monotonic()
         w = start_watcher(tmp, orthanc, hec, os.path.join(tmp, f"state-{tags}"), WATCH_ORTHANC_TAGS=tags)
         got = wait_count(hec, INSTANCES, 900)
         rate = got / (time.monotonic() - t0)
+        run = Run(rate, got, cpu_seconds(orthanc.proc.pid) - orthanc_cpu, cpu_seconds(w.proc.pid), load)
         w.stop()
-        return rate
+        return run
     finally:
         hec.close()
 
@@ -140,24 +166,28 @@ def main():
         print(f"storing {INSTANCES} instances into Orthanc ...", file=sys.stderr)
         store_all(orthanc, instances(tmp, "bulk", INSTANCES))
         # 1a. cirr-watcher from an empty cursor, both ways of reading tags
-        full_rate, main_rate = throughput(tmp, orthanc, "full"), throughput(tmp, orthanc, "main")
+        full, main_tags = throughput(tmp, orthanc, "full"), throughput(tmp, orthanc, "main")
         # 1b. the DIANA-style baseline, into a second double
         base_hec = hec_double()
-        diana_rate = diana_style(orthanc, base_hec, INSTANCES)
+        diana = diana_style(orthanc, base_hec, INSTANCES)
         base_hec.close()
         # 2. lag at 100 instances/s (the default way; the watcher resumes from its cursor)
         state = os.path.join(tmp, "state-full")
         lags = steady_lag(tmp, orthanc, hec, state)
         median, p99 = statistics.median(lags), lags[int(0.99 * (len(lags) - 1))]
-        print(f"\n| {INSTANCES} instances, Orthanc /changes -> HEC double | events/s | vs DIANA-style |")
-        print("|---|---|---|")
-        for name, rate in ((f"cirr-watcher, full tags ({os.environ.get('WATCH_ORTHANC_PARALLEL', '4')} reads in flight)",
-                            full_rate), ("cirr-watcher, WATCH_ORTHANC_TAGS=main", main_rate),
-                           ("DIANA-style (GET tags + one POST per event)", diana_rate)):
-            print(f"| {name} | {rate:.0f} | {rate / diana_rate:.1f}x |")
-        best = max(full_rate, main_rate)
-        print(f"goal >= 20x: full tags {'met' if full_rate >= 20 * diana_rate else 'not met'}, "
-              f"main tags {'met' if main_rate >= 20 * diana_rate else 'not met'} (best {best / diana_rate:.1f}x)")
+        print(f"\n| {INSTANCES} instances, Orthanc /changes -> HEC double | events/s | vs DIANA-style "
+              "| Orthanc CPU ms/event | watcher CPU ms/event | load at start |")
+        print("|---|--:|--:|--:|--:|--:|")
+        parallel = os.environ.get("WATCH_ORTHANC_PARALLEL", "4")
+        for name, run in ((f"cirr-watcher, full tags ({parallel} reads in flight)", full),
+                          ("cirr-watcher, WATCH_ORTHANC_TAGS=main", main_tags),
+                          ("DIANA-style (GET tags + one POST per event)", diana)):
+            mine = "-" if run.watcher_ms is None else f"{run.watcher_ms:.3f}"
+            print(f"| {name} | {run.rate:.0f} | {run.rate / diana.rate:.1f}x | {run.orthanc_ms:.3f} | {mine} "
+                  f"| {run.load:.2f} |")
+        best = max(full.rate, main_tags.rate)
+        print(f"goal >= 20x: full tags {'met' if full.rate >= 20 * diana.rate else 'not met'}, "
+              f"main tags {'met' if main_tags.rate >= 20 * diana.rate else 'not met'} (best {best / diana.rate:.1f}x)")
         print(f"\n| lag at {RATE} instances/s for {STEADY_SECONDS} s ({len(lags)} events) | seconds |")
         print("|---|---|")
         print(f"| median | {median:.3f} |")

@@ -156,12 +156,16 @@ int orthanc_start(struct watcher *w, unsigned r)
         return -1;
     source_init(&f->src, w, r);
     snprintf(f->cursor_path, sizeof f->cursor_path, "%s/cursor/%s", w->conf.state, f->src.route->name);
-    if (read_cursor(f) < 0 || !(f->ahead = readahead_start(w, r, changes_reader_new(w, r), f->cursor))) {
+    if (read_cursor(f) < 0) {
         follower_free(f);
         return -1;
     }
     log_msg(LOG_INFO, f->src.route->name, "following %s/changes from %llu (%s)", w->conf.orthanc_url, f->cursor,
             changes_type(f->src.route->source));
+    if (!(f->ahead = readahead_start(w, r, changes_reader_new(w, r), f->cursor))) {
+        follower_free(f);
+        return -1;
+    }
     struct source_loop loop = {follow_round, f, follower_done, 0, 1};
     if (source_start(&f->src, &loop) < 0) {
         follower_free(f);
