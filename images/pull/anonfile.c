@@ -63,9 +63,10 @@ static enum anon_result failed(char *reason, size_t cap, const char *what, const
 
 /* The encoded file, in a buffer aligned and padded for O_DIRECT, one a
  * thread, kept from file to file: a fresh buffer a file cost a page fault
- * every 4 KiB, more than the copy into it. */
+ * every 4 KiB, more than the copy into it. One block: this header on its
+ * first page, the bytes from the second, so that the key's destructor is
+ * plain free(). */
 struct encoded {
-    char *buf;
     size_t cap;
 };
 
@@ -74,45 +75,34 @@ enum { DIRECT_ALIGN = 4096 };
 static pthread_key_t encoded_key;
 static pthread_once_t encoded_once = PTHREAD_ONCE_INIT;
 
-static void encoded_free(void *p)
-{
-    struct encoded *e = p;
-    free(e->buf);
-    free(e);
-}
-
 static void encoded_key_make(void)
 {
-    if (pthread_key_create(&encoded_key, encoded_free) != 0)
+    if (pthread_key_create(&encoded_key, free) != 0)
         abort(); /* only without memory for one key, at the first file */
 }
 
-/* This thread's buffer (NULL: out of memory). */
-static struct encoded *encoded_mine(void)
-{
-    pthread_once(&encoded_once, encoded_key_make);
-    struct encoded *e = pthread_getspecific(encoded_key);
-    if (!e && (e = calloc(1, sizeof *e)) != NULL && pthread_setspecific(encoded_key, e) != 0) {
-        free(e);
-        e = NULL;
-    }
-    return e;
-}
+static char *encoded_bytes(struct encoded *e) { return (char *)e + DIRECT_ALIGN; }
 
 static size_t padded(size_t n) { return (n + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN; }
 
+/* cirr_dicom_dataset_encode_with's allocator; ctx: this thread's block
+ * (NULL before its first file), grown when too small. */
 static void *encoded_alloc(size_t size, void *ctx)
 {
-    struct encoded *e = ctx;
+    struct encoded **mine = ctx;
     void *p;
-    if (e->cap >= padded(size))
-        return e->buf;
-    if (posix_memalign(&p, DIRECT_ALIGN, padded(size)) != 0)
+    if (*mine && (*mine)->cap >= padded(size))
+        return encoded_bytes(*mine);
+    if (posix_memalign(&p, DIRECT_ALIGN, DIRECT_ALIGN + padded(size)) != 0)
         return NULL;
-    free(e->buf);
-    e->buf = p;
-    e->cap = padded(size);
-    return p;
+    if (pthread_setspecific(encoded_key, p) != 0) {
+        free(p);
+        return NULL;
+    }
+    free(*mine);
+    *mine = p;
+    (*mine)->cap = padded(size);
+    return encoded_bytes(*mine);
 }
 
 /* A file this large or larger (a CT slice) is read lazily and written
@@ -124,30 +114,30 @@ static void *encoded_alloc(size_t size, void *ctx)
  * would wait for the disk, where the final flush writes many at once. */
 enum { LARGE_FILE = 128 * 1024 };
 
-static int write_direct(const char *path, struct encoded *e, size_t len)
+static int write_direct(const char *path, char *buf, size_t len)
 {
-    memset(e->buf + len, 0, padded(len) - len);
+    memset(buf + len, 0, padded(len) - len);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0666);
     if (fd < 0)
         return -1;
-    if (fd_write_all(fd, e->buf, padded(len)) < 0 || ftruncate(fd, (off_t)len) < 0) {
+    if (fd_write_all(fd, buf, padded(len)) < 0 || ftruncate(fd, (off_t)len) < 0) {
         close(fd);
         return -1;
     }
     return close(fd);
 }
 
-/* len bytes of e to path: directly when large (whole blocks, zero padded,
+/* len bytes of buf (room for padded(len)) to path: directly when large (whole blocks, zero padded,
  * cut to len), through the page cache when small or when the file system
  * or the buffer will not have O_DIRECT. 0, or -1 with errno. */
-static int write_encoded(const char *path, struct encoded *e, size_t len)
+static int write_encoded(const char *path, char *buf, size_t len)
 {
-    if (len >= LARGE_FILE && write_direct(path, e, len) == 0)
+    if (len >= LARGE_FILE && write_direct(path, buf, len) == 0)
         return 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return -1;
-    if (fd_write_all(fd, e->buf, len) < 0) {
+    if (fd_write_all(fd, buf, len) < 0) {
         int saved = errno;
         close(fd);
         errno = saved;
@@ -161,17 +151,16 @@ static int write_encoded(const char *path, struct encoded *e, size_t len)
 static enum anon_result write_out(cirr_dicom_dataset *ds, const char *ts, char *out, char *reason, size_t rcap)
 {
     char tmp[PATH_MAX];
-    struct encoded *e = encoded_mine();
     size_t len;
     if (snprintf(tmp, sizeof tmp, "%s.new", out) >= (int)sizeof tmp)
         return failed(reason, rcap, "path too long", out);
     if (make_parents(out) < 0)
         return failed(reason, rcap, out, strerror(errno));
-    if (!e)
-        return failed(reason, rcap, "cannot write", "out of memory");
-    if (cirr_dicom_dataset_encode_with(ds, ts, encoded_alloc, e, &len) != CIRR_DICOM_OK)
+    pthread_once(&encoded_once, encoded_key_make);
+    struct encoded *e = pthread_getspecific(encoded_key);
+    if (cirr_dicom_dataset_encode_with(ds, ts, encoded_alloc, &e, &len) != CIRR_DICOM_OK)
         return failed(reason, rcap, "cannot write", cirr_dicom_last_error());
-    if (write_encoded(tmp, e, len) < 0 || rename(tmp, out) < 0) {
+    if (write_encoded(tmp, encoded_bytes(e), len) < 0 || rename(tmp, out) < 0) {
         int saved = errno;
         unlink(tmp);
         return failed(reason, rcap, out, strerror(saved));

@@ -92,8 +92,7 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_write(cirr_dicom_dataset *ds, co
 {
     return cirr_dicom_guard([&] {
         E_TransferSyntax ts = ts_of(ts_uid);
-        cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
-        if (s != CIRR_DICOM_OK)
+        if (cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts); s != CIRR_DICOM_OK)
             return s;
         // Borrow the dataset (no deep copy of the pixels), give it back after.
         DcmFileFormat file(ds->ds, OFFalse);
@@ -110,8 +109,7 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_encode(cirr_dicom_dataset *ds, c
 {
     return cirr_dicom_guard([&] {
         E_TransferSyntax ts = ts_of(ts_uid);
-        cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
-        if (s != CIRR_DICOM_OK)
+        if (cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts); s != CIRR_DICOM_OK)
             return s;
         DcmFileFormat file(ds->ds);
         file.validateMetaInfo(ts);
@@ -151,8 +149,7 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_encode_with(cirr_dicom_dataset *
 {
     return cirr_dicom_guard([&] {
         E_TransferSyntax ts = ts_of(ts_uid);
-        cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts);
-        if (s != CIRR_DICOM_OK)
+        if (cirr_dicom_status s = cirr_dicom_prepare_ts(ds->ds, ts); s != CIRR_DICOM_OK)
             return s;
         lent_dataset lent(ds->ds);
         lent.file.validateMetaInfo(ts);
