@@ -121,6 +121,22 @@ static int listed(const char *const *list, size_t n, const char *id)
     return 0;
 }
 
+/* The distinct values of key in the answers' items, each once (a page's
+ * instances share a few series), leaving out the series mt has cached
+ * (mt: NULL for none); malloc'd, the strings are the items'. NULL when
+ * out of memory. */
+static const char **parents(const struct maintags *mt, const struct json *items, const char *key, size_t *n)
+{
+    const char **out = calloc(items->n + 1, sizeof *out);
+    *n = 0;
+    for (size_t i = 0; out && i < items->n; i++) {
+        const char *parent = json_text(json_get(items->items[i], key));
+        if (parent && !(mt && cached(mt, parent)) && !listed(out, *n, parent))
+            out[(*n)++] = parent;
+    }
+    return out;
+}
+
 /* Fetch and cache the series (and their studies) that ids name. */
 static int fill_cache(struct maintags *mt, const struct orthanc_http *o, const char *const *ids, size_t n, char *err,
                       size_t cap)
@@ -128,13 +144,8 @@ static int fill_cache(struct maintags *mt, const struct orthanc_http *o, const c
     struct json *series = bulk(o, "Series", ids, n, err, cap);
     if (!series)
         return -1;
-    const char **studies = calloc(series->n + 1, sizeof *studies);
-    size_t nstudies = 0;
-    for (size_t i = 0; studies && i < series->n; i++) {
-        const char *study = json_text(json_get(series->items[i], "ParentStudy"));
-        if (study && !listed(studies, nstudies, study))
-            studies[nstudies++] = study;
-    }
+    size_t nstudies;
+    const char **studies = parents(NULL, series, "ParentStudy", &nstudies);
     struct json *found = studies ? bulk(o, "Study", studies, nstudies, err, cap) : NULL;
     free(studies);
     if (!found) {
@@ -172,13 +183,8 @@ int maintags_read(struct maintags *mt, const struct orthanc_http *o, const char 
     struct json *inst = bulk(o, "Instance", ids, n, err, cap);
     if (!inst)
         return -1;
-    const char **missing = calloc(inst->n + 1, sizeof *missing);
-    size_t nmissing = 0;
-    for (size_t i = 0; missing && i < inst->n; i++) {
-        const char *parent = json_text(json_get(inst->items[i], "ParentSeries"));
-        if (parent && !cached(mt, parent) && !listed(missing, nmissing, parent))
-            missing[nmissing++] = parent; /* once: a page's instances share a few series */
-    }
+    size_t nmissing;
+    const char **missing = parents(mt, inst, "ParentSeries", &nmissing);
     int rc = !missing ? -1 : nmissing ? fill_cache(mt, o, missing, nmissing, err, cap) : 0;
     free(missing);
     /* Orthanc answers in the order asked, leaving out what it no longer

@@ -21,7 +21,6 @@ struct follower {
     struct source src;                   /* watcher, route, slot */
     struct readahead *ahead;             /* reads the pages, on its own thread */
     unsigned long long cursor;
-    char cursor_path[600];
     struct strbuf batch;
     unsigned batch_events;
     uint64_t batch_read_ms;
@@ -30,7 +29,7 @@ struct follower {
 static int read_cursor(struct follower *f)
 {
     char *text = NULL;
-    FILE *in = fopen(f->cursor_path, "re");
+    FILE *in = fopen(f->src.cursor_path, "re");
     if (!in)
         return errno == ENOENT ? 0 : -1;
     char buf[64] = "";
@@ -47,7 +46,7 @@ static int write_cursor(struct follower *f, unsigned long long seq)
     if (seq == f->cursor)
         return 0;
     int n = snprintf(buf, sizeof buf, "%llu\n", seq);
-    if (atomicfile_write(f->cursor_path, buf, (size_t)n, 0640, (uid_t)-1, (gid_t)-1) < 0)
+    if (atomicfile_write(f->src.cursor_path, buf, (size_t)n, 0640, (uid_t)-1, (gid_t)-1) < 0)
         return -1;
     f->cursor = seq;
     return 0;
@@ -66,7 +65,7 @@ static int flush(struct follower *f, unsigned long long seq)
         f->batch_events = 0;
     }
     if (write_cursor(f, seq) < 0) {
-        log_msg(LOG_ERROR, f->src.route->name, "cannot write the cursor %s: %s", f->cursor_path, strerror(errno));
+        log_msg(LOG_ERROR, f->src.route->name, "cannot write the cursor %s: %s", f->src.cursor_path, strerror(errno));
         return -1;
     }
     return 0;
@@ -155,7 +154,6 @@ int orthanc_start(struct watcher *w, unsigned r)
     if (!f)
         return -1;
     source_init(&f->src, w, r);
-    snprintf(f->cursor_path, sizeof f->cursor_path, "%s/cursor/%s", w->conf.state, f->src.route->name);
     if (read_cursor(f) < 0) {
         follower_free(f);
         return -1;

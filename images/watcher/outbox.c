@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "fdio.h"
 #include "envconf.h"
+#include "watcher.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -91,11 +92,7 @@ int outbox_open(struct outbox *o, const char *state, const char *const *sinks, u
     snprintf(o->root, sizeof o->root, "%s", state);
     o->max_bytes = max_bytes;
     pthread_mutex_init(&o->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&o->changed, &ca);
-    pthread_condattr_destroy(&ca);
+    watcher_cond_init(&o->changed);
     snprintf(dir, sizeof dir, "%s/outbox/tmp", state);
     if (outbox_mkdirs(dir) < 0)
         return envconf_fail(err, cap, "cannot create %s: %s", dir, strerror(errno));

@@ -55,7 +55,6 @@ struct seen {
 
 struct monitor {
     struct source src;                   /* watcher, route, slot */
-    char cursor_path[600];
     long long checkpoint;          /* swept up to here (0: never) */
     struct seen *old, *now;        /* the previous sweep's (sorted) and this sweep's studies */
     size_t nold, nnow, capnow;
@@ -226,7 +225,7 @@ static int write_checkpoint(struct monitor *m, long long when)
 {
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%lld\n", when);
-    if (atomicfile_write(m->cursor_path, buf, (size_t)n, 0640, (uid_t)-1, (gid_t)-1) < 0)
+    if (atomicfile_write(m->src.cursor_path, buf, (size_t)n, 0640, (uid_t)-1, (gid_t)-1) < 0)
         return -1;
     m->checkpoint = when;
     return 0;
@@ -279,7 +278,8 @@ static int sweep(struct monitor *m)
         rc = -1;
     }
     if (rc == 0 && write_checkpoint(m, now) < 0) {
-        log_msg(LOG_ERROR, m->src.route->name, "cannot write the checkpoint %s: %s", m->cursor_path, strerror(errno));
+        log_msg(LOG_ERROR, m->src.route->name, "cannot write the checkpoint %s: %s", m->src.cursor_path,
+                strerror(errno));
         rc = -1;
     }
     if (rc == 0) {
@@ -316,8 +316,7 @@ int pacs_start(struct watcher *w, unsigned r)
     if (!m)
         return -1;
     source_init(&m->src, w, r);
-    snprintf(m->cursor_path, sizeof m->cursor_path, "%s/cursor/%s", w->conf.state, m->src.route->name);
-    FILE *in = fopen(m->cursor_path, "re");
+    FILE *in = fopen(m->src.cursor_path, "re");
     if (in) {
         if (fscanf(in, "%lld", &m->checkpoint) != 1)
             m->checkpoint = 0;

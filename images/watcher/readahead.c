@@ -45,7 +45,8 @@ static void settle(struct readahead *ra, unsigned long long since, int rc, struc
     if (rc < 0) {
         atomic_fetch_add(&ra->w->routes[ra->slot].errors, 1);
         struct watch_conf *c = &ra->w->conf;
-        pause_locked(ra, (unsigned)backoff_jitter_ms(backoff_delay_ms(c->retry_base_ms, c->retry_max_ms, (*failures)++)));
+        unsigned delay = backoff_delay_ms(c->retry_base_ms, c->retry_max_ms, (*failures)++);
+        pause_locked(ra, (unsigned)backoff_jitter_ms(delay));
         return;
     }
     *failures = 0;
@@ -98,11 +99,7 @@ struct readahead *readahead_start(struct watcher *w, unsigned r, struct changes_
     }
     *ra = (struct readahead){.w = w, .slot = r, .reader = reader, .since = since};
     pthread_mutex_init(&ra->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&ra->changed, &ca);
-    pthread_condattr_destroy(&ca);
+    watcher_cond_init(&ra->changed);
     if (pthread_create(&ra->thread, NULL, run, ra) != 0) {
         ra->stop = -1; /* no thread to join */
         readahead_stop(ra);

@@ -5,6 +5,15 @@
 
 #include <time.h>
 
+void watcher_cond_init(pthread_cond_t *cond)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
 int watcher_sleep(struct watcher *w, unsigned ms)
 {
     while (ms && !atomic_load(&w->stopping)) {

@@ -1,6 +1,7 @@
 /* source.c: see source.h. */
 #include "source.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct running {
@@ -13,6 +14,7 @@ void source_init(struct source *s, struct watcher *w, unsigned r)
     s->w = w;
     s->route = &w->conf.routes[r];
     s->slot = r;
+    snprintf(s->cursor_path, sizeof s->cursor_path, "%s/cursor/%s", w->conf.state, s->route->name);
 }
 
 static void *run(void *arg)

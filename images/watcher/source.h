@@ -11,6 +11,7 @@ struct source {
     struct watcher *w;
     const struct route *route;
     unsigned slot;          /* the route's index: its counters, its thread */
+    char cursor_path[600];  /* STATE/cursor/ROUTE */
 };
 
 /* A round: -1 failed (retried after a backoff), 0 more is waiting (go on

@@ -39,6 +39,9 @@ struct watcher {
     struct httpd httpd;
 };
 
+/* A condition variable whose timed waits run on the monotonic clock. */
+void watcher_cond_init(pthread_cond_t *cond);
+
 /* Sleep ms, in slices, returning early (1) when the watcher stops. */
 int watcher_sleep(struct watcher *w, unsigned ms);
 

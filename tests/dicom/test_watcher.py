@@ -1,7 +1,6 @@
 """cirr-watcher against Debian's Orthanc (the source), the HEC double and a
 real PostgreSQL (the sinks): every instance, series and study indexed, at
 least once, through crashes, outages and refusals."""
-import functools
 import json
 import os
 import subprocess
@@ -9,33 +8,12 @@ import urllib.request
 
 import pytest
 
-from tests.dicom.conftest import each_started, stopped_cleanly
 from tests.support.dicomgen import make_instances
 from tests.support.http_double import make_cert
 from tests.support.postgres import Postgres
 from tests.support.waiting import wait_for
-from tests.support.watcher import (WATCHER, Watcher, hec_double, pg_query, stable_orthanc, store_folder,
-                                   wait_events)
-
-
-@pytest.fixture
-def watcher(tmp_path):
-    yield from each_started(functools.partial(Watcher, tmp_path), stopped_cleanly)
-
-
-@pytest.fixture
-def orthanc1(tmp_path):
-    """An Orthanc whose series and studies are stable after 1 s."""
-    o = stable_orthanc(tmp_path)
-    yield o
-    o.stop()
-
-
-@pytest.fixture
-def hec():
-    h = hec_double()
-    yield h
-    h.close()
+from tests.support.watcher import hec, orthanc1, watcher  # noqa: F401 (fixtures)
+from tests.support.watcher import WATCHER, hec_double, pg_query, store_folder, wait_events
 
 
 @pytest.fixture(scope="module")

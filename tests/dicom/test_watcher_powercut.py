@@ -2,15 +2,13 @@
 only what was made durable (tests/support/powercut.py): the cursor never
 gets ahead of the outbox, so nothing Orthanc had is lost, while the /changes
 pages are read ahead of the outbox."""
-import functools
-
 import pytest
 
-from tests.dicom.conftest import each_started, stopped_cleanly
 from tests.support.dicomgen import make_instances
 from tests.support.powercut import PowerCutFS
 from tests.support.waiting import wait_for
-from tests.support.watcher import Watcher, hec_double, stable_orthanc, store_folder
+from tests.support.watcher import hec, orthanc1, watcher  # noqa: F401 (fixtures)
+from tests.support.watcher import store_folder
 
 
 @pytest.fixture
@@ -20,25 +18,6 @@ def powercut(tmp_path):
     fs = PowerCutFS(tmp_path)
     yield fs
     fs.stop()
-
-
-@pytest.fixture
-def watcher(tmp_path):
-    yield from each_started(functools.partial(Watcher, tmp_path), stopped_cleanly)
-
-
-@pytest.fixture
-def orthanc1(tmp_path):
-    o = stable_orthanc(tmp_path)
-    yield o
-    o.stop()
-
-
-@pytest.fixture
-def hec():
-    h = hec_double()
-    yield h
-    h.close()
 
 
 def sop_uids(hec):

@@ -1,11 +1,17 @@
 """cirr-watcher under test, on a free metrics port, with short poll and
 retry delays; its Prometheus page; an Orthanc whose series and studies
-become stable within a second; and reading what reached PostgreSQL."""
+become stable within a second; and reading what reached PostgreSQL.
+The fixtures watcher, orthanc1 and hec are for the watcher's test
+modules (import them there)."""
+import functools
 import os
 import subprocess
 import time
 import urllib.request
 
+import pytest
+
+from tests.dicom.conftest import each_started, stopped_cleanly
 from tests.support.hec_double import HecDouble, Token
 from tests.support.mux import read_metrics
 from tests.support.orthanc import Orthanc
@@ -94,3 +100,24 @@ def store_folder(orthanc, folder):
 def wait_events(hec, index, count, timeout=60):
     wait_for(lambda: len(hec.by_index(index)) >= count, timeout, f"{count} events in index {index}")
     return hec.by_index(index)
+
+
+@pytest.fixture
+def watcher(tmp_path):
+    """Starts Watchers (tmp_path's); each must have stopped cleanly or been killed."""
+    yield from each_started(functools.partial(Watcher, tmp_path), stopped_cleanly)
+
+
+@pytest.fixture
+def orthanc1(tmp_path):
+    """An Orthanc whose series and studies are stable after 1 s."""
+    o = stable_orthanc(tmp_path)
+    yield o
+    o.stop()
+
+
+@pytest.fixture
+def hec():
+    h = hec_double()
+    yield h
+    h.close()
