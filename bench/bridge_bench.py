@@ -11,7 +11,14 @@ files) three ways, side by side:
                      destination; one study after the other
 
 Workloads: one CT study of 1,000 instances (512x512x16), and 20 studies of
-50 small (header-only) CT instances, pulled one after the other. Each row:
+50 small (header-only) CT instances, pulled one after the other. Every way
+is driven the same: one study at a time, the next asked for only when the
+last is at the destination (for direct and cirr-bridge: one movescu run per
+study, its own process and association; for Orthanc: one REST query,
+retrieve and store per study). Nothing is pipelined, in any column: the
+destination (storescp without --fork) takes one association at a time, so
+moves of several studies at once would queue there whichever way they
+came. Each row:
 seconds until the destination has every instance, instances per second,
 and the share of the direct pull. Then the median C-FIND latency of a
 one-day study-level query over one held association (bench/find_bench.c,
