@@ -4,7 +4,7 @@ from mockpacs) and 1,000 small ones (64x64), sent by DCMTK storescu on one
 association (or four at once), fanned out to two DCMTK storescp
 destinations that write files. Side by side:
 
-  mux                cirr-mux (durable spool, group commit)
+  mux                cirr-mux (journal spool, group commit)
   mux, 4 senders     the same, the 1,000 instances split among four
                      storescu associations running at once (250 each)
   mux, no forwarding the same as "mux" with both destinations unreachable:
@@ -35,10 +35,12 @@ import signal
 import socket
 import statistics
 import subprocess
+import struct
 import sys
 import tempfile
 import textwrap
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Optional
 
@@ -174,7 +176,7 @@ class MuxRun:
     total: Optional[float]  # None with nothing forwarded
     received: float  # mux_received_total
     commits: float  # mux_group_commits_total
-    counted_fsyncs: float  # mux_fsyncs_total
+    counted_fsyncs: float  # mux_fsyncs_total's increase over the row
     flushes: Optional[int] = None  # strace's count, from the first instance sent to the run's end
 
 
@@ -190,12 +192,13 @@ def run_mux(tmp, files, tag, senders=1, forwarding=True, traced=False):
                                       strace_wrapper(log) if traced else ())
         wait_port(port, 60)
         wait_port(http, 60)
+        before = read_metrics(http)["mux_fsyncs_total"]  # the start's (the spool's folders, a segment)
         t0 = time.time()
         ingest, total = send_and_wait(files, port, "CIRRMUX", dirs, senders)
         t1 = time.time()
         m = read_metrics(http)
         run = MuxRun(ingest, total if forwarding else None, m["mux_received_total"],
-                     m["mux_group_commits_total"], m["mux_fsyncs_total"])
+                     m["mux_group_commits_total"], m["mux_fsyncs_total"] - before)
         if traced:
             stop_traced(proc)
             run.flushes = flushes_between(log, t0, t1)
@@ -252,17 +255,32 @@ def entry_name(received_ms, seq, uid):
     return f"{received_ms:013d}-{seq % 1000000:06d}-{uid}.dcm"
 
 
-def plant_queue(tmp, queue, count, source):
-    """count hard links of source (of copies of it: LINKS_PER_FILE each) in
-    queue, created in random order, their names received up to an hour ago."""
+def journal_record(name, dests, ts, data):
+    """A journal record, as images/mux/journal_record.h lays it out."""
+    strings = name.encode() + dests.encode() + ts.encode()
+    rest = struct.pack("<QIHHHH", len(data), zlib.crc32(data), len(name), len(dests), len(ts), 0) + strings
+    return struct.pack("<II", 0x314A5243, zlib.crc32(rest)) + rest + data
+
+
+def plant_queue(tmp, spool, count, source):
+    """count instances waiting for destination A, as the mux leaves them:
+    records in a journal segment, and hard links of source (of copies of
+    it: LINKS_PER_FILE each) in queue/A, created in random order, their
+    names received up to an hour ago."""
+    queue = os.path.join(spool, "queue", "A")
     os.makedirs(queue)
+    os.makedirs(os.path.join(spool, "journal"))
+    data = open(source, "rb").read()
     now_ms = time.time_ns() // 1_000_000
     received = random.Random(7).sample(range(now_ms - 3600_000, now_ms - 1000), count)
-    for seq, ms in enumerate(received):
-        if seq % LINKS_PER_FILE == 0:
-            copy = os.path.join(tmp, f"planted-{seq // LINKS_PER_FILE}.dcm")
-            shutil.copyfile(source, copy)
-        os.link(copy, os.path.join(queue, entry_name(ms, seq, f"1.2.3.{seq}")))
+    with open(os.path.join(spool, "journal", f"{1:016x}.jnl"), "wb") as segment:
+        for seq, ms in enumerate(received):
+            if seq % LINKS_PER_FILE == 0:
+                copy = os.path.join(tmp, f"planted-{seq // LINKS_PER_FILE}.dcm")
+                shutil.copyfile(source, copy)
+            name = entry_name(ms, seq, f"1.2.3.{seq}")
+            os.link(copy, os.path.join(queue, name))
+            segment.write(journal_record(name, "A", "1.2.840.10008.1.2.1", data))
 
 
 def accepts(port):
@@ -305,9 +323,9 @@ def time_to_listen(spool):
 
 
 def start_times(tmp, source):
-    """Three starts with QUEUED instances in queue/A, and one on an empty spool."""
+    """Three starts with QUEUED instances waiting for A, and one on an empty spool."""
     spool = os.path.join(tmp, "spool-deep")
-    plant_queue(tmp, os.path.join(spool, "queue", "A"), QUEUED, source)
+    plant_queue(tmp, spool, QUEUED, source)
     deep = []
     for _ in range(3):
         elapsed, depth = time_to_listen(spool)
@@ -358,8 +376,8 @@ def print_notes(rows):
         "threads), counted by `strace -f --seccomp-bpf` from the first instance sent until the row's end "
         "(last answer; with forwarding, both destinations complete), divided by mux_received_total. strace "
         "slows the mux, so they come from a second, strace'd run of the same row; ingest, end to end and "
-        "group commits are from the un-traced run. The mux's own mux_fsyncs_total counts only the group "
-        "commits' fsyncs (not the spool folders' at start, nor dead letters'): " +
+        "group commits are from the un-traced run. The mux's own mux_fsyncs_total counts every flush it makes "
+        "(commits, journal segments, dead letters, the spool's folders at start); its increase over the row: " +
         ("it agreed with strace in every traced run" if not odd else "it differed from strace: " + "; ".join(odd)) +
         f"; in the un-traced runs it gave per instance: {untraced}.", width=110))
 
@@ -376,8 +394,9 @@ def print_goals(rows, deep, empty):
     figures = lambda d: ", ".join(f"{label} / {name}: {v:.2f}" for (label, name), v in d.items())
     print()
     print(textwrap.fill(
-        f"mux start with {QUEUED:,} queued instances (hard links of a 64x64 instance in queue/A, "
-        f"{LINKS_PER_FILE:,} per copy; both destinations unreachable), from exec until its DICOM port accepts: "
+        f"mux start with {QUEUED:,} queued instances (their records in a journal segment, replayed; "
+        f"hard links of a 64x64 instance in queue/A, {LINKS_PER_FILE:,} per copy; both destinations "
+        f"unreachable), from exec until its DICOM port accepts: "
         f"median {start:.2f} s of {', '.join(f'{t:.2f}' for t in deep)} s; with an empty spool {empty:.2f} s.",
         width=110))
     print()

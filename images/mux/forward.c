@@ -188,6 +188,7 @@ static cirr_dicom_dataset *read_entry(struct dest_queue *q, struct entry *e, str
         bury(q, e, "spool path too long");
         return NULL;
     }
+    spool_check(q->spool, q->dest->peer.name, e->name, path);
     /* in the syntax it arrived in, and the pixels read as they are */
     cirr_dicom_status st = cirr_dicom_read_as_is(path, &ds);
     if (st != CIRR_DICOM_OK) {

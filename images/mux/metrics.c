@@ -18,7 +18,7 @@ static void receiving(struct strbuf *b, struct mux *m)
                 (unsigned long long)m->refused_unrouted, (unsigned long long)m->refused_invalid);
     strbuf_addf(b, "# HELP mux_group_commits_total Group commits made to acknowledge instances.\n"
                    "# TYPE mux_group_commits_total counter\nmux_group_commits_total %llu\n"
-                   "# HELP mux_fsyncs_total fsync calls made by the group commits.\n"
+                   "# HELP mux_fsyncs_total flushes (fsync, fdatasync) made since start: commits, segments, dead letters.\n"
                    "# TYPE mux_fsyncs_total counter\nmux_fsyncs_total %llu\n",
                 (unsigned long long)m->spool.syncs, (unsigned long long)m->spool.fsyncs);
     strbuf_addf(b, "# TYPE mux_associations_total counter\nmux_associations_total %llu\n",

@@ -36,10 +36,11 @@ int spool_sync_dir(const char *root, enum spool_area area, const char *dest)
 /* mkdir, and when that made the folder, fsync the folder it is in: a new
  * folder's name is durable only then, and with it everything it will
  * hold (a power cut after the first start must not lose the queues). */
-static int make_durable_dir(char *path)
+static int make_durable_dir(char *path, atomic_ullong *flushes)
 {
     if (mkdir(path, 0750) < 0)
         return errno == EEXIST ? 0 : -1;
+    (*flushes)++;
     char *slash = strrchr(path, '/');
     if (!slash)
         return sync_dir(".");
@@ -52,18 +53,18 @@ static int make_durable_dir(char *path)
 }
 
 /* The folder at path and any missing folder above it, each made durable. */
-static int mkdirs(const char *path)
+static int mkdirs(const char *path, atomic_ullong *flushes)
 {
     char buf[SPOOL_PATH_MAX];
     snprintf(buf, sizeof buf, "%s", path);
     for (char *p = buf + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
-            if (make_durable_dir(buf) < 0)
+            if (make_durable_dir(buf, flushes) < 0)
                 return -1;
             *p = '/';
         }
-    return make_durable_dir(buf);
+    return make_durable_dir(buf, flushes);
 }
 
 /* Never acknowledged: whatever tmp/ holds from before a crash goes. */
@@ -82,60 +83,67 @@ static void clean_tmp(const char *tmp)
         log_msg(LOG_INFO, NULL, "removed %u unacknowledged partial file(s) from %s", n, tmp);
 }
 
-/* One commit: fsync the files, then every queue folder once (their new
- * links). Only the spool's own data is flushed: other writers on the same
- * file system do not slow it down, as they would with syncfs. */
-static void commit(struct spool *s, int *files, size_t n)
+/* A commit with other senders about waits, GATHER_MS at most, until each
+ * of them has an instance in it: one flush then serves them all (as
+ * PostgreSQL's commit_delay and commit_siblings). A lone sender never
+ * waits. A sender is about when its association stored an instance in
+ * the last SENDER_RECENT_MS. */
+#define GATHER_MS 10
+#define SENDER_RECENT_MS 1000
+
+/* This thread's slot in seen_ms (each association has its own thread). */
+static unsigned sender_slot(struct spool *s)
 {
-    int failed = 0;
-    for (size_t i = 0; i < n; i++) {
-        failed |= fsync(files[i]) < 0;
-        close(files[i]);
-    }
-    for (unsigned d = 0; d < s->conf->ndests; d++)
-        failed |= fsync(s->queue_fds[d]) < 0;
-    if (failed)
-        log_msg(LOG_ERROR, NULL, "fsync in the spool failed: %s", strerror(errno));
-    s->fsyncs += n + s->conf->ndests;
-    s->syncs++;
+    static _Thread_local int slot = -1;
+    if (slot < 0)
+        slot = (int)(atomic_fetch_add(&s->next_slot, 1) % SPOOL_SENDER_SLOTS);
+    return (unsigned)slot;
 }
 
-/* Add fd to the next commit. Lock held. */
-static void add_pending(struct spool *s, int fd)
+/* Senders about now (at least this one). Lock held. */
+static unsigned long long senders_about(const struct spool *s, unsigned long long now)
 {
-    int *grown = array_grow(s->pending, &s->cappending, s->npending + 1, sizeof *grown, 64);
-    if (grown) {
-        s->pending = grown;
-        s->pending[s->npending++] = fd;
-    } else { /* out of memory: this file alone, here */
-        fsync(fd);
-        close(fd);
-    }
+    unsigned long long n = 0;
+    for (unsigned i = 0; i < SPOOL_SENDER_SLOTS; i++)
+        n += s->seen_ms[i] && s->seen_ms[i] + SENDER_RECENT_MS >= now;
+    return n ? n : 1;
+}
+
+/* Wait until every sender about has an instance waiting for this commit,
+ * GATHER_MS at most. Lock held. */
+static void gather(struct spool *s)
+{
+    unsigned long long now = clock_mono_ms(), want = senders_about(s, now);
+    if (want < 2)
+        return;
+    struct timespec ts = clock_timespec(now + GATHER_MS);
+    while (s->requested - s->committed < want && pthread_cond_timedwait(&s->appended, &s->lock, &ts) == 0)
+        ;
 }
 
 /* The group commit, leader and followers: a receiving thread that finds
- * no commit running commits everything pending (its own file and any
- * that arrived meanwhile on other associations); the others wait for a
- * commit that covers them. No thread hand-off on the common path. */
-static void commit_wait(struct spool *s, int fd)
+ * no commit running gathers the other senders' records (see gather),
+ * then flushes the journal (one fdatasync covers its own record and every one appended
+ * meanwhile on other associations); the others wait for a commit that
+ * covers them. No thread hand-off on the common path. The record was
+ * appended before the ticket was taken. */
+static void commit_wait(struct spool *s)
 {
     pthread_mutex_lock(&s->lock);
-    add_pending(s, fd);
+    s->seen_ms[sender_slot(s)] = clock_mono_ms();
     unsigned long long mine = ++s->requested;
+    pthread_cond_broadcast(&s->appended); /* a leader may be gathering */
     while (s->committed < mine) {
         if (s->committing) {
             pthread_cond_wait(&s->done, &s->lock);
             continue;
         }
         s->committing = 1;
+        gather(s);
         unsigned long long target = s->requested;
-        int *files = s->pending;
-        size_t n = s->npending;
-        s->pending = NULL;
-        s->npending = s->cappending = 0;
         pthread_mutex_unlock(&s->lock);
-        commit(s, files, n);
-        free(files);
+        journal_sync(&s->journal);
+        s->syncs++;
         pthread_mutex_lock(&s->lock);
         s->committed = target;
         s->committing = 0;
@@ -145,24 +153,26 @@ static void commit_wait(struct spool *s, int fd)
 }
 
 /* Create one folder of the spool. */
-static int make_dir(const struct mux_conf *c, enum spool_area area, const char *dest, char *err, size_t cap)
+static int make_dir(struct spool *s, enum spool_area area, const char *dest, char *err, size_t cap)
 {
+    const struct mux_conf *c = s->conf;
     char path[SPOOL_PATH_MAX];
-    if (spool_dir_path(path, sizeof path, c->spool, area, dest) < 0 || mkdirs(path) < 0) {
+    if (spool_dir_path(path, sizeof path, c->spool, area, dest) < 0 || mkdirs(path, &s->fsyncs) < 0) {
         snprintf(err, cap, "MUX_SPOOL=%s: cannot create %s: %s", c->spool, path, strerror(errno));
         return -1;
     }
     return 0;
 }
 
-/* Every folder: tmp/, and queue/ and dead/ of each destination. */
-static int make_dirs(const struct mux_conf *c, char *err, size_t cap)
+/* Every folder: tmp/, journal/, and queue/ and dead/ of each destination. */
+static int make_dirs(struct spool *s, char *err, size_t cap)
 {
+    const struct mux_conf *c = s->conf;
     for (unsigned i = 0; i < c->ndests; i++)
-        if (make_dir(c, SPOOL_QUEUE, c->dests[i].peer.name, err, cap) < 0 ||
-            make_dir(c, SPOOL_DEAD, c->dests[i].peer.name, err, cap) < 0)
+        if (make_dir(s, SPOOL_QUEUE, c->dests[i].peer.name, err, cap) < 0 ||
+            make_dir(s, SPOOL_DEAD, c->dests[i].peer.name, err, cap) < 0)
             return -1;
-    return make_dir(c, SPOOL_TMP, NULL, err, cap);
+    return make_dir(s, SPOOL_TMP, NULL, err, cap) < 0 ? -1 : make_dir(s, SPOOL_JOURNAL, NULL, err, cap);
 }
 
 static int open_dir(const char *root, const char *path, int *fd, char *err, size_t cap)
@@ -179,17 +189,19 @@ int spool_open(struct spool *s, const struct mux_conf *c, char *err, size_t cap)
     memset(s, 0, sizeof *s);
     s->conf = c;
     char path[SPOOL_PATH_MAX];
-    if (make_dirs(c, err, cap) < 0)
+    if (make_dirs(s, err, cap) < 0)
         return -1;
     spool_dir_path(path, sizeof path, c->spool, SPOOL_TMP, NULL); /* fits: made above */
     clean_tmp(path);
-    for (unsigned i = 0; i < c->ndests; i++) {
-        spool_dir_path(path, sizeof path, c->spool, SPOOL_QUEUE, c->dests[i].peer.name);
-        if (open_dir(c->spool, path, &s->queue_fds[i], err, cap) < 0)
-            return -1;
-    }
-    if (open_dir(c->spool, c->spool, &s->fd, err, cap) < 0)
+    if (open_dir(c->spool, c->spool, &s->fd, err, cap) < 0 || journal_open(&s->journal, c, &s->fsyncs, err, cap) < 0)
         return -1;
+    pthread_condattr_t attr; /* timed waits on the monotonic clock */
+    if (pthread_condattr_init(&attr) != 0 || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+        pthread_cond_init(&s->appended, &attr) != 0) {
+        snprintf(err, cap, "cannot set up the group commit: out of resources");
+        return -1;
+    }
+    pthread_condattr_destroy(&attr);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->done, NULL);
     return 0;
@@ -198,10 +210,9 @@ int spool_open(struct spool *s, const struct mux_conf *c, char *err, size_t cap)
 void spool_close(struct spool *s)
 {
     close(s->fd);
-    for (unsigned i = 0; i < s->conf->ndests; i++)
-        close(s->queue_fds[i]);
-    free(s->pending);
+    journal_close(&s->journal);
     pthread_cond_destroy(&s->done);
+    pthread_cond_destroy(&s->appended);
     pthread_mutex_destroy(&s->lock);
 }
 
@@ -223,7 +234,7 @@ static int create_tmp(struct spool *s, const char *sop_uid, char *name, size_t c
             snprintf(why, whycap, "spool path too long for %s", name);
             return -1;
         }
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+        int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
         if (fd >= 0)
             return fd;
         snprintf(why, whycap, "cannot create %s: %s", tmp, strerror(errno));
@@ -274,22 +285,61 @@ static int link_queues(struct spool *s, const char *tmp, const char *name, const
     return 0;
 }
 
+/* The len bytes of the file fd (malloc'd), or NULL. */
+static uint8_t *read_back(int fd, size_t *len)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return NULL;
+    *len = (size_t)st.st_size;
+    uint8_t *buf = malloc(*len ? *len : 1);
+    size_t got = 0;
+    while (buf && got < *len) {
+        ssize_t n = pread(fd, buf + got, *len - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(buf);
+            return NULL;
+        }
+        got += (size_t)n;
+    }
+    return buf;
+}
+
+/* Append the instance in file fd to the journal: 0x0000, or 0xA700 with why. */
+static uint16_t journal_instance(struct spool *s, int fd, const char *name, const int *wanted, const char *ts_uid,
+                                 char *why, size_t whycap)
+{
+    size_t len;
+    uint8_t *data = read_back(fd, &len);
+    if (!data) {
+        snprintf(why, whycap, "cannot read the spool file back: %s", strerror(errno));
+        return 0xA700;
+    }
+    int rc = journal_append(&s->journal, name, wanted, ts_uid, data, len, why, whycap);
+    free(data);
+    return rc < 0 ? 0xA700 : 0x0000;
+}
+
 uint16_t spool_accept(struct spool *s, cirr_dicom_dataset *ds, const char *ts_uid, const char *sop_uid,
                       const int *wanted, char *name, size_t cap, char *why, size_t whycap)
 {
     char tmp[SPOOL_PATH_MAX];
     int fd = create_tmp(s, sop_uid, name, cap, tmp, why, whycap);
-    if (fd < 0)
-        return 0xA700;
-    uint16_t status = write_fd(ds, ts_uid, fd, why, whycap);
-    if (status == 0x0000 && link_queues(s, tmp, name, wanted, why, whycap) < 0)
-        status = 0xA700;
-    if (status != 0x0000) {
+    uint16_t status = fd < 0 ? 0xA700 : write_fd(ds, ts_uid, fd, why, whycap);
+    if (status == 0x0000)
+        status = journal_instance(s, fd, name, wanted, ts_uid, why, whycap);
+    if (fd >= 0)
         close(fd);
-        unlink(tmp);
+    if (status != 0x0000) {
+        if (fd >= 0)
+            unlink(tmp);
         return status;
     }
-    commit_wait(s, fd); /* file data and every queue link are on disk now */
+    commit_wait(s); /* the record is on disk now */
+    if (link_queues(s, tmp, name, wanted, why, whycap) < 0) /* the journal has it: made again at the next start */
+        log_msg(LOG_ERROR, NULL, "%s: %s; it is sent after a restart", name, why);
     unlink(tmp);
     return 0x0000;
 }
@@ -302,11 +352,24 @@ unsigned long long spool_free_bytes(const struct spool *s)
     return (unsigned long long)v.f_bavail * v.f_frsize;
 }
 
+void spool_check(struct spool *s, const char *dest, const char *name, const char *path)
+{
+    int i = journal_dest_index(s->conf, dest), rc = i < 0 ? 0 : journal_check(&s->journal, (unsigned)i, name, path);
+    if (rc > 0)
+        log_msg(LOG_WARN, dest, "%s did not match its journal record (a crash kept its name, not its data): "
+                "made again from the journal", name);
+    else if (rc < 0)
+        log_msg(LOG_ERROR, dest, "%s matches neither its queue file nor its journal record", name);
+}
+
 void spool_done(struct spool *s, const char *dest, const char *name)
 {
     char path[SPOOL_PATH_MAX];
     if (spool_path(s, dest, name, path, sizeof path) == 0)
         unlink(path); /* a repeat after a crash only re-sends: delivery is at-least-once */
+    int i = journal_dest_index(s->conf, dest);
+    if (i >= 0)
+        journal_resolve(&s->journal, (unsigned)i, name);
 }
 
 int spool_dead(struct spool *s, const char *dest, const char *name, const char *reason)
@@ -320,11 +383,19 @@ int spool_dead(struct spool *s, const char *dest, const char *name, const char *
     log_escape(text, sizeof text - 1, reason); /* one line, whatever a peer said */
     size_t n = strlen(text);
     text[n++] = '\n';
-    /* the reason is durable first; the entry's new name once dead/DEST is
-     * fsynced (a commit may make its removal from the queue durable) */
-    if (atomicfile_write(why, text, n, 0640, (uid_t)-1, (gid_t)-1) < 0 || rename(from, to) < 0 ||
+    /* the reason and the file's data (queue files are not flushed when
+     * made) are durable first; the entry's new name once dead/DEST is
+     * fsynced; only then is it served in the journal */
+    int fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), data_synced = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!data_synced || atomicfile_write(why, text, n, 0640, (uid_t)-1, (gid_t)-1) < 0 || rename(from, to) < 0 ||
         spool_sync_dir(root, SPOOL_DEAD, dest) < 0)
         return -1;
+    s->fsyncs += 4; /* atomicfile_write: the reason and its folder */
+    int i = journal_dest_index(s->conf, dest);
+    if (i >= 0)
+        journal_resolve(&s->journal, (unsigned)i, name);
     return 0;
 }
 

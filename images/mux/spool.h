@@ -1,16 +1,18 @@
 /* spool.h: the durable spool of cirr-mux (its folders: spool_layout.h).
  *
- * An instance is written once into tmp/, linked into the queue of every
- * destination that wants it, made durable by a group commit (the files
- * waiting at that moment, on any association, are fsynced, then each
- * queue folder once), and only then acknowledged. Delivering to a
- * destination removes its link; when the last link goes, so does the file.
- * Queues survive kill -9 and power loss: at start they are read back, and
- * tmp/ is emptied (never acknowledged). */
+ * An instance is written once into tmp/ and appended to the journal
+ * (journal.h); a group commit makes every record appended at that moment,
+ * on any association, durable with one fdatasync, and only then are they
+ * acknowledged and linked into the queue of every destination that wants
+ * them (not flushed: the journal is the durable copy). Delivering to a
+ * destination removes its link and notes it in the journal. Queues survive
+ * kill -9 and power loss: at start the journal is replayed (queue files a
+ * crash lost are made again), and tmp/ is emptied (never acknowledged). */
 #ifndef MUX_SPOOL_H
 #define MUX_SPOOL_H
 
 #include "cirr_dicom.h"
+#include "journal.h"
 #include "muxconf.h"
 #include "spool_layout.h"
 
@@ -19,24 +21,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Senders told apart by the group commit (spool.c, gather). */
+#define SPOOL_SENDER_SLOTS 64
+
 struct spool {
     const struct mux_conf *conf;
     int fd;                  /* the spool folder */
-    int queue_fds[MUX_MAX_DESTS]; /* queue folders, fsynced by each commit */
+    struct journal journal;
     pthread_mutex_t lock;
     pthread_cond_t done;
+    pthread_cond_t appended; /* a record was appended (monotonic timed waits) */
+    unsigned long long seen_ms[SPOOL_SENDER_SLOTS]; /* monotonic: a sender's last instance */
+    atomic_uint next_slot;
     unsigned long long requested, committed;
     int committing;          /* a thread is committing now */
-    int *pending;            /* files written since the last commit started */
-    size_t npending, cappending;
     atomic_ullong syncs;     /* group commits made */
-    atomic_ullong fsyncs;    /* fsync calls made by them */
+    atomic_ullong fsyncs;    /* every flush since start: commits, segments, dead letters */
     atomic_ullong seq;
 };
 
 /* Create the folders (a new one made durable: the folder it is in is
- * fsynced), empty tmp/, open the queue folders. 0, or -1 with
- * one line in err. */
+ * fsynced), empty tmp/, replay the journal. 0, or -1 with one line in err. */
 int spool_open(struct spool *s, const struct mux_conf *c, char *err, size_t cap);
 void spool_close(struct spool *s);
 
@@ -54,7 +59,11 @@ unsigned long long spool_bytes(const struct spool *s);
 
 /* Path of a queued entry; 0, or -1 when it does not fit in cap. */
 int spool_path(const struct spool *s, const char *dest, const char *name, char *buf, size_t cap);
-/* Delivered: remove the destination's link. */
+/* Before it is read to be sent: the queue file of name for dest, at
+ * path, checked against its journal record, made again if it does not
+ * match (logged). */
+void spool_check(struct spool *s, const char *dest, const char *name, const char *path);
+/* Delivered: remove the destination's link, note it in the journal. */
 void spool_done(struct spool *s, const char *dest, const char *name);
 /* Move to the dead letters of dest with a reason file (reason escaped
  * to one line), durably. 0 or -1. */

@@ -9,11 +9,14 @@
 
 #define ENTRY_SUFFIX ".dcm"
 #define REASON_SUFFIX ".reason"
+#define SEGMENT_SUFFIX ".jnl"
+#define DONE_SUFFIX ".done"
 
 static const char *const area_names[] = {
     [SPOOL_TMP] = "tmp",
     [SPOOL_QUEUE] = "queue",
     [SPOOL_DEAD] = "dead",
+    [SPOOL_JOURNAL] = "journal",
 };
 
 static int path(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -33,7 +36,7 @@ static int path(char *buf, size_t cap, const char *fmt, ...)
 
 int spool_dir_path(char *buf, size_t cap, const char *root, enum spool_area area, const char *dest)
 {
-    if (area == SPOOL_TMP)
+    if (area == SPOOL_TMP || area == SPOOL_JOURNAL)
         return path(buf, cap, "%s/%s", root, area_names[area]);
     return path(buf, cap, "%s/%s/%s", root, area_names[area], dest);
 }
@@ -41,7 +44,7 @@ int spool_dir_path(char *buf, size_t cap, const char *root, enum spool_area area
 int spool_entry_path(char *buf, size_t cap, const char *root, enum spool_area area, const char *dest,
                      const char *name)
 {
-    if (area == SPOOL_TMP)
+    if (area == SPOOL_TMP || area == SPOOL_JOURNAL)
         return path(buf, cap, "%s/%s/%s", root, area_names[area], name);
     return path(buf, cap, "%s/%s/%s/%s", root, area_names[area], dest, name);
 }
@@ -49,6 +52,23 @@ int spool_entry_path(char *buf, size_t cap, const char *root, enum spool_area ar
 int spool_reason_path(char *buf, size_t cap, const char *root, const char *dest, const char *name)
 {
     return path(buf, cap, "%s/%s/%s/%s" REASON_SUFFIX, root, area_names[SPOOL_DEAD], dest, name);
+}
+
+int spool_segment_path(char *buf, size_t cap, const char *root, unsigned long long seq, int done)
+{
+    return path(buf, cap, "%s/%s/%016llx%s", root, area_names[SPOOL_JOURNAL], seq, done ? DONE_SUFFIX : SEGMENT_SUFFIX);
+}
+
+int spool_is_segment(const char *name, unsigned long long *seq)
+{
+    size_t i = 0;
+    for (; i < 16; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return 0;
+    if (strcmp(name + i, SEGMENT_SUFFIX))
+        return 0;
+    *seq = strtoull(name, NULL, 16);
+    return 1;
 }
 
 /* A UID is digits and dots; anything else a peer put there (a '/', a
