@@ -48,6 +48,7 @@ musl_USE_pq    := -lpq -lpgcommon_shlib -lpgport_shlib
 glibc_USE_curl := -lcurl
 glibc_USE_pq   := -lpq
 glibc_USE_crypto := -lcrypto
+glibc_USE_zlib := -lz
 musl_USE_mbedtls  := -lmbedtls -lmbedx509 -lmbedcrypto
 glibc_USE_mbedtls := -lmbedtls -lmbedx509 -lmbedcrypto
 DCMTK_LIBS     := -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmnet -ldcmdata -loflog -lofstd -lpthread

@@ -2,6 +2,5 @@
 PROGRAMS += cirr-mux
 cirr-mux_SRC       := $(wildcard images/mux/*.c) $(LIBANON_SRC)
 cirr-mux_TOOLCHAIN := dicom
+# zlib: the CRC32 of the spool journal's records
 cirr-mux_USES      := crypto zlib
-# zlib's CRC32 checks the spool's journal records (not in the Makefile's table yet)
-glibc_USE_zlib     ?= -lz
