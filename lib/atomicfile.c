@@ -15,11 +15,7 @@ static void sync_dir(const char *path)
 {
     char copy[4096];
     snprintf(copy, sizeof copy, "%s", path);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
+    fsync_path(dirname(copy), O_DIRECTORY);
 }
 
 static int write_file(const char *path, const char *data, size_t len, mode_t mode, uid_t uid,

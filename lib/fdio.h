@@ -9,4 +9,9 @@
  * EINTR. 0, or -1 with errno set (some bytes may have been written). */
 int fd_write_all(int fd, const void *buf, size_t len);
 
+/* fsync the file or folder at path (opened read-only with flags added,
+ * e.g. O_DIRECTORY or O_NOFOLLOW): a file's data, or the names a folder
+ * links, are durable from then on. 0, or -1 with errno set. */
+int fsync_path(const char *path, int flags);
+
 #endif

@@ -7,6 +7,7 @@
 #include "array.h"
 #include "atomicfile.h"
 #include "clock.h"
+#include "fdio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -63,10 +64,7 @@ static int make_folder(const struct cache *c, const char *folder)
 {
     if (mkdir(folder, 0750) < 0)
         return errno == EEXIST ? 0 : -1;
-    int fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = fd < 0 ? -1 : fsync(fd);
-    if (fd >= 0)
-        close(fd);
-    return rc;
+    return fsync_path(c->dir, O_DIRECTORY);
 }
 
 /* The files of a study's folder, then the folder (under c->mu). */

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include "array.h"
+#include "fdio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -94,16 +95,6 @@ void store_close(struct store *s)
     pthread_mutex_destroy(&s->lock);
 }
 
-static int sync_path(const char *path, int flags)
-{
-    int fd = open(path, flags | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 uint16_t store_put(struct store *s, cirr_dicom_dataset *ds, char *why, size_t cap)
 {
     struct stored st;
@@ -115,8 +106,8 @@ uint16_t store_put(struct store *s, cirr_dicom_dataset *ds, char *why, size_t ca
     char tmp[340];
     snprintf(st.path, sizeof st.path, "%.250s/%.64s.dcm", s->dir, st.sop_uid);
     snprintf(tmp, sizeof tmp, "%s.tmp", st.path);
-    if (cirr_dicom_dataset_write(ds, tmp, NULL) != CIRR_DICOM_OK || sync_path(tmp, O_RDONLY) < 0 ||
-        rename(tmp, st.path) < 0 || sync_path(s->dir, O_RDONLY | O_DIRECTORY) < 0) {
+    if (cirr_dicom_dataset_write(ds, tmp, NULL) != CIRR_DICOM_OK || fsync_path(tmp, 0) < 0 ||
+        rename(tmp, st.path) < 0 || fsync_path(s->dir, O_DIRECTORY) < 0) {
         snprintf(why, cap, "cannot write %s: %s", st.path, cirr_dicom_last_error());
         unlink(tmp);
         return 0xA700; /* out of resources */

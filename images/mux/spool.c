@@ -4,6 +4,7 @@
 #include "array.h"
 #include "atomicfile.h"
 #include "clock.h"
+#include "fdio.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -16,21 +17,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-/* fsync the folder at path: what it links is durable from then on. */
-static int sync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int spool_sync_dir(const char *root, enum spool_area area, const char *dest)
 {
     char path[SPOOL_PATH_MAX];
-    return spool_dir_path(path, sizeof path, root, area, dest) < 0 ? -1 : sync_dir(path);
+    return spool_dir_path(path, sizeof path, root, area, dest) < 0 ? -1 : fsync_path(path, O_DIRECTORY);
 }
 
 /* mkdir, and when that made the folder, fsync the folder it is in: a new
@@ -43,11 +33,11 @@ static int make_durable_dir(char *path, atomic_ullong *flushes)
     (*flushes)++;
     char *slash = strrchr(path, '/');
     if (!slash)
-        return sync_dir(".");
+        return fsync_path(".", O_DIRECTORY);
     if (slash == path)
-        return sync_dir("/");
+        return fsync_path("/", O_DIRECTORY);
     *slash = '\0';
-    int rc = sync_dir(path);
+    int rc = fsync_path(path, O_DIRECTORY);
     *slash = '/';
     return rc;
 }
@@ -386,11 +376,8 @@ int spool_dead(struct spool *s, const char *dest, const char *name, const char *
     /* the reason and the file's data (queue files are not flushed when
      * made) are durable first; the entry's new name once dead/DEST is
      * fsynced; only then is it served in the journal */
-    int fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), data_synced = fd >= 0 && fsync(fd) == 0;
-    if (fd >= 0)
-        close(fd);
-    if (!data_synced || atomicfile_write(why, text, n, 0640, (uid_t)-1, (gid_t)-1) < 0 || rename(from, to) < 0 ||
-        spool_sync_dir(root, SPOOL_DEAD, dest) < 0)
+    if (fsync_path(from, O_NOFOLLOW) < 0 || atomicfile_write(why, text, n, 0640, (uid_t)-1, (gid_t)-1) < 0 ||
+        rename(from, to) < 0 || spool_sync_dir(root, SPOOL_DEAD, dest) < 0)
         return -1;
     s->fsyncs += 4; /* atomicfile_write: the reason and its folder */
     int i = journal_dest_index(s->conf, dest);

@@ -29,9 +29,7 @@ static int mkdir_durable(char *path)
     if (!slash || slash == path)
         return 0;
     *slash = '\0';
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = fd < 0 ? -1 : fsync(fd);
-    if (fd >= 0)
-        close(fd);
+    int rc = fsync_path(path, O_DIRECTORY);
     *slash = '/';
     return rc;
 }

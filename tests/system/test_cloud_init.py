@@ -307,14 +307,20 @@ def manager_for(tmp_path, tarball, pub, **changes):
     return node
 
 
+def deploy_checked_by_engine_double(tmp_path, node, cfg):
+    """cirr-node-deploy on node, cirr-verify checking the loaded image in an
+    engine double that holds cirr/tiny with config digest cfg: (result, double)."""
+    engine = EngineDouble(tmp_path / "engine.sock", {"cirr/tiny:0.1.0": f"sha256:{cfg}"})
+    try:
+        return node.run("cirr-node-deploy", env={"DOCKER_HOST": f"unix://{engine.path}"}), engine
+    finally:
+        engine.close()
+
+
 def test_the_manager_deploys_a_release_that_verifies(tmp_path):
     tarball, pub, cfg = make_release(tmp_path)
     node = manager_for(tmp_path, tarball, pub)
-    engine = EngineDouble(tmp_path / "engine.sock", {"cirr/tiny:0.1.0": f"sha256:{cfg}"})
-    try:
-        r = node.run("cirr-node-deploy", env={"DOCKER_HOST": f"unix://{engine.path}"})
-    finally:
-        engine.close()
+    r, engine = deploy_checked_by_engine_double(tmp_path, node, cfg)
     assert r.returncode == 0, r.stdout + r.stderr
     assert engine.requests == ["GET /images/cirr/tiny:0.1.0/json HTTP/1.0"]  # checked once loaded
     st = node.docker_state()
@@ -339,11 +345,7 @@ def test_the_sites_override_file_is_deployed_after_the_releases_stack_file(tmp_p
     override = 'version: "3.8"\nservices:\n  mux:\n    deploy:\n      endpoint_mode: dnsrr\n'
     (node.root / "etc/cirr/stack-overrides").mkdir(mode=0o700)
     (node.root / "etc/cirr/stack-overrides/cirr.yml").write_text(override)
-    engine = EngineDouble(tmp_path / "engine.sock", {"cirr/tiny:0.1.0": f"sha256:{cfg}"})
-    try:
-        r = node.run("cirr-node-deploy", env={"DOCKER_HOST": f"unix://{engine.path}"})
-    finally:
-        engine.close()
+    r, _ = deploy_checked_by_engine_double(tmp_path, node, cfg)
     assert r.returncode == 0, r.stdout + r.stderr
     deployed = node.docker_state()["deployed"]
     with open(os.path.join(REPO, "stacks/rih/cirr-stack.yml")) as f:

@@ -9,7 +9,9 @@
 #include "fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,11 +68,34 @@ static void test_a_bad_descriptor_is_an_error(void **state)
     assert_int_equal(fd_write_all(-1, "", 0), 0); /* nothing to write */
 }
 
+static void test_fsync_path_flushes_a_file_or_folder_and_says_why_not(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/fdio_test.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[64];
+    snprintf(file, sizeof file, "%s/f", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(fsync_path(file, 0), 0);
+    assert_int_equal(fsync_path(dir, O_DIRECTORY), 0);
+    errno = 0;
+    assert_int_equal(fsync_path(file, O_DIRECTORY), -1); /* a file where a folder was meant */
+    assert_int_equal(errno, ENOTDIR);
+    unlink(file);
+    errno = 0;
+    assert_int_equal(fsync_path(file, 0), -1);
+    assert_int_equal(errno, ENOENT);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_everything_reaches_a_pipe),
         cmocka_unit_test(test_a_bad_descriptor_is_an_error),
+        cmocka_unit_test(test_fsync_path_flushes_a_file_or_folder_and_says_why_not),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
