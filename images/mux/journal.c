@@ -44,13 +44,13 @@ struct jseg *journal_add_segment(struct journal *j, unsigned long long seq, int 
 }
 
 int journal_add_record(struct journal *j, struct jseg *seg, uint64_t off, uint64_t data_at, const struct jrec_head *h,
-                       uint32_t pending)
+                       uint32_t pending, uint32_t unchecked)
 {
     struct jrec *r = calloc(1, sizeof *r);
     if (!r)
         return -1;
     *r = (struct jrec){.seg = seg, .off = off, .data_at = data_at, .data_len = h->data_len,
-                       .data_crc = h->data_crc, .pending = pending};
+                       .data_crc = h->data_crc, .pending = pending, .unchecked = unchecked};
     snprintf(r->name, sizeof r->name, "%s", h->name);
     unsigned b = bucket(h->name);
     r->next = j->buckets[b];
@@ -235,7 +235,7 @@ int journal_append(struct journal *j, const char *name, const int *wanted, const
         snprintf(why, whycap, "cannot write journal segment %016llx: %s", j->active->seq, strerror(errno));
         rc = -1;
     }
-    if (rc == 0 && journal_add_record(j, j->active, off, off + hlen, &h, pending) < 0) {
+    if (rc == 0 && journal_add_record(j, j->active, off, off + hlen, &h, pending, 0) < 0) {
         snprintf(why, whycap, "out of memory");
         rc = -1; /* durable at the next sync all the same: only sent again, after a restart */
     }

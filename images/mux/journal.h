@@ -40,6 +40,7 @@ struct jrec {
     uint64_t data_at, data_len; /* its instance */
     uint32_t data_crc;
     uint32_t pending;        /* bit i: destination i still to serve */
+    uint32_t unchecked;      /* bit i: its queue file for i predates this start (journal_check) */
     char name[SPOOL_NAME_MAX];
 };
 
@@ -76,7 +77,10 @@ void journal_resolve(struct journal *j, unsigned dest, const char *name);
  * the record (a file whose name a crash kept but whose data it did not,
  * not flushed, may hold zeros): 0 it matches, or is not the journal's to
  * check; 1 it did not and was made again from the journal; -1 it did not
- * and the record does not check either. */
+ * and the record does not check either. Only a queue file that was there
+ * before this start (found by replay) is read: one this process made is
+ * whole in the page cache, and a crash that could spoil it means a
+ * restart, whose replay marks it again. */
 int journal_check(struct journal *j, unsigned dest, const char *name, const char *path);
 
 /* The link that points at name's record (*it NULL when there is none). Lock held. */
@@ -85,7 +89,7 @@ struct jrec **journal_slot(struct journal *j, const char *name);
 /* For journal_replay.c, lock not needed (before any thread): */
 struct jseg *journal_add_segment(struct journal *j, unsigned long long seq, int fd, uint64_t size);
 int journal_add_record(struct journal *j, struct jseg *seg, uint64_t off, uint64_t data_at, const struct jrec_head *h,
-                       uint32_t pending);
+                       uint32_t pending, uint32_t unchecked);
 void journal_log_done(struct journal *j, struct jseg *seg, uint64_t off, const char *dest);
 void journal_drop_if_served(struct journal *j, struct jseg *seg);
 int journal_dest_index(const struct mux_conf *c, const char *name);

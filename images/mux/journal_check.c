@@ -57,7 +57,8 @@ int journal_check(struct journal *j, unsigned dest, const char *name, const char
     pthread_mutex_lock(&j->lock);
     struct jrec *r = *journal_slot(j, name), copy;
     int fd = -1;
-    if (r && (r->pending & (1u << dest))) {
+    if (r && (r->pending & r->unchecked & (1u << dest))) {
+        r->unchecked &= ~(1u << dest); /* once: a file remade below is this process's own */
         copy = *r;
         fd = dup(r->seg->fd); /* the segment stays while the record waits for dest; a dup all the same */
     }

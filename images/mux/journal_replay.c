@@ -135,9 +135,11 @@ static int remake(const struct mux_conf *c, const char *name, const uint8_t *dat
 }
 
 /* The destinations of the record at off that still wait (bits), their
- * queue files made again where a crash lost them. */
+ * queue files made again where a crash lost them; *found: those whose
+ * queue file was there already (journal_check reads them before sending). */
 static uint32_t replay_record(struct journal *j, struct jseg *seg, uint64_t data_at, uint64_t off,
-                              const struct jrec_head *h, const struct done_set *done, struct replay_stats *st)
+                              const struct jrec_head *h, const struct done_set *done, struct replay_stats *st,
+                              uint32_t *found)
 {
     char dests[JREC_DESTS_MAX], *save = NULL;
     uint32_t pending = 0, missing = 0;
@@ -159,6 +161,7 @@ static uint32_t replay_record(struct journal *j, struct jseg *seg, uint64_t data
         else
             pending |= 1u << i, missing |= state == 0 ? 1u << i : 0;
     }
+    *found = pending & ~missing;
     if (!missing)
         return pending;
     uint8_t *data = jrec_read_data(seg->fd, data_at, h->data_len, h->data_crc);
@@ -208,8 +211,8 @@ static int replay_segment(struct journal *j, unsigned long long seq, struct repl
             break;
         }
         free(tail);
-        uint32_t pending = replay_record(j, seg, off + hlen, off, &h, &done, st);
-        if (pending && journal_add_record(j, seg, off, off + hlen, &h, pending) < 0) {
+        uint32_t found = 0, pending = replay_record(j, seg, off + hlen, off, &h, &done, st, &found);
+        if (pending && journal_add_record(j, seg, off, off + hlen, &h, pending, found) < 0) {
             free(done.v);
             return -1;
         }
