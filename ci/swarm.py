@@ -329,17 +329,23 @@ class Cluster:
     def remove_stack(self, stack, timeout=120):
         """Remove stack and the anonymous volumes its tasks made (the images'
         VOLUME folders); its named volumes stay until teardown."""
-        ids = docker("ps", "-aq", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split()
+        self.remove_stacks([stack], timeout)
+
+    def remove_stacks(self, stacks, timeout=120):
+        """remove_stack for several stacks at once: one `docker stack rm`,
+        so that their tasks stop side by side, not one stack after another."""
+        if not stacks:
+            return
+        def containers():
+            return {cid for s in stacks for cid in docker("ps", "-aq", "--filter",
+                                                          f"label=com.docker.stack.namespace={s}").stdout.split()}
         anonymous = set()
-        for cid in ids:
+        for cid in containers():
             mounts = json.loads(docker("inspect", "-f", "{{json .Mounts}}", cid, check=False).stdout or "[]")
             anonymous |= {m["Name"] for m in mounts or [] if m.get("Type") == "volume" and len(m.get("Name", "")) == 64}
-        docker("stack", "rm", stack, check=False)
+        docker("stack", "rm", *stacks, check=False)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            left = docker("ps", "-aq", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split()
-            if not left:
-                break
+        while containers() and time.monotonic() < deadline:
             time.sleep(1)
         for volume in anonymous:
             docker("volume", "rm", "-f", volume, check=False)
@@ -349,8 +355,7 @@ class Cluster:
         first) with their volumes and networks, its secrets, its node
         labels, its network, its swarm."""
         stacks = list(reversed(self.deployed))
-        for stack in stacks:
-            self.remove_stack(stack)
+        self.remove_stacks(stacks)
         for name in self.secrets:
             r = docker("secret", "inspect", "--format", "{{json .Spec.Labels}}", name, check=False)
             if r.returncode == 0 and "org.cirr.throwaway" in r.stdout:
