@@ -76,6 +76,19 @@ def run_cirr(files, work, key):
     return time.monotonic() - start, len(anongen.dicom_files(out)), children_cpu() - cpu
 
 
+def cirr_start(work, key):
+    """cirr-anon on an empty folder, median of three: the fixed cost in each
+    cirr-anon row (process start, DCMTK's data dictionary, the syncfs)."""
+    empty = work / "empty"
+    empty.mkdir()
+    times = []
+    for i in range(3):
+        start = time.monotonic()
+        anongen.run_anon(ANON, key, [empty], work / f"empty-out{i}")
+        times.append(time.monotonic() - start)
+    return sorted(times)[1]
+
+
 def run_orthanc(files, work):
     """(seconds, n, Orthanc's CPU seconds, seconds of the REST calls alone)."""
     o = Orthanc(work)
@@ -190,6 +203,8 @@ def main():
             if rest is not None:
                 print(f"{label}: Orthanc's REST calls alone {rest:.2f} s of its {s:.2f} s "
                       f"({n / rest:.0f} instances/s)")
+        print()
+        print(f"cirr-anon on an empty folder (its fixed cost, median of 3): {cirr_start(tmp, key):.3f} s")
         print()
         for label, _ in SETS:
             c = next(r for r in rows if r[0] == label and r[1] == "cirr-anon")

@@ -145,6 +145,18 @@ static cirr_dicom_edit_action clean_or_dummy(const cirr_dicom_element *e, const 
     return a == CIRR_DICOM_EDIT_EMPTY ? dummy_or_uid(e, w, out, cap) : a;
 }
 
+int action_needs_value(enum anon_code code, const cirr_dicom_element *e)
+{
+    switch (code) {
+    case ANON_X: case ANON_Z: case ANON_ZD: case ANON_K: case ANON_NONE:
+        return 0;
+    case ANON_XZ: case ANON_XZD:
+        return 0; /* removed when a sequence, emptied otherwise */
+    default: /* a dummy, a UID, a cleaned value: from the value, or from whether there is one */
+        return !vr_is(e, "SQ");
+    }
+}
+
 cirr_dicom_edit_action action_apply(enum anon_code code, const cirr_dicom_element *e,
                                     const struct anon_walk *w, char *out, size_t cap)
 {

@@ -25,6 +25,10 @@ enum anon_code action_code(const struct anon_rule *rule, const struct anon_optio
  * text kept when safelisted with Clean Descriptors), the rest kept. */
 enum anon_code action_code_by_vr(const cirr_dicom_element *e, const struct anon_options *o);
 
+/* Whether what action_apply does with code on e depends on e's value (a
+ * walk that converts values only on demand asks this first). */
+int action_needs_value(enum anon_code code, const cirr_dicom_element *e);
+
 /* Carry out code on e: the walker's action, and the replacement text. */
 cirr_dicom_edit_action action_apply(enum anon_code code, const cirr_dicom_element *e,
                                     const struct anon_walk *w, char *out, size_t cap);

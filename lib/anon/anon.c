@@ -81,21 +81,42 @@ static int is_structured_report(const cirr_dicom_dataset *ds)
            !strncmp(sop_class, "1.2.840.10008.5.1.4.1.1.88.", 27);
 }
 
+/* The code for e (the SR header's own rules aside: see decide), or
+ * ANON_NONE with *ask set when it depends on a value not converted yet. */
+static enum anon_code code_for(const cirr_dicom_element *e, const struct anon_walk *w, int *ask)
+{
+    const struct anon_rule *rule = anon_profile_rule(e->tag);
+    *ask = !rule && e->value_deferred && !strcmp(e->vr, "UI"); /* a UID by its root: see action_code_by_vr */
+    if (*ask)
+        return ANON_NONE;
+    return rule ? action_code(rule, w->options) : action_code_by_vr(e, w->options);
+}
+
+/* The walk's callback (cirr_dicom_edit_walk_deferred): most elements are
+ * decided by tag and VR; the value is asked for (NEED_VALUE) only where
+ * the action reads it. */
 static cirr_dicom_edit_action decide(const cirr_dicom_element *e, char *out, size_t cap, void *ud)
 {
     const struct anon_walk *w = ud;
+    int ask;
     if ((e->tag >> 16) & 1) {
+        if (e->value_deferred && w->options->n_private_safelist)
+            return CIRR_DICOM_EDIT_NEED_VALUE; /* a creator's value names what it keeps */
         if (!private_kept(e, w->options))
             return CIRR_DICOM_EDIT_REMOVE;
         return !strcmp(e->vr, "UI") ? action_apply(ANON_U, e, w, out, cap) : CIRR_DICOM_EDIT_KEEP;
     }
     if (repeating_group_removed(e->tag))
         return CIRR_DICOM_EDIT_REMOVE;
+    if (is_tokenized(e->tag) && e->value_deferred)
+        return CIRR_DICOM_EDIT_NEED_VALUE;
     if (is_tokenized(e->tag) && e->value && *e->value)
         return token(e, w, out, cap) ? CIRR_DICOM_EDIT_REPLACE : CIRR_DICOM_EDIT_EMPTY;
-    const struct anon_rule *rule = anon_profile_rule(e->tag);
-    enum anon_code code = rule ? action_code(rule, w->options) : action_code_by_vr(e, w->options);
-    if (w->structured_report && e->depth == 0)
+    enum anon_code code = code_for(e, w, &ask);
+    int sr_header = w->structured_report && e->depth == 0;
+    if (ask || (e->value_deferred && action_needs_value(sr_header && code == ANON_ZD ? ANON_D : code, e)))
+        return CIRR_DICOM_EDIT_NEED_VALUE;
+    if (sr_header)
         return sr_header_action(code, e, w, out, cap);
     return action_apply(code, e, w, out, cap);
 }
@@ -149,7 +170,7 @@ enum anon_result anon_dataset(cirr_dicom_dataset *ds, const struct anon_key *key
     pseudonym_begin(key); /* the key set up once for every value of this dataset */
     struct anon_walk w = {key, options, pseudonym_day_shift(key, patient_id), patient_id,
                           is_structured_report(ds)};
-    cirr_dicom_status s = cirr_dicom_edit_walk(ds, decide, &w);
+    cirr_dicom_status s = cirr_dicom_edit_walk_deferred(ds, decide, &w);
     pseudonym_end();
     if (s == CIRR_DICOM_OK)
         s = record(ds, options);

@@ -21,3 +21,8 @@ anon_read_ts_test_USES      := crypto
 anon_options_test_SRC       := $(LIBANON_SRC)
 anon_options_test_TOOLCHAIN := dicom
 anon_options_test_USES      := crypto
+
+# The deferred walk, removal of neighbouring elements, cached pseudonyms.
+anon_walk_test_SRC       := $(LIBANON_SRC)
+anon_walk_test_TOOLCHAIN := dicom
+anon_walk_test_USES      := crypto

@@ -15,19 +15,33 @@ static EVP_MAC *hmac_algorithm;
 static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
 static pthread_key_t thread_cache; /* its destructor frees a thread's prepared HMAC */
 
+/* The hashes a thread computed last under its prepared key, by message
+ * (domain 0 value), one slot a message hash: the instances of a series
+ * repeat most of their values (study, series, frame of reference, patient,
+ * the SOP instance in the file meta and the dataset), and a hash costs
+ * more than the rest of an element's de-identification. */
+enum { CACHE_SLOTS = 128, CACHE_MSG = 96 };
+
+struct cached_mac {
+    unsigned char len; /* 0: empty */
+    unsigned char msg[CACHE_MSG];
+    unsigned char mac[32];
+};
+
 /* A thread's HMAC prepared under one key (setting up the digest and the
  * key's pads costs about as much as five hashes): kept from one dataset
- * to the next while the key's bytes are the same. */
+ * to the next while the key's bytes are the same, with its cache. */
 struct prepared_hmac {
     EVP_MAC_CTX *ctx;
     struct anon_key key;
+    struct cached_mac cache[CACHE_SLOTS];
 };
 
 static void free_prepared(void *p)
 {
     struct prepared_hmac *c = p;
     EVP_MAC_CTX_free(c->ctx);
-    OPENSSL_cleanse(&c->key, sizeof c->key);
+    OPENSSL_cleanse(c, sizeof *c); /* the key, and original values in the cache */
     free(c);
 }
 
@@ -71,6 +85,7 @@ void pseudonym_begin(const struct anon_key *key)
         return;
     }
     EVP_MAC_CTX_free(c->ctx);
+    OPENSSL_cleanse(c->cache, sizeof c->cache); /* another key's hashes */
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
                            OSSL_PARAM_construct_end()};
     c->ctx = EVP_MAC_CTX_new(hmac_algorithm);
@@ -85,14 +100,33 @@ void pseudonym_begin(const struct anon_key *key)
 
 void pseudonym_end(void) { prepared = NULL; }
 
-/* HMAC of msg from the prepared state: a copy of it, so the key's pads
- * are not derived again. 0, or -1 (then the caller goes one-shot). */
+static struct cached_mac *cache_slot(const unsigned char *msg, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ msg[i]) * 16777619u;
+    return &prepared->cache[h % CACHE_SLOTS];
+}
+
+/* HMAC of msg from the prepared state: from the cache, or from a copy of
+ * the state, so the key's pads are not derived again. 0, or -1 (then the
+ * caller goes one-shot). */
 static int prepared_hash(const unsigned char *msg, size_t len, unsigned char mac[32])
 {
+    struct cached_mac *slot = len <= CACHE_MSG ? cache_slot(msg, len) : NULL;
+    if (slot && slot->len == len && !memcmp(slot->msg, msg, len)) {
+        memcpy(mac, slot->mac, 32);
+        return 0;
+    }
     EVP_MAC_CTX *c = EVP_MAC_CTX_dup(prepared->ctx);
     size_t out = 0;
     int ok = c && EVP_MAC_update(c, msg, len) == 1 && EVP_MAC_final(c, mac, &out, 32) == 1 && out == 32;
     EVP_MAC_CTX_free(c);
+    if (ok && slot) {
+        slot->len = (unsigned char)len;
+        memcpy(slot->msg, msg, len);
+        memcpy(slot->mac, mac, 32);
+    }
     return ok ? 0 : -1;
 }
 

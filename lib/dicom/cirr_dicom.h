@@ -66,6 +66,12 @@ static inline int cirr_dicom_check_version(void)
 /* Load the data dictionary and settings; call once, before any thread. */
 cirr_dicom_status cirr_dicom_init(void);
 
+/* Load DCMTK's data dictionary now, on the calling thread, rather than in
+ * cirr_dicom_init: safe on any one thread while the caller's other threads
+ * do work that needs no DICOM (a folder walk, reading files), before
+ * cirr_dicom_init. ERROR_INTERNAL when no dictionary could be loaded. */
+cirr_dicom_status cirr_dicom_load_dictionary(void);
+
 /* Undo cirr_dicom_init (codec registrations); call once at exit. */
 void cirr_dicom_cleanup(void);
 

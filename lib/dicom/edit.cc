@@ -14,6 +14,7 @@ const unsigned max_depth = 64;
 struct walker {
     cirr_dicom_edit_fn fn;
     void *ud;
+    bool deferred; // values converted only when fn asks (cirr_dicom_edit_walk_deferred)
     char replacement[4096];
     OFString value, creator;
 };
@@ -55,17 +56,13 @@ cirr_dicom_status walk_sequence(DcmSequenceOfItems *sq, unsigned depth, walker &
     return CIRR_DICOM_OK;
 }
 
-// Carry out what the callback decided for the element at index i; *removed
-// says the element is gone (the next one moved into its place).
-cirr_dicom_status apply(DcmItem *item, unsigned long i, DcmElement *e, cirr_dicom_edit_action a,
-                        unsigned depth, walker &w, bool *removed)
+// Carry out what the callback decided for the element e of item.
+cirr_dicom_status apply(DcmItem *item, DcmElement *e, cirr_dicom_edit_action a, unsigned depth, walker &w)
 {
-    *removed = false;
     DcmTagKey k = e->getTag();
     switch (a) {
     case CIRR_DICOM_EDIT_REMOVE:
-        delete item->remove(i);
-        *removed = true;
+        delete item->remove(e);
         return CIRR_DICOM_OK;
     case CIRR_DICOM_EDIT_EMPTY:
         e->clear();
@@ -82,44 +79,75 @@ cirr_dicom_status apply(DcmItem *item, unsigned long i, DcmElement *e, cirr_dico
     }
 }
 
+// Show e to the callback: its value converted to text first, or (deferred)
+// only when the callback asks for it.
+cirr_dicom_edit_action decide(DcmItem *item, DcmElement *e, unsigned depth, walker &w)
+{
+    const DcmTag &tag = e->getTag();
+    DcmEVR vr = e->ident();
+    cirr_dicom_element shown{};
+    shown.tag = CIRR_TAG(tag.getGTag(), tag.getETag());
+    strncpy(shown.vr, DcmVR(vr).getVRName(), 2);
+    shown.depth = depth;
+    shown.private_creator = private_creator(item, tag, w.creator);
+    shown.value_deferred = w.deferred && is_text_vr(vr);
+    if (!shown.value_deferred)
+        shown.value = is_text_vr(vr) && e->getOFStringArray(w.value).good() ? w.value.c_str() : nullptr;
+    w.replacement[0] = '\0';
+    cirr_dicom_edit_action a = w.fn(&shown, w.replacement, sizeof w.replacement, w.ud);
+    if (a != CIRR_DICOM_EDIT_NEED_VALUE)
+        return a;
+    if (!shown.value_deferred)
+        return CIRR_DICOM_EDIT_KEEP; // asked for what it was shown already: nothing to do
+    shown.value_deferred = 0;
+    shown.value = e->getOFStringArray(w.value).good() ? w.value.c_str() : nullptr;
+    w.replacement[0] = '\0';
+    a = w.fn(&shown, w.replacement, sizeof w.replacement, w.ud);
+    return a == CIRR_DICOM_EDIT_NEED_VALUE ? CIRR_DICOM_EDIT_KEEP : a;
+}
+
+// The elements in order, each next one taken before the one at hand may
+// be removed: DcmItem's list keeps its position, so this is one step an
+// element (getElement(i) walks from the start each time).
 cirr_dicom_status walk_item(DcmItem *item, unsigned depth, walker &w)
 {
     if (depth > max_depth)
         return cirr_dicom_fail(CIRR_DICOM_ERROR_PARSE, "sequences nested deeper than %u", max_depth);
-    for (unsigned long i = 0; i < item->card();) {
-        DcmElement *e = item->getElement(i);
-        DcmTag tag = e->getTag();
-        DcmEVR vr = e->ident();
-        cirr_dicom_element shown{};
-        shown.tag = CIRR_TAG(tag.getGTag(), tag.getETag());
-        strncpy(shown.vr, DcmVR(vr).getVRName(), 2);
-        shown.depth = depth;
-        shown.value = is_text_vr(vr) && e->getOFStringArray(w.value).good() ? w.value.c_str() : nullptr;
-        shown.private_creator = private_creator(item, tag, w.creator);
-        w.replacement[0] = '\0';
-        cirr_dicom_edit_action a = w.fn(&shown, w.replacement, sizeof w.replacement, w.ud);
-        bool removed;
-        cirr_dicom_status s = apply(item, i, e, a, depth, w, &removed);
+    DcmObject *next;
+    for (DcmObject *o = item->nextInContainer(nullptr); o; o = next) {
+        DcmElement *e = static_cast<DcmElement *>(o);
+        cirr_dicom_edit_action a = decide(item, e, depth, w);
+        next = item->nextInContainer(e);
+        cirr_dicom_status s = apply(item, e, a, depth, w);
         if (s != CIRR_DICOM_OK)
             return s;
-        if (!removed)
-            i++;
     }
     return CIRR_DICOM_OK;
 }
 
-} // namespace
-
-extern "C" cirr_dicom_status cirr_dicom_edit_walk(cirr_dicom_dataset *ds, cirr_dicom_edit_fn fn, void *ud)
+// The walk of cirr_dicom_edit_walk and cirr_dicom_edit_walk_deferred.
+cirr_dicom_status walk(cirr_dicom_dataset *ds, cirr_dicom_edit_fn fn, void *ud, bool deferred)
 {
     return cirr_dicom_guard([&] {
-        walker *w = new (std::nothrow) walker{fn, ud, {0}, OFString(), OFString()};
+        walker *w = new (std::nothrow) walker{fn, ud, deferred, {0}, OFString(), OFString()};
         if (!w)
             return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
         cirr_dicom_status s = walk_item(ds->ds, 0, *w);
         delete w;
         return s;
     });
+}
+
+} // namespace
+
+extern "C" cirr_dicom_status cirr_dicom_edit_walk(cirr_dicom_dataset *ds, cirr_dicom_edit_fn fn, void *ud)
+{
+    return walk(ds, fn, ud, false);
+}
+
+extern "C" cirr_dicom_status cirr_dicom_edit_walk_deferred(cirr_dicom_dataset *ds, cirr_dicom_edit_fn fn, void *ud)
+{
+    return walk(ds, fn, ud, true);
 }
 
 extern "C" cirr_dicom_status cirr_dicom_edit_append_code(cirr_dicom_dataset *ds, uint32_t seq_tag,

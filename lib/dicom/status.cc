@@ -100,13 +100,6 @@ static int socket_of(T_ASC_Association *assoc)
     return key->connection ? (int)SocketOf::get(key->connection) : -1;
 }
 
-void cirr_dicom_cork(T_ASC_Association *assoc, bool on)
-{
-    int fd = socket_of(assoc), v = on ? 1 : 0;
-    if (fd >= 0)
-        setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
-}
-
 void cirr_dicom_nodelay(T_ASC_Association *assoc)
 {
     int fd = socket_of(assoc), one = 1;
@@ -114,14 +107,24 @@ void cirr_dicom_nodelay(T_ASC_Association *assoc)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+extern "C" cirr_dicom_status cirr_dicom_load_dictionary(void)
+{
+    return cirr_dicom_guard([] {
+        // The first use loads it, under DCMTK's own lock.
+        if (!dcmDataDict.isDictionaryLoaded())
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL,
+                                   "no DICOM data dictionary (set DCMDICTPATH)");
+        return CIRR_DICOM_OK;
+    });
+}
+
 extern "C" cirr_dicom_status cirr_dicom_init(void)
 {
     return cirr_dicom_guard([] {
         // DCMTK logs to stderr by default; services log themselves.
         OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
-        if (!dcmDataDict.isDictionaryLoaded())
-            return cirr_dicom_fail(CIRR_DICOM_ERROR_INTERNAL,
-                                   "no DICOM data dictionary (set DCMDICTPATH)");
+        if (cirr_dicom_status s = cirr_dicom_load_dictionary(); s != CIRR_DICOM_OK)
+            return s;
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();

@@ -327,11 +327,11 @@ static void test_private_elements(void **state)
     (void)state;
     static const struct anon_private_keep keep[] = {{0x0019, 0x10, "CIRR KEEP"}};
     struct anon_options o = {.private_safelist = keep, .n_private_safelist = 1};
-    cirr_dicom_element creator = {CIRR_TAG(0x0019, 0x0010), "LO", "CIRR KEEP", 0, NULL};
-    cirr_dicom_element kept = {CIRR_TAG(0x0019, 0x1010), "DS", "1.5", 0, "CIRR KEEP"};
-    cirr_dicom_element other = {CIRR_TAG(0x0019, 0x1011), "LO", "JANE", 0, "CIRR KEEP"};
-    cirr_dicom_element stranger = {CIRR_TAG(0x0019, 0x1110), "LO", "JANE", 0, "OTHER"};
-    cirr_dicom_element orphan = {CIRR_TAG(0x0019, 0x1210), "LO", "JANE", 0, ""};
+    cirr_dicom_element creator = {CIRR_TAG(0x0019, 0x0010), "LO", "CIRR KEEP", 0, NULL, 0};
+    cirr_dicom_element kept = {CIRR_TAG(0x0019, 0x1010), "DS", "1.5", 0, "CIRR KEEP", 0};
+    cirr_dicom_element other = {CIRR_TAG(0x0019, 0x1011), "LO", "JANE", 0, "CIRR KEEP", 0};
+    cirr_dicom_element stranger = {CIRR_TAG(0x0019, 0x1110), "LO", "JANE", 0, "OTHER", 0};
+    cirr_dicom_element orphan = {CIRR_TAG(0x0019, 0x1210), "LO", "JANE", 0, "", 0};
     assert_true(private_kept(&creator, &o));
     assert_true(private_kept(&kept, &o));
     assert_false(private_kept(&other, &o));
