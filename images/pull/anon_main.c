@@ -116,7 +116,10 @@ int main(int argc, char **argv)
     if (anonfile_mkdirs(run.out_dir) < 0)
         die_sys(111, "cannot create %s", run.out_dir);
     /* From here no error exits before the join: exit() would run DCMTK's
-     * destructors under the loading thread. */
+     * destructors under the loading thread. Without a private safelist
+     * every private element goes whatever its VR: no private dictionary. */
+    if (!conf.options.n_private_safelist)
+        cirr_dicom_dictionary_skip_private();
     if (pthread_create(&dictionary, NULL, load_dictionary, &loaded) != 0)
         die(111, "cannot start a thread");
     /* 3. Each input: a file, or a folder walked in full; then, with the

@@ -72,6 +72,13 @@ cirr_dicom_status cirr_dicom_init(void);
  * cirr_dicom_init. ERROR_INTERNAL when no dictionary could be loaded. */
 cirr_dicom_status cirr_dicom_load_dictionary(void);
 
+/* Before the dictionary is loaded, on the only thread: when DCMDICTPATH
+ * is not set, set it to DCMTK's default dictionaries without its private
+ * one (private.dic, a third of the loading time), for a program that
+ * removes every private element whatever its VR. 1 when set, 0 when
+ * DCMDICTPATH was set already or the default has no other dictionary. */
+int cirr_dicom_dictionary_skip_private(void);
+
 /* Undo cirr_dicom_init (codec registrations); call once at exit. */
 void cirr_dicom_cleanup(void);
 

@@ -9,6 +9,8 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <cstdarg>
+#include <sstream>
+#include <string>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -116,6 +118,22 @@ extern "C" cirr_dicom_status cirr_dicom_load_dictionary(void)
                                    "no DICOM data dictionary (set DCMDICTPATH)");
         return CIRR_DICOM_OK;
     });
+}
+
+extern "C" int cirr_dicom_dictionary_skip_private(void)
+{
+    const char *set = getenv(DCM_DICT_ENVIRONMENT_VARIABLE);
+    if (set && *set)
+        return 0;
+    std::string kept;
+    std::istringstream paths(DCM_DICT_DEFAULT_PATH);
+    for (std::string path; std::getline(paths, path, ENVIRONMENT_PATH_SEPARATOR);) {
+        size_t slash = path.rfind('/');
+        if (path.empty() || path.compare(slash == std::string::npos ? 0 : slash + 1, std::string::npos, "private.dic") == 0)
+            continue;
+        kept += (kept.empty() ? "" : std::string(1, ENVIRONMENT_PATH_SEPARATOR)) + path;
+    }
+    return !kept.empty() && setenv(DCM_DICT_ENVIRONMENT_VARIABLE, kept.c_str(), 1) == 0;
 }
 
 extern "C" cirr_dicom_status cirr_dicom_init(void)

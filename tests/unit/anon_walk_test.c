@@ -1,7 +1,8 @@
 /* Unit tests of what makes lib/anon cheaper on small instances (issue 14,
  * benchmark): cirr_dicom_edit_walk_deferred (values converted only when
  * the callback asks), the walk's removal of neighbouring elements, and the
- * per-thread cache of keyed pseudonyms (the same pseudonyms as without). */
+ * per-thread cache of keyed pseudonyms (the same pseudonyms as without),
+ * cirr_dicom_dictionary_skip_private. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "cirr_dicom_tags.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct anon_key key = {"project-a-secret-key-0123456789", 31};
@@ -100,6 +102,23 @@ static void test_cached_pseudonyms_equal_one_shot(void **state)
     }
 }
 
+/* DCMDICTPATH unset: DCMTK's default dictionaries but private.dic; set:
+ * left as the operator set it. */
+static void test_dictionary_without_private(void **state)
+{
+    (void)state;
+    unsetenv("DCMDICTPATH");
+    assert_int_equal(cirr_dicom_dictionary_skip_private(), 1);
+    const char *path = getenv("DCMDICTPATH");
+    assert_non_null(path);
+    assert_non_null(strstr(path, "dicom.dic"));
+    assert_null(strstr(path, "private.dic"));
+    setenv("DCMDICTPATH", "/somewhere/mine.dic", 1);
+    assert_int_equal(cirr_dicom_dictionary_skip_private(), 0);
+    assert_string_equal(getenv("DCMDICTPATH"), "/somewhere/mine.dic");
+    unsetenv("DCMDICTPATH");
+}
+
 static int dicom_ready(void **state)
 {
     (void)state;
@@ -112,6 +131,7 @@ int main(void)
         cmocka_unit_test(test_deferred_walk_converts_only_what_is_asked),
         cmocka_unit_test(test_walk_removes_neighbours),
         cmocka_unit_test(test_cached_pseudonyms_equal_one_shot),
+        cmocka_unit_test(test_dictionary_without_private),
     };
     return cmocka_run_group_tests(tests, dicom_ready, NULL);
 }
