@@ -5,24 +5,12 @@ LIBANON_SRC := $(wildcard lib/anon/*.c)
 # HMAC-SHA-256 comes from OpenSSL's libcrypto (Debian's libssl-dev): a
 # program that links lib/anon says `_USES := crypto`.
 
-# Unit tests of every Table E.1-1 action class (cmocka, ASan/UBSan).
-anon_test_SRC       := $(LIBANON_SRC)
-anon_test_TOOLCHAIN := dicom
-anon_test_USES      := crypto
-
-# cirr_dicom_dataset_read reports each file's own transfer syntax (issue 14;
-# a unit of lib/dicom kept here: the test needs no lib/anon, but a unit
-# test names some sources, and these are at hand).
-anon_read_ts_test_SRC       := $(LIBANON_SRC)
-anon_read_ts_test_TOOLCHAIN := dicom
-anon_read_ts_test_USES      := crypto
-
-# The Retain UIDs and Clean Structured Content options, option names.
-anon_options_test_SRC       := $(LIBANON_SRC)
-anon_options_test_TOOLCHAIN := dicom
-anon_options_test_USES      := crypto
-
-# The deferred walk, removal of neighbouring elements, cached pseudonyms.
-anon_walk_test_SRC       := $(LIBANON_SRC)
-anon_walk_test_TOOLCHAIN := dicom
-anon_walk_test_USES      := crypto
+# Unit tests, each on lib/anon + lib/dicom + libcrypto: anon_test (every
+# Table E.1-1 action class); anon_read_ts_test (cirr_dicom_dataset_read
+# reports each file's own transfer syntax: a unit of lib/dicom kept here,
+# issue 14); anon_options_test (the Retain UIDs and Clean Structured
+# Content options, option names); anon_walk_test (the deferred walk,
+# removal of neighbouring elements, cached pseudonyms, the dictionary
+# without private.dic).
+ANON_UNIT_TESTS := anon_test anon_read_ts_test anon_options_test anon_walk_test
+$(foreach t,$(ANON_UNIT_TESTS),$(eval $(t)_SRC := $(LIBANON_SRC))$(eval $(t)_TOOLCHAIN := dicom)$(eval $(t)_USES := crypto))
