@@ -20,7 +20,9 @@ destination (storescp without --fork) takes one association at a time, so
 moves of several studies at once would queue there whichever way they
 came. Each row:
 seconds until the destination has every instance, instances per second,
-and the share of the direct pull. Then the median C-FIND latency of a
+the share of the direct pull, and the CPU seconds every process used
+meanwhile (destination, mockpacs, bridge, Orthanc, the movescu runs): on a
+shared machine the wall time follows the load, the CPU much less. Then the median C-FIND latency of a
 one-day study-level query over one held association (bench/find_bench.c,
 300 queries), direct and through the bridge. TCP_NODELAY everywhere.
 
@@ -82,16 +84,29 @@ def orthanc_pull(http, uid):
     rest(http, "POST", "/modalities/dest/store", {"Resources": [study], "Synchronous": True})
 
 
-def timed(dest, expected, pull, uids):
+def cpu_seconds(pids):
+    """CPU seconds used so far by the servers pids and by this script's
+    finished children (movescu, findscu)."""
+    total = 0.0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    t = os.times()
+    return total + t.children_user + t.children_system
+
+
+def timed(dest, expected, pull, uids, pids):
+    """(seconds, CPU seconds of every process) until dest has expected instances."""
     shutil.rmtree(dest)
     os.makedirs(dest)
-    t0 = time.monotonic()
+    c0, t0 = cpu_seconds(pids), time.monotonic()
     for uid in uids:
         pull(uid)
-    dt = time.monotonic() - t0
+    dt, cpu = time.monotonic() - t0, cpu_seconds(pids) - c0
     got = len(os.listdir(dest))
     assert got == expected, f"{got} of {expected} instances at the destination"
-    return dt
+    return dt, cpu
 
 
 def workload(tmp, name, mock_env, nstudies, per_study):
@@ -122,9 +137,10 @@ def workload(tmp, name, mock_env, nstudies, per_study):
         uids = study_uids(mock, "MOCK")[:nstudies]
         assert len(uids) == nstudies
         expected = nstudies * per_study
-        return {"direct": timed(dest_dir, expected, lambda u: movescu(mock, "MOCK", u), uids),
-                "cirr-bridge": timed(dest_dir, expected, lambda u: movescu(bridge, "BRIDGE", u), uids),
-                "orthanc-bridge": timed(dest_dir, expected, lambda u: orthanc_pull(o_http, u), uids)}
+        pids = [p.pid for p in procs.all]
+        return {"direct": timed(dest_dir, expected, lambda u: movescu(mock, "MOCK", u), uids, pids),
+                "cirr-bridge": timed(dest_dir, expected, lambda u: movescu(bridge, "BRIDGE", u), uids, pids),
+                "orthanc-bridge": timed(dest_dir, expected, lambda u: orthanc_pull(o_http, u), uids, pids)}
     finally:
         procs.stop()
 
@@ -163,15 +179,16 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"bridge benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, one run")
     print()
-    print("Pull into a storescp destination (seconds until it has every instance; instances/s; share of direct)")
+    print(f"Pull into a storescp destination (seconds until it has every instance; instances/s; share of direct;\n"
+          f"CPU seconds of all processes: destination, mockpacs, bridge, Orthanc, movescu; load {os.getloadavg()[0]:.1f})")
     print()
-    print(f"{'way':<16}{'1 CT study, 1,000 x 512x512':>32}{'20 studies x 50 small':>32}")
+    print(f"{'way':<16}{'1 CT study, 1,000 x 512x512':>40}{'20 studies x 50 small':>40}")
     for way in ("direct", "cirr-bridge", "orthanc-bridge"):
         cells = []
         for res, n in ((ct, 1000), (small, 1000)):
-            t = res[way]
-            cells.append(f"{t:7.2f} s {n / t:7.0f}/s {res['direct'] / t * 100:5.0f}%")
-        print(f"{way:<16}{cells[0]:>32}{cells[1]:>32}")
+            t, cpu = res[way]
+            cells.append(f"{t:7.2f} s {n / t:6.0f}/s {res['direct'][0] / t * 100:4.0f}% {cpu:5.2f} CPU-s")
+        print(f"{way:<16}{cells[0]:>40}{cells[1]:>40}")
     print()
     print("C-FIND, study level, one-day range, 10,000 studies, 300 queries over one association")
     print()
@@ -181,8 +198,8 @@ def main():
     print()
     ok = []
     for name, res in (("1 CT study", ct), ("20 small studies", small)):
-        share = res["direct"] / res["cirr-bridge"]
-        factor = res["orthanc-bridge"] / res["cirr-bridge"]
+        share = res["direct"][0] / res["cirr-bridge"][0]
+        factor = res["orthanc-bridge"][0] / res["cirr-bridge"][0]
         ok.append(f"{name}: cirr-bridge {share * 100:.0f}% of direct (goal >= 80%: "
                   f"{'met' if share >= 0.8 else 'not met'}), {factor:.1f}x the Orthanc bridge (goal >= 3x: "
                   f"{'met' if factor >= 3 else 'not met'})")

@@ -73,8 +73,4 @@ struct cirr_dicom_scu {
 // Socket option: no Nagle on this association (DICOM over loopback crawls).
 void cirr_dicom_nodelay(T_ASC_Association *assoc);
 
-// Hold back partial TCP segments while many small responses are written
-// (C-FIND matches), and send them at once when uncorked.
-void cirr_dicom_cork(T_ASC_Association *assoc, bool on);
-
 #endif

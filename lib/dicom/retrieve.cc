@@ -32,6 +32,17 @@ struct Counts {
     std::string failed_uids;
 };
 
+// What send() writes to assoc leaves in one send() (a pending response:
+// two writes, four with identifiers).
+template <typename Send>
+OFCondition gathered(T_ASC_Association *assoc, Send send)
+{
+    cirr_dicom_gather_writes(assoc, true);
+    OFCondition sent = send();
+    OFCondition flushed = cirr_dicom_gather_writes(assoc, false);
+    return sent.bad() ? sent : flushed;
+}
+
 // One C-STORE sub-operation over sub, on the presentation context pid;
 // the peer's answer in *rsp, within timeout seconds (0: no limit).
 OFCondition store_one(T_ASC_Association *sub, T_ASC_PresentationContextID pid, DcmDataset *ds,
@@ -48,8 +59,12 @@ OFCondition store_one(T_ASC_Association *sub, T_ASC_PresentationContextID pid, D
         req.MoveOriginatorID = origin_id;
     }
     DcmDataset *detail = nullptr;
-    OFCondition cond = DIMSE_storeUser(sub, pid, &req, nullptr, ds, nullptr, nullptr,
-                                       timeout ? DIMSE_NONBLOCKING : DIMSE_BLOCKING, (int)timeout, rsp, &detail);
+    // The request's writes (four for a small instance) leave in one send(),
+    // made before the answer is awaited.
+    OFCondition cond = gathered(sub, [&] {
+        return DIMSE_storeUser(sub, pid, &req, nullptr, ds, nullptr, nullptr,
+                               timeout ? DIMSE_NONBLOCKING : DIMSE_BLOCKING, (int)timeout, rsp, &detail);
+    });
     delete detail;
     return cond;
 }
@@ -140,12 +155,12 @@ struct Retrieve {
 
 OFCondition send_response(Retrieve<T_DIMSE_C_MoveRQ> &r, T_DIMSE_C_MoveRSP *rsp, DcmDataset *ids)
 {
-    return DIMSE_sendMoveResponse(r.assoc, r.pres, r.req, rsp, ids, nullptr);
+    return gathered(r.assoc, [&] { return DIMSE_sendMoveResponse(r.assoc, r.pres, r.req, rsp, ids, nullptr); });
 }
 
 OFCondition send_response(Retrieve<T_DIMSE_C_GetRQ> &r, T_DIMSE_C_GetRSP *rsp, DcmDataset *ids)
 {
-    return DIMSE_sendGetResponse(r.assoc, r.pres, r.req, rsp, ids, nullptr);
+    return gathered(r.assoc, [&] { return DIMSE_sendGetResponse(r.assoc, r.pres, r.req, rsp, ids, nullptr); });
 }
 
 // Answer with status and the counts so far; the final answer also lists

@@ -132,7 +132,10 @@ OFCondition handle_store(cirr_dicom_scp *scp, T_ASC_Association *assoc, const ci
     store_request = req;
     rsp.DimseStatus = store_status(scp, assoc, peer, pres, dataset, refused, tally);
     store_request = nullptr;
-    return DIMSE_sendStoreResponse(assoc, pres, req, &rsp, nullptr);
+    cirr_dicom_gather_writes(assoc, true); // the response's two writes leave in one
+    OFCondition sent = DIMSE_sendStoreResponse(assoc, pres, req, &rsp, nullptr);
+    OFCondition flushed = cirr_dicom_gather_writes(assoc, false);
+    return sent.bad() ? sent : flushed;
 }
 
 // ---- C-FIND ----------------------------------------------------------------
@@ -144,7 +147,7 @@ OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cir
 {
     cirr_dicom_find_sink sink = {assoc, pres, req, 0, false, EC_Normal};
     cirr_dicom_dataset q = cirr_dicom_wrap(query);
-    cirr_dicom_cork(assoc, true);
+    cirr_dicom_gather_writes(assoc, true);
     uint16_t status = STATUS_FIND_Refused_SOPClassNotSupported;
     if (refused)
         tally->refused = refused, status = STATUS_FIND_Failed_UnableToProcess;
@@ -153,7 +156,7 @@ OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cir
     tally->finds++;
     tally->matches += sink.sent;
     if (sink.failure.bad()) {
-        cirr_dicom_cork(assoc, false);
+        cirr_dicom_gather_writes(assoc, false);
         return sink.failure;
     }
     if (sink.cancelled)
@@ -165,8 +168,8 @@ OFCondition handle_find(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cir
     rsp.DimseStatus = status;
     rsp.DataSetType = DIMSE_DATASET_NULL;
     OFCondition sent = DIMSE_sendFindResponse(assoc, pres, req, &rsp, nullptr, nullptr);
-    cirr_dicom_cork(assoc, false); // flushes the final response now
-    return sent;
+    OFCondition flushed = cirr_dicom_gather_writes(assoc, false); // sends the final response now
+    return sent.bad() ? sent : flushed;
 }
 
 } // namespace

@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <poll.h>
@@ -32,6 +33,14 @@ int64_t now_ms()
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+class GuardedConnection;
+
+// The connection this thread gathers writes on (cirr_dicom_gather_writes).
+// Before the thread waits on any connection, what it gathered goes: a
+// relay's answers must not sit here while it waits for the next from its
+// upstream (a slow PACS: its caller sees each answer as it comes).
+thread_local GuardedConnection *gathering_here = nullptr;
+
 class GuardedConnection : public DcmTCPConnection {
 public:
     GuardedConnection(DcmNativeSocketType fd, const cirr_dicom_limits &limits, PduWatch::Peer peer)
@@ -40,17 +49,32 @@ public:
     {
         (scp_ ? failure : request_failure)[0] = '\0';
     }
+    ~GuardedConnection() override
+    {
+        if (gathering_here == this) // ended while gathering (an exception)
+            gathering_here = gathered_before_;
+    }
     const char *why() const { return failure_[0] ? failure_ : nullptr; }
     PduWatch &watch() { return watch_; }
     void set_message_ms(unsigned ms) { limits_.message_ms = ms; }
     ssize_t read(void *buf, size_t n) override;
     ssize_t write(void *buf, size_t n) override;
     OFBool networkDataAvailable(int timeout) override;
+    // Bytes may wait in our buffer, where a select() on the socket misses
+    // them: DCMTK then asks networkDataAvailable instead.
+    OFBool isTransparentConnection() override { return OFFalse; }
+    OFCondition gather(bool on);
 
 private:
     int64_t deadline() const;
     int64_t allowance(uint64_t bytes) const { return limits_.message_ms + (int64_t)(bytes * 1000 / limits_.min_rate); }
     bool wait(short events, int64_t until);
+    ssize_t send_all(const void *buf, size_t n);
+    bool flush();
+    bool fill();
+    bool flush_before_wait();
+    ssize_t hand_out(void *buf, size_t n);
+    ssize_t watched(const void *buf, size_t n);
     void missed_deadline();
     void cut_off(const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -59,6 +83,22 @@ private:
     PduWatch watch_;
     bool scp_; // serves an association a peer requested
     char failure_[sizeof failure] = "";
+    // DCMTK reads a PDU's 6-byte header, then its body, each after a poll:
+    // a stream of small C-FIND answers cost 11 system calls each. What one
+    // recv() brings waits here for DCMTK's next reads.
+    static constexpr size_t kReadAhead = 16384;
+    uint8_t in_[kReadAhead];
+    size_t in_pos_ = 0, in_len_ = 0;
+    int in_errno_ = 0; // what the last recv() said: 0 data or nothing yet, -1 end of stream, else errno
+    // While gathering, DCMTK's writes (two per PDU) wait here and leave in
+    // one send() when it fills, before a wait for the peer, or when
+    // gathering ends.
+    static constexpr size_t kGather = 16384;
+    uint8_t out_[kGather];
+    size_t out_len_ = 0;
+    bool gathering_ = false;
+    int out_errno_ = 0;                    // a flush failed: nothing more can be sent
+    GuardedConnection *gathered_before_ = nullptr; // gathering_here when this began
 };
 
 // When the bytes awaited now must have arrived; 0: no deadline (between
@@ -106,53 +146,174 @@ void GuardedConnection::missed_deadline()
     errno = ETIMEDOUT;
 }
 
+// Whatever the peer has sent so far, without waiting: true when there is
+// something for read() to say (bytes, the end of the stream, an error).
+bool GuardedConnection::fill()
+{
+    if (in_pos_ < in_len_ || in_errno_)
+        return true;
+    ssize_t got = recv((int)getSocket(), in_, sizeof in_, MSG_DONTWAIT);
+    if (got > 0) {
+        in_pos_ = 0;
+        in_len_ = (size_t)got;
+    } else if (got == 0) {
+        in_errno_ = -1;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        in_errno_ = errno;
+    }
+    return in_pos_ < in_len_ || in_errno_;
+}
+
+// Up to n buffered bytes to DCMTK, followed by the watch; or what the last
+// recv() said.
+ssize_t GuardedConnection::hand_out(void *buf, size_t n)
+{
+    if (in_pos_ == in_len_) {
+        int said = in_errno_;
+        in_errno_ = 0;
+        if (said < 0)
+            return 0;
+        errno = said;
+        return -1;
+    }
+    size_t take = std::min(n, in_len_ - in_pos_);
+    memcpy(buf, in_ + in_pos_, take);
+    in_pos_ += take;
+    return watched(buf, take);
+}
+
+// n bytes DCMTK is given, shown to the watch first.
+ssize_t GuardedConnection::watched(const void *buf, size_t n)
+{
+    if (!watch_.feed(static_cast<const uint8_t *>(buf), n, now_ms())) {
+        cut_off("%s", watch_.why());
+        errno = EPROTO;
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
+// Before waiting for the peer, what was gathered goes (here and on
+// another connection of this thread): the peer may be waiting for it. When
+// it cannot go, the next read says why.
+bool GuardedConnection::flush_before_wait()
+{
+    if (gathering_here && gathering_here != this)
+        gathering_here->flush();
+    if (flush())
+        return true;
+    in_errno_ = out_errno_;
+    return false;
+}
+
 ssize_t GuardedConnection::read(void *buf, size_t n)
 {
+    if (in_pos_ < in_len_ || in_errno_ || !flush_before_wait())
+        return hand_out(buf, n);
     int64_t until = deadline();
     if (until && !wait(POLLIN, until)) {
         missed_deadline();
         return -1;
     }
-    ssize_t got = DcmTCPConnection::read(buf, n);
-    if (got > 0 && !watch_.feed(static_cast<const uint8_t *>(buf), (size_t)got, now_ms())) {
-        cut_off("%s", watch_.why());
-        errno = EPROTO;
-        return -1;
-    }
-    return got;
+    // Without a deadline this blocks, as DCMTK's own read does (its socket
+    // timeout applies). A large body goes straight into DCMTK's buffer.
+    bool direct = n >= sizeof in_;
+    ssize_t got = DcmTCPConnection::read(direct ? buf : in_, direct ? n : sizeof in_);
+    if (got <= 0)
+        return got;
+    if (direct)
+        return watched(buf, (size_t)got);
+    in_pos_ = 0;
+    in_len_ = (size_t)got;
+    return hand_out(buf, n);
 }
 
-// DCMTK's wait for data (timeout in seconds), cut short by a deadline.
+// DCMTK's wait for data (timeout in seconds), cut short by a deadline. What
+// is there once the wait ends is taken in (DCMTK reads it next).
 OFBool GuardedConnection::networkDataAvailable(int timeout)
 {
-    int64_t until = now_ms() + 1000 * (int64_t)std::max(0, timeout), by = deadline();
+    if (timeout <= 0 || in_pos_ < in_len_ || in_errno_)
+        return fill() ? OFTrue : OFFalse;
+    if (!flush_before_wait())
+        return OFTrue;
+    int64_t until = now_ms() + 1000 * (int64_t)timeout, by = deadline();
     if (by && by <= until) {
-        if (wait(POLLIN, by))
-            return OFTrue;
-        missed_deadline();
+        if (!wait(POLLIN, by)) {
+            missed_deadline();
+            return OFFalse;
+        }
+    } else if (!wait(POLLIN, until)) {
         return OFFalse;
     }
-    return wait(POLLIN, until) ? OFTrue : OFFalse;
+    fill();
+    return OFTrue;
 }
 
 // All of buf, or -1: DCMTK takes anything less as a failure.
-ssize_t GuardedConnection::write(void *buf, size_t n)
+ssize_t GuardedConnection::send_all(const void *buf, size_t n)
 {
     const char *p = static_cast<const char *>(buf);
     int64_t until = now_ms() + allowance(n);
     for (size_t done = 0; done < n;) {
-        if (!wait(POLLOUT, until)) {
+        ssize_t sent = send((int)getSocket(), p + done, n - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return -1;
+        done += sent > 0 ? (size_t)sent : 0;
+        if (done == n)
+            break;
+        if (!wait(POLLOUT, until)) { // the peer's window is full: wait, within the allowance
             cut_off("the peer did not take %zu bytes within %u s (plus 1 s per %u bytes)",
                      n, limits_.message_ms / 1000, limits_.min_rate);
             errno = ETIMEDOUT;
             return -1;
         }
-        ssize_t sent = send((int)getSocket(), p + done, n - done, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (sent < 0 && errno != EAGAIN && errno != EINTR)
-            return -1;
-        done += sent > 0 ? (size_t)sent : 0;
     }
     return (ssize_t)n;
+}
+
+// What was gathered, sent; false (errno) when it, or an earlier flush, failed.
+bool GuardedConnection::flush()
+{
+    size_t n = out_len_;
+    out_len_ = 0;
+    if (n && !out_errno_ && send_all(out_, n) < 0)
+        out_errno_ = errno ? errno : EPIPE;
+    errno = out_errno_;
+    return !out_errno_;
+}
+
+ssize_t GuardedConnection::write(void *buf, size_t n)
+{
+    if (out_errno_) {
+        errno = out_errno_;
+        return -1;
+    }
+    if (!gathering_)
+        return send_all(buf, n);
+    if (out_len_ + n > sizeof out_ && !flush())
+        return -1;
+    if (n >= sizeof out_)
+        return send_all(buf, n);
+    memcpy(out_ + out_len_, buf, n);
+    out_len_ += n;
+    return (ssize_t)n;
+}
+
+OFCondition GuardedConnection::gather(bool on)
+{
+    if (on == gathering_)
+        return EC_Normal;
+    gathering_ = on;
+    if (on) {
+        gathered_before_ = gathering_here;
+        gathering_here = this;
+        return EC_Normal;
+    }
+    if (gathering_here == this)
+        gathering_here = gathered_before_;
+    if (flush())
+        return EC_Normal;
+    return makeOFCondition(OFM_dcmnet, DULC_TCPIOERROR, OF_error, failure_[0] ? failure_ : "cannot send to the peer");
 }
 
 // dcmExternalSocketHandle, by which DCMTK adopts an accepted socket, is
@@ -234,6 +395,12 @@ void cirr_dicom_guard_answer_time(T_ASC_Association *assoc, unsigned dimse_timeo
 {
     if (GuardedConnection *conn = guarded(assoc))
         conn->set_message_ms((dimse_timeout ? dimse_timeout : cirr_dicom_default_message_s) * 1000);
+}
+
+OFCondition cirr_dicom_gather_writes(T_ASC_Association *assoc, bool on)
+{
+    GuardedConnection *conn = guarded(assoc);
+    return conn ? conn->gather(on) : EC_Normal;
 }
 
 void cirr_dicom_guard_accepted(T_ASC_Association *assoc)

@@ -63,6 +63,13 @@ void cirr_dicom_guard_accepted(T_ASC_Association *assoc);
 // which a peer trickling bytes or small PDUs cannot stretch. 0: 30 s.
 void cirr_dicom_guard_answer_time(T_ASC_Association *assoc, unsigned dimse_timeout);
 
+// While on, what DCMTK writes to the association (two writes a PDU: four
+// for a C-FIND match or a C-STORE request) is gathered and sent 16 KiB at a
+// time, and before any wait for the peer (so a request is sent before its
+// answer is awaited); turning it off sends the rest, and fails when that
+// could not be sent. Connections that are not guarded write as before.
+OFCondition cirr_dicom_gather_writes(T_ASC_Association *assoc, bool on);
+
 // The status of an SCU's ASC_requestAssociation that ended with cond: when
 // its guarded connection cut the peer off (call on the same thread), why.
 cirr_dicom_status cirr_dicom_scu_request_condition(const OFCondition &cond, const char *what);

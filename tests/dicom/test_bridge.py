@@ -145,7 +145,9 @@ def test_instances_are_matched_to_the_move_that_the_pacs_says_sent_them(pacs, st
     answers = {}
 
     def send_strays():
-        assert last["SOPInstanceUID"] not in received_uids(ws.dir)  # still awaited
+        # still awaited (storescp names a file <modality>.<SOP Instance UID>; one it
+        # is writing now cannot be read yet)
+        assert not any(f.endswith("." + last["SOPInstanceUID"]) for f in os.listdir(ws.dir))
         for who, origin in (("another's move", ("ELSEWHERE", 1)), ("no move of the bridge's", ("BRIDGE", 65000))):
             answers[who] = rawscu.store(b.port, stray, sop_class=last["SOPClassUID"], sop_uid=last["SOPInstanceUID"],
                                         calling="MOCK", called="BRIDGE", originator=origin)
