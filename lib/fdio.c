@@ -20,14 +20,19 @@ int fd_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-int fsync_path(const char *path, int flags)
+/* op on path opened read-only with flags added; errno kept from op. */
+static int on_path(const char *path, int flags, int (*op)(int))
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
     if (fd < 0)
         return -1;
-    int rc = fsync(fd);
+    int rc = op(fd);
     int saved = errno;
     close(fd);
     errno = saved;
     return rc;
 }
+
+int fsync_path(const char *path, int flags) { return on_path(path, flags, fsync); }
+
+int syncfs_path(const char *dir) { return on_path(dir, O_DIRECTORY, syncfs); }

@@ -14,4 +14,8 @@ int fd_write_all(int fd, const void *buf, size_t len);
  * links, are durable from then on. 0, or -1 with errno set. */
 int fsync_path(const char *path, int flags);
 
+/* syncfs the file system that holds the folder dir: everything written
+ * to it so far is durable, one flush for many files. 0, or -1 with errno. */
+int syncfs_path(const char *dir);
+
 #endif

@@ -215,14 +215,4 @@ int anonfile_mkdirs(const char *dir)
     return make_parents(path);
 }
 
-int anonfile_flush(const char *out_dir)
-{
-    int fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = syncfs(fd);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
-}
+int anonfile_flush(const char *out_dir) { return syncfs_path(out_dir); }

@@ -90,12 +90,34 @@ static void test_fsync_path_flushes_a_file_or_folder_and_says_why_not(void **sta
     rmdir(dir);
 }
 
+static void test_syncfs_path_takes_a_folder_only(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/fdio_test.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[64];
+    snprintf(file, sizeof file, "%s/f", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(syncfs_path(dir), 0);
+    errno = 0;
+    assert_int_equal(syncfs_path(file), -1);
+    assert_int_equal(errno, ENOTDIR);
+    unlink(file);
+    rmdir(dir);
+    errno = 0;
+    assert_int_equal(syncfs_path(dir), -1);
+    assert_int_equal(errno, ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_everything_reaches_a_pipe),
         cmocka_unit_test(test_a_bad_descriptor_is_an_error),
         cmocka_unit_test(test_fsync_path_flushes_a_file_or_folder_and_says_why_not),
+        cmocka_unit_test(test_syncfs_path_takes_a_folder_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
