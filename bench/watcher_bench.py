@@ -13,7 +13,9 @@
    Requester calls requests.get/requests.post, no session: diana2,
    package/diana/utils/gateways/requester.py). Besides events/s, the CPU
    seconds Orthanc and the watcher spent per event (load-independent, on a
-   shared machine) and the load average when the run started.
+   shared machine), the CPU the HEC double spent per event (it runs in
+   this process: a bottleneck of the double's own would show there), and
+   the load average when the run started.
 2. Lag at a steady load: 100 instances/s stored for 20 s, the lag of each
    from its store (Orthanc answered the POST) to its event at the double:
    median and 99th percentile, for cirr-watcher.
@@ -23,6 +25,7 @@ import concurrent.futures
 import json
 import os
 import pathlib
+import resource
 import statistics
 import sys
 import tempfile
@@ -66,15 +69,23 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Run:
-    """One throughput run: events/s, CPU ms per event of Orthanc and of
-    the watcher (None for the baseline, which runs in this process), the
-    1-minute load average when it started."""
+def own_cpu_seconds():
+    """User + system CPU seconds of this process (the HEC double's threads
+    and the bench's polling)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
-    def __init__(self, rate, events, orthanc_cpu, watcher_cpu, load):
+
+class Run:
+    """One throughput run: events/s, CPU ms per event of Orthanc, of the
+    watcher and of the HEC double (None for the baseline, which runs in
+    this process), the 1-minute load average when it started."""
+
+    def __init__(self, rate, events, orthanc_cpu, watcher_cpu, load, hec_cpu=None):
         self.rate, self.load = rate, load
         self.orthanc_ms = 1000 * orthanc_cpu / max(events, 1)
         self.watcher_ms = None if watcher_cpu is None else 1000 * watcher_cpu / max(events, 1)
+        self.hec_ms = None if hec_cpu is None else 1000 * hec_cpu / max(events, 1)
 
 
 def wait_count(hec, n, timeout):
@@ -124,12 +135,13 @@ def throughput(tmp, orthanc, tags):
     """cirr-watcher's events/s from an empty cursor, into a new double."""
     hec = hec_double()
     try:
-        load, orthanc_cpu = os.getloadavg()[0], cpu_seconds(orthanc.proc.pid)
+        load, orthanc_cpu, own_cpu = os.getloadavg()[0], cpu_seconds(orthanc.proc.pid), own_cpu_seconds()
         t0 = time.monotonic()
         w = start_watcher(tmp, orthanc, hec, os.path.join(tmp, f"state-{tags}"), WATCH_ORTHANC_TAGS=tags)
         got = wait_count(hec, INSTANCES, 900)
         rate = got / (time.monotonic() - t0)
-        run = Run(rate, got, cpu_seconds(orthanc.proc.pid) - orthanc_cpu, cpu_seconds(w.proc.pid), load)
+        run = Run(rate, got, cpu_seconds(orthanc.proc.pid) - orthanc_cpu, cpu_seconds(w.proc.pid), load,
+                  own_cpu_seconds() - own_cpu)
         w.stop()
         return run
     finally:
@@ -176,15 +188,16 @@ def main():
         lags = steady_lag(tmp, orthanc, hec, state)
         median, p99 = statistics.median(lags), lags[int(0.99 * (len(lags) - 1))]
         print(f"\n| {INSTANCES} instances, Orthanc /changes -> HEC double | events/s | vs DIANA-style "
-              "| Orthanc CPU ms/event | watcher CPU ms/event | load at start |")
-        print("|---|--:|--:|--:|--:|--:|")
+              "| Orthanc CPU ms/event | watcher CPU ms/event | HEC double CPU ms/event | load at start |")
+        print("|---|--:|--:|--:|--:|--:|--:|")
         parallel = os.environ.get("WATCH_ORTHANC_PARALLEL", "4")
         for name, run in ((f"cirr-watcher, full tags ({parallel} reads in flight)", full),
                           ("cirr-watcher, WATCH_ORTHANC_TAGS=main", main_tags),
                           ("DIANA-style (GET tags + one POST per event)", diana)):
             mine = "-" if run.watcher_ms is None else f"{run.watcher_ms:.3f}"
+            double = "-" if run.hec_ms is None else f"{run.hec_ms:.3f}"
             print(f"| {name} | {run.rate:.0f} | {run.rate / diana.rate:.1f}x | {run.orthanc_ms:.3f} | {mine} "
-                  f"| {run.load:.2f} |")
+                  f"| {double} | {run.load:.2f} |")
         best = max(full.rate, main_tags.rate)
         print(f"goal >= 20x: full tags {'met' if full.rate >= 20 * diana.rate else 'not met'}, "
               f"main tags {'met' if main_tags.rate >= 20 * diana.rate else 'not met'} (best {best / diana.rate:.1f}x)")
