@@ -306,9 +306,10 @@ def test_a_destination_out_of_resources_keeps_its_instances(mux, storescp, tmp_p
     assert metrics['mux_failed_attempts_total{destination="FULL"}'] == 0
     assert 2 <= metrics['mux_destination_out_of_resources_total{destination="FULL"}'] <= 12
     assert metrics['mux_destination_down_seconds{destination="FULL"}'] > 2
-    # one refusal per attempt, not one per instance: the full destination saw few stores
-    assert full.metrics()['mux_refused_total{reason="spool_full"}'] == \
-        metrics['mux_destination_out_of_resources_total{destination="FULL"}']
+    # one refusal per attempt, not one per instance: the full destination saw few stores (read after
+    # the sender's count, it may already have refused the next attempt, whose answer is on its way)
+    attempts = metrics['mux_destination_out_of_resources_total{destination="FULL"}']
+    assert attempts <= full.metrics()['mux_refused_total{reason="spool_full"}'] <= attempts + 1
     assert m.text().count("out of resources: FULL@127.0.0.1") <= 3
     # room again: a storescp takes the port, everything arrives
     full.stop()
