@@ -1,5 +1,6 @@
-/* Unit tests of fd_write_all (lib/fdio.c): everything is written, across
- * the short writes of a pipe whose reader takes a little at a time. */
+/* Unit tests of lib/fdio.c: fd_write_all writes everything, across the
+ * short writes of a pipe whose reader takes a little at a time; fsync_path
+ * and syncfs_path flush what they are named and say why they cannot. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,46 +69,63 @@ static void test_a_bad_descriptor_is_an_error(void **state)
     assert_int_equal(fd_write_all(-1, "", 0), 0); /* nothing to write */
 }
 
+/* A fresh folder holding one empty file, for the flush tests. */
+struct folder {
+    char dir[32];
+    char file[64];
+};
+
+static int make_folder(void **state)
+{
+    struct folder *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/fdio_test.XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->file, sizeof f->file, "%s/f", f->dir);
+    FILE *file = fopen(f->file, "w");
+    if (!file)
+        return -1;
+    fclose(file);
+    *state = f;
+    return 0;
+}
+
+static int remove_folder(void **state)
+{
+    struct folder *f = *state;
+    unlink(f->file); /* the tests may have removed them already */
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
 static void test_fsync_path_flushes_a_file_or_folder_and_says_why_not(void **state)
 {
-    (void)state;
-    char dir[] = "/tmp/fdio_test.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char file[64];
-    snprintf(file, sizeof file, "%s/f", dir);
-    FILE *f = fopen(file, "w");
-    assert_non_null(f);
-    fclose(f);
-    assert_int_equal(fsync_path(file, 0), 0);
-    assert_int_equal(fsync_path(dir, O_DIRECTORY), 0);
+    struct folder *f = *state;
+    assert_int_equal(fsync_path(f->file, 0), 0);
+    assert_int_equal(fsync_path(f->dir, O_DIRECTORY), 0);
     errno = 0;
-    assert_int_equal(fsync_path(file, O_DIRECTORY), -1); /* a file where a folder was meant */
+    assert_int_equal(fsync_path(f->file, O_DIRECTORY), -1); /* a file where a folder was meant */
     assert_int_equal(errno, ENOTDIR);
-    unlink(file);
+    unlink(f->file);
     errno = 0;
-    assert_int_equal(fsync_path(file, 0), -1);
+    assert_int_equal(fsync_path(f->file, 0), -1);
     assert_int_equal(errno, ENOENT);
-    rmdir(dir);
 }
 
 static void test_syncfs_path_takes_a_folder_only(void **state)
 {
-    (void)state;
-    char dir[] = "/tmp/fdio_test.XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char file[64];
-    snprintf(file, sizeof file, "%s/f", dir);
-    FILE *f = fopen(file, "w");
-    assert_non_null(f);
-    fclose(f);
-    assert_int_equal(syncfs_path(dir), 0);
+    struct folder *f = *state;
+    assert_int_equal(syncfs_path(f->dir), 0);
     errno = 0;
-    assert_int_equal(syncfs_path(file), -1);
+    assert_int_equal(syncfs_path(f->file), -1);
     assert_int_equal(errno, ENOTDIR);
-    unlink(file);
-    rmdir(dir);
+    unlink(f->file);
+    rmdir(f->dir);
     errno = 0;
-    assert_int_equal(syncfs_path(dir), -1);
+    assert_int_equal(syncfs_path(f->dir), -1);
     assert_int_equal(errno, ENOENT);
 }
 
@@ -116,8 +134,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_everything_reaches_a_pipe),
         cmocka_unit_test(test_a_bad_descriptor_is_an_error),
-        cmocka_unit_test(test_fsync_path_flushes_a_file_or_folder_and_says_why_not),
-        cmocka_unit_test(test_syncfs_path_takes_a_folder_only),
+        cmocka_unit_test_setup_teardown(test_fsync_path_flushes_a_file_or_folder_and_says_why_not, make_folder,
+                                        remove_folder),
+        cmocka_unit_test_setup_teardown(test_syncfs_path_takes_a_folder_only, make_folder, remove_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
