@@ -241,7 +241,7 @@ bench-mux: deps $(BUILD)/cirr-mux $(BUILD)/cirr-mockpacs
 bench-watcher: deps $(BUILD)/cirr-watcher
 	$(PYTHON) -m bench.watcher_bench
 
-bench-bridge: deps $(BUILD)/cirr-bridge $(BUILD)/cirr-mockpacs $(BUILD)/find_bench
+bench-bridge: deps $(BUILD)/cirr-bridge $(BUILD)/cirr-mockpacs $(BUILD)/find_bench $(BUILD)/move_bench
 	$(PYTHON) -m bench.bridge_bench
 
 bench-anon: deps $(BUILD)/cirr-anon
