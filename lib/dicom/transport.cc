@@ -90,10 +90,17 @@ private:
     uint8_t in_[kReadAhead];
     size_t in_pos_ = 0, in_len_ = 0;
     int in_errno_ = 0; // what the last recv() said: 0 data or nothing yet, -1 end of stream, else errno
+    // The last recv() filled all the room it was given: more is likely
+    // queued (a large message streams in), so the next read tries before
+    // it polls. After a short recv() (a request, an answer) the peer is
+    // mostly not ready yet, and a try first would be one system call more.
+    bool streaming_ = false;
     // While gathering, DCMTK's writes (two per PDU) wait here and leave in
     // one send() when it fills, before a wait for the peer, or when
-    // gathering ends.
-    static constexpr size_t kGather = 16384;
+    // gathering ends. 256 KiB: a large C-STORE leaves in a few sends, not
+    // one per PDU (peers often take 16 KiB PDUs: 32 for a CT slice); its
+    // pages are touched only as far as a message fills it.
+    static constexpr size_t kGather = 262144;
     uint8_t out_[kGather];
     size_t out_len_ = 0;
     bool gathering_ = false;
@@ -153,6 +160,7 @@ bool GuardedConnection::fill()
     if (in_pos_ < in_len_ || in_errno_)
         return true;
     ssize_t got = recv((int)getSocket(), in_, sizeof in_, MSG_DONTWAIT);
+    streaming_ = got == (ssize_t)sizeof in_;
     if (got > 0) {
         in_pos_ = 0;
         in_len_ = (size_t)got;
@@ -210,15 +218,25 @@ ssize_t GuardedConnection::read(void *buf, size_t n)
 {
     if (in_pos_ < in_len_ || in_errno_ || !flush_before_wait())
         return hand_out(buf, n);
-    int64_t until = deadline();
-    if (until && !wait(POLLIN, until)) {
-        missed_deadline();
-        return -1;
-    }
-    // Without a deadline this blocks, as DCMTK's own read does (its socket
-    // timeout applies). A large body goes straight into DCMTK's buffer.
+    // A large body goes straight into DCMTK's buffer.
     bool direct = n >= sizeof in_;
-    ssize_t got = DcmTCPConnection::read(direct ? buf : in_, direct ? n : sizeof in_);
+    void *into = direct ? buf : in_;
+    size_t room = direct ? n : sizeof in_;
+    ssize_t got = -1;
+    errno = EAGAIN;
+    if (streaming_)
+        got = recv((int)getSocket(), into, room, MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        int64_t until = deadline();
+        if (until && !wait(POLLIN, until)) {
+            missed_deadline();
+            return -1;
+        }
+        // Without a deadline this blocks, as DCMTK's own read does (its
+        // socket timeout applies).
+        got = DcmTCPConnection::read(into, room);
+    }
+    streaming_ = got == (ssize_t)room;
     if (got <= 0)
         return got;
     if (direct)
@@ -235,6 +253,8 @@ OFBool GuardedConnection::networkDataAvailable(int timeout)
     if (timeout <= 0 || in_pos_ < in_len_ || in_errno_)
         return fill() ? OFTrue : OFFalse;
     if (!flush_before_wait())
+        return OFTrue;
+    if (streaming_ && fill()) // while a stream goes on, the next PDU is mostly there: no poll
         return OFTrue;
     int64_t until = now_ms() + 1000 * (int64_t)timeout, by = deadline();
     if (by && by <= until) {
