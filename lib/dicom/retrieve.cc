@@ -6,6 +6,7 @@
 #include "receive.h"
 #include "transport.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -231,14 +232,22 @@ OFCondition send_all(Retrieve<Request> &r, cirr_dicom_instances *inst, T_ASC_Ass
 {
     OFCondition cond = EC_Normal;
     bool cancelled = false;
+    auto looked = std::chrono::steady_clock::now() - std::chrono::milliseconds(20); // look before the first
     for (size_t i = 0; i < inst->count && cond.good(); i++) {
-        // Anything but a C-CANCEL ends the association: what followed it
-        // would be read as a command, unchecked (see pdu_watch.h).
-        OFCondition cancel = DIMSE_checkForCancelRQ(r.assoc, r.pres, r.req->MessageID);
-        if (cancel != DIMSE_NODATAAVAILABLE) {
-            cancelled = cancel.good();
-            cond = cancel;
-            break;
+        // A C-CANCEL is looked for before the first instance, then at most
+        // every 20 ms: each look is a system call, and a small instance
+        // takes less than that. Anything but a C-CANCEL ends the
+        // association: what followed it would be read as a command,
+        // unchecked (see pdu_watch.h).
+        auto now = std::chrono::steady_clock::now();
+        if (now - looked >= std::chrono::milliseconds(20)) {
+            looked = now;
+            OFCondition cancel = DIMSE_checkForCancelRQ(r.assoc, r.pres, r.req->MessageID);
+            if (cancel != DIMSE_NODATAAVAILABLE) {
+                cancelled = cancel.good();
+                cond = cancel;
+                break;
+            }
         }
         cond = send_one(inst, i, sub, origin_aet, r.req->MessageID, timeout, &r.c);
         (*sent)++;
