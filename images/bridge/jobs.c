@@ -125,11 +125,11 @@ static int wait_room(struct jobs *j, struct job *job, unsigned timeout_ms)
     return job->qlen < job->window && !job->closing ? 0 : -1;
 }
 
-uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *ts_uid, uint16_t move_id,
+uint16_t jobs_deliver(struct jobs *j, cirr_dicom_dataset *ds, const char *ts_uid, uint16_t move_id,
                       unsigned timeout_ms)
 {
     char uid[65];
-    cirr_dicom_dataset *copy = NULL;
+    cirr_dicom_dataset *taken = NULL;
     if (cirr_dicom_get_string(ds, CIRR_TAG_SOP_INSTANCE_UID, uid, sizeof uid) != CIRR_DICOM_OK)
         return 0x0124;
     pthread_mutex_lock(&j->mu);
@@ -141,22 +141,22 @@ uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *
     job->users++;
     pthread_mutex_unlock(&j->mu);
     /* outside the lock: they take time; users keeps the job */
-    int copied = cirr_dicom_dataset_copy(ds, &copy) == CIRR_DICOM_OK;
     int kept = !job->keep || job->keep(job->keep_ud, ds, ts_uid) == 0;
+    int ours = cirr_dicom_dataset_take(ds, &taken) == CIRR_DICOM_OK; /* no copy: the store handler's to give */
     pthread_mutex_lock(&j->mu);
     job->not_kept |= !kept;
     uint16_t status = 0xA700;
-    if (copied && wait_room(j, job, timeout_ms) == 0) {
-        job->q[(job->qhead + job->qlen++) % job->window] = copy;
+    if (ours && wait_room(j, job, timeout_ms) == 0) {
+        job->q[(job->qhead + job->qlen++) % job->window] = taken;
         job->arrived++;
         job->last_progress = clock_mono_ms();
-        copy = NULL;
+        taken = NULL;
         status = 0x0000;
     }
     job->users--;
     pthread_cond_broadcast(&job->changed);
     pthread_mutex_unlock(&j->mu);
-    cirr_dicom_dataset_free(copy);
+    cirr_dicom_dataset_free(taken);
     return status;
 }
 

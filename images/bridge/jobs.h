@@ -59,11 +59,13 @@ void jobs_add(struct jobs *j, struct job *job);
 void jobs_remove(struct jobs *j, struct job *job);
 void job_free(struct job *job);
 
-/* A C-STORE from the upstream: its copy queued for the retrieve waiting
- * for it (and kept: job->keep), waiting up to timeout_ms for room. 0x0000; 0x0124 when no
+/* A C-STORE from the upstream, queued for the retrieve waiting for it
+ * (and kept: job->keep), waiting up to timeout_ms for room. ds is the
+ * store handler's: once the retrieve is found, it is taken
+ * (cirr_dicom_dataset_take) and left empty. 0x0000; 0x0124 when no
  * retrieve waits for it; 0xA700 when there was no room in time (or the
  * retrieve ended). */
-uint16_t jobs_deliver(struct jobs *j, const cirr_dicom_dataset *ds, const char *ts_uid, uint16_t move_id,
+uint16_t jobs_deliver(struct jobs *j, cirr_dicom_dataset *ds, const char *ts_uid, uint16_t move_id,
                       unsigned timeout_ms);
 /* move_id: the Move Originator Message ID the C-STORE carried (only the
  * retrieve whose C-MOVE had it may take the instance), 0 when it carried

@@ -108,6 +108,10 @@ cirr_dicom_status cirr_dicom_dataset_encode_with(cirr_dicom_dataset *ds, const c
                                                  void *(*alloc)(size_t size, void *ctx), void *ctx,
                                                  size_t *len);
 cirr_dicom_status cirr_dicom_dataset_copy(const cirr_dicom_dataset *ds, cirr_dicom_dataset **out);
+/* The dataset a store handler was given, made the handler's own without a
+ * copy (a relay keeps it past the handler): *out holds it, to be freed
+ * with cirr_dicom_dataset_free, and ds is left empty. */
+cirr_dicom_status cirr_dicom_dataset_take(cirr_dicom_dataset *ds, cirr_dicom_dataset **out);
 void cirr_dicom_dataset_free(cirr_dicom_dataset *ds);
 
 /* The transfer syntax the dataset was read or received in. */
@@ -180,7 +184,8 @@ typedef struct {
     /* Each handler returns a DIMSE status; NULL handlers refuse the service.
      * Handlers run on the association's own thread: they must be thread-safe. */
     uint16_t (*echo)(const cirr_dicom_peer *peer, void *ud);
-    /* ds is owned by the library; path (may be NULL) is not used yet. */
+    /* ds is owned by the library, unless the handler takes it
+     * (cirr_dicom_dataset_take); path (may be NULL) is not used yet. */
     uint16_t (*store)(const cirr_dicom_peer *peer, cirr_dicom_dataset *ds, const char *ts_uid,
                       void *ud);
     uint16_t (*find)(const cirr_dicom_peer *peer, const char *sop_class,

@@ -75,6 +75,23 @@ extern "C" cirr_dicom_status cirr_dicom_dataset_copy(const cirr_dicom_dataset *d
     });
 }
 
+extern "C" cirr_dicom_status cirr_dicom_dataset_take(cirr_dicom_dataset *ds, cirr_dicom_dataset **out)
+{
+    return cirr_dicom_guard([&] {
+        DcmDataset *empty = new (std::nothrow) DcmDataset;
+        *out = empty ? new (std::nothrow) cirr_dicom_dataset{ds->ds, true} : nullptr;
+        if (!*out) {
+            delete empty;
+            return cirr_dicom_fail(CIRR_DICOM_ERROR_MEMORY, "out of memory");
+        }
+        // The shell left behind owns the empty dataset: whoever gave ds
+        // sees that it was taken (scp.cc then lets go of the original).
+        ds->ds = empty;
+        ds->owned = true;
+        return CIRR_DICOM_OK;
+    });
+}
+
 cirr_dicom_status cirr_dicom_prepare_ts(DcmDataset *ds, E_TransferSyntax ts)
 {
     if (ds->canWriteXfer(ts))

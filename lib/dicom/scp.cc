@@ -104,7 +104,8 @@ thread_local const T_DIMSE_C_StoreRQ *store_request = nullptr;
 
 // The answer to a C-STORE whose dataset arrived (or was refused unparsed).
 uint16_t store_status(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer *peer,
-                      T_ASC_PresentationContextID pres, DcmDataset *dataset, const char *refused, Tally *tally)
+                      T_ASC_PresentationContextID pres, std::unique_ptr<DcmDataset> &dataset, const char *refused,
+                      Tally *tally)
 {
     uint16_t status = STATUS_STORE_Refused_SOPClassNotSupported;
     if (refused) {
@@ -113,8 +114,12 @@ uint16_t store_status(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_
     } else if (scp->h.store) {
         T_ASC_PresentationContext pc;
         ASC_findAcceptedPresentationContext(assoc->params, pres, &pc);
-        cirr_dicom_dataset wrapped = cirr_dicom_wrap(dataset);
+        cirr_dicom_dataset wrapped = cirr_dicom_wrap(dataset.get());
         status = scp->h.store(peer, &wrapped, pc.acceptedTransferSyntax, scp->h.ud);
+        if (wrapped.ds != dataset.get()) { // taken (cirr_dicom_dataset_take): the handler's now
+            (void)dataset.release();
+            delete wrapped.ds; // the empty one left behind
+        }
     }
     if (status == STATUS_Success)
         tally->stores++;
@@ -125,8 +130,8 @@ uint16_t store_status(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_
 
 // dataset: the request's, or NULL when refused unparsed (refused says why).
 OFCondition handle_store(cirr_dicom_scp *scp, T_ASC_Association *assoc, const cirr_dicom_peer *peer,
-                         T_ASC_PresentationContextID pres, T_DIMSE_C_StoreRQ *req, DcmDataset *dataset,
-                         const char *refused, Tally *tally)
+                         T_ASC_PresentationContextID pres, T_DIMSE_C_StoreRQ *req,
+                         std::unique_ptr<DcmDataset> &dataset, const char *refused, Tally *tally)
 {
     T_DIMSE_C_StoreRSP rsp = {};
     store_request = req;
@@ -238,7 +243,7 @@ OFCondition with_dataset(cirr_dicom_scp *scp, T_ASC_Association *assoc, const ci
     if (cond.bad())
         return cond;
     if (msg->CommandField == DIMSE_C_STORE_RQ)
-        return handle_store(scp, assoc, peer, pres, &msg->msg.CStoreRQ, dataset, refused, tally);
+        return handle_store(scp, assoc, peer, pres, &msg->msg.CStoreRQ, owned, refused, tally);
     return handle_find(scp, assoc, peer, pres, &msg->msg.CFindRQ, dataset, refused, tally);
 }
 
