@@ -13,6 +13,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zoneinfo
 
 import pytest
 
@@ -191,7 +192,11 @@ def test_stacks_deploy_push_restart_index_and_redeploy(cluster, hec):
     # the PACS watcher, through the bridge, indexes the PACS's studies of its look-back window, each once
     c.wait_healthy("projects")
     pacs = {a["StudyInstanceUID"]: a.get("StudyDate", "") for a in c.bridge_api("/api/find?level=STUDY")["answers"]}
-    today = datetime.datetime.now(datetime.timezone.utc).date()
+    # The stacks' own day (TZ, America/New_York): mockpacs dates its studies
+    # and the watcher sweeps up to now in it. A UTC "today" is a day ahead
+    # there in the evening (from 19:00 in winter), and would expect studies
+    # of the stacks' today that have not happened yet.
+    today = datetime.datetime.now(zoneinfo.ZoneInfo(ENV["TZ"])).date()
     first, last = (today - datetime.timedelta(days=LOOKBACK_DAYS - 1)).strftime("%Y%m%d"), \
         (today - datetime.timedelta(days=1)).strftime("%Y%m%d")
     inside = {uid for uid, date in pacs.items() if first <= date <= last}  # a day's margin for time zones
