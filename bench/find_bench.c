@@ -4,18 +4,12 @@
  *
  *   find_bench HOST PORT AET N PATIENTS END_DATE(YYYYMMDD) DAYS */
 #include "cirr_dicom.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int count_match(const cirr_dicom_dataset *m, void *ud)
 {
@@ -71,7 +65,10 @@ int main(int argc, char **argv)
         unsigned total = 0;
         for (unsigned q = 0; q < n; q++) {
             cirr_dicom_dataset *ds;
-            cirr_dicom_dataset_new(&ds);
+            if (cirr_dicom_dataset_new(&ds) != CIRR_DICOM_OK) {
+                fprintf(stderr, "find_bench: %s\n", cirr_dicom_last_error());
+                return 111;
+            }
             cirr_dicom_set_string(ds, CIRR_TAG_QUERY_RETRIEVE_LEVEL, "STUDY");
             cirr_dicom_set_string(ds, CIRR_TAG_STUDY_INSTANCE_UID, "");
             cirr_dicom_set_string(ds, CIRR_TAG_PATIENT_NAME, "");
@@ -90,12 +87,12 @@ int main(int argc, char **argv)
                 cirr_dicom_set_string(ds, CIRR_TAG_STUDY_DATE, "");
             }
             uint16_t status;
-            double t0 = now();
+            double t0 = clock_mono_s();
             if (cirr_dicom_scu_find(scu, classes[0], ds, count_match, &total, &status) != CIRR_DICOM_OK) {
                 fprintf(stderr, "find_bench: %s\n", cirr_dicom_last_error());
                 return 111;
             }
-            t[q] = now() - t0;
+            t[q] = clock_mono_s() - t0;
             cirr_dicom_dataset_free(ds);
         }
         char what[64];

@@ -6,19 +6,12 @@
  *
  *   move_bench HOST PORT AET DESTINATION STUDY_UID... */
 #include "cirr_dicom.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define STUDY_ROOT_MOVE "1.2.840.10008.5.1.4.1.2.2.2"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -36,10 +29,14 @@ int main(int argc, char **argv)
         return 111;
     }
     int rc = 0;
-    double t0 = now();
+    double t0 = clock_mono_s();
     for (int i = 5; i < argc && rc == 0; i++) {
         cirr_dicom_dataset *q;
-        cirr_dicom_dataset_new(&q);
+        if (cirr_dicom_dataset_new(&q) != CIRR_DICOM_OK) {
+            fprintf(stderr, "move_bench: %s\n", cirr_dicom_last_error());
+            rc = 111;
+            break;
+        }
         cirr_dicom_set_string(q, CIRR_TAG_QUERY_RETRIEVE_LEVEL, "STUDY");
         cirr_dicom_set_string(q, CIRR_TAG_STUDY_INSTANCE_UID, argv[i]);
         unsigned completed = 0, failed = 0;
@@ -54,7 +51,7 @@ int main(int argc, char **argv)
         }
         cirr_dicom_dataset_free(q);
     }
-    double dt = now() - t0;
+    double dt = clock_mono_s() - t0;
     cirr_dicom_scu_close(scu);
     cirr_dicom_cleanup();
     if (rc == 0)

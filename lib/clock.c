@@ -13,6 +13,13 @@ uint64_t clock_mono_ms(void)
     return read_ms(CLOCK_MONOTONIC);
 }
 
+double clock_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 uint64_t clock_wall_ms(void)
 {
     return read_ms(CLOCK_REALTIME);

@@ -10,6 +10,9 @@
 /* Milliseconds on CLOCK_MONOTONIC: for measuring and waiting. */
 uint64_t clock_mono_ms(void);
 
+/* Seconds on CLOCK_MONOTONIC, to the nanosecond: for timing short things. */
+double clock_mono_s(void);
+
 /* Milliseconds since the Unix epoch (CLOCK_REALTIME): for stored times. */
 uint64_t clock_wall_ms(void);
 

@@ -71,6 +71,7 @@ private:
     bool wait(short events, int64_t until);
     ssize_t send_all(const void *buf, size_t n);
     bool flush();
+    ssize_t recv_now(void *into, size_t room);
     bool fill();
     bool flush_before_wait();
     ssize_t hand_out(void *buf, size_t n);
@@ -153,20 +154,33 @@ void GuardedConnection::missed_deadline()
     errno = ETIMEDOUT;
 }
 
+// A recv() that does not wait.
+ssize_t GuardedConnection::recv_now(void *into, size_t room)
+{
+    return recv((int)getSocket(), into, room, MSG_DONTWAIT);
+}
+
+// After a recv_now() that got nothing: the peer has sent nothing yet (not
+// an error, not the end).
+static bool nothing_yet()
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
 // Whatever the peer has sent so far, without waiting: true when there is
 // something for read() to say (bytes, the end of the stream, an error).
 bool GuardedConnection::fill()
 {
     if (in_pos_ < in_len_ || in_errno_)
         return true;
-    ssize_t got = recv((int)getSocket(), in_, sizeof in_, MSG_DONTWAIT);
+    ssize_t got = recv_now(in_, sizeof in_);
     streaming_ = got == (ssize_t)sizeof in_;
     if (got > 0) {
         in_pos_ = 0;
         in_len_ = (size_t)got;
     } else if (got == 0) {
         in_errno_ = -1;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    } else if (!nothing_yet()) {
         in_errno_ = errno;
     }
     return in_pos_ < in_len_ || in_errno_;
@@ -222,11 +236,9 @@ ssize_t GuardedConnection::read(void *buf, size_t n)
     bool direct = n >= sizeof in_;
     void *into = direct ? buf : in_;
     size_t room = direct ? n : sizeof in_;
-    ssize_t got = -1;
-    errno = EAGAIN;
-    if (streaming_)
-        got = recv((int)getSocket(), into, room, MSG_DONTWAIT);
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    bool tried = streaming_; // while a stream goes on, try before polling
+    ssize_t got = tried ? recv_now(into, room) : -1;
+    if (!tried || (got < 0 && nothing_yet())) {
         int64_t until = deadline();
         if (until && !wait(POLLIN, until)) {
             missed_deadline();

@@ -183,7 +183,7 @@ def test_unknown_destination_and_callers_not_allowed(pacs, storescp):
     r = dcmtk("findscu", "-S", "-aet", "STRANGER", "-aec", "BRIDGE", "-k", "QueryRetrieveLevel=STUDY", "-k",
               "PatientID=MRN00000002", "127.0.0.1", str(b.port), check=False)
     assert r.returncode != 0 and "reject" in (r.stdout + r.stderr).lower()
-    assert "from STRANGER@127.0.0.1: rejected: calling AE title not allowed" in b.text()
+    b.wait_text("from STRANGER@127.0.0.1: rejected: calling AE title not allowed")
     assert not os.listdir(ws.dir) and "from BRIDGE" not in m.text()  # the PACS was never asked
 
 

@@ -15,6 +15,7 @@ import zlib
 import pytest
 
 from tests.support.dcmtk import dcmtk
+from tests.support.waiting import wait_for
 
 ECHO_CLASS = "1.2.840.10008.1.1"
 SC_CLASS = "1.2.840.10008.5.1.4.1.1.7"  # Secondary Capture Image Storage
@@ -307,12 +308,15 @@ def test_stalled_connections_do_not_delay_a_normal_peer(service, mux, mock, stor
 # ---- finding 3: associations fed one byte at a time -----------------------------------
 
 
-def trickle(port, stop):
-    """An accepted association that then sends a P-DATA PDU one byte every 2 s."""
+def trickle(port, stop, outcomes):
+    """An accepted association that then sends a P-DATA PDU one byte every 2
+    s; appends to outcomes whether the association was accepted."""
     try:
         s, _ = associate(port, [(1, ECHO_CLASS, [IMPLICIT])])
-    except (AssertionError, OSError):
+    except (AssertionError, OSError) as e:
+        outcomes.append(e)
         return
+    outcomes.append("held")
     pdu = p_data(1, command(0x0030, ECHO_CLASS, dataset=False) + b"\0" * 8000, True, True)
     try:
         for byte in pdu:
@@ -333,11 +337,15 @@ def test_trickling_associations_are_dropped_so_a_sender_gets_through(service, mu
     else:
         m, aec = mock(MOCK_MAX_ASSOCIATIONS=slots), "MOCK"
     stop = threading.Event()
-    threads = [threading.Thread(target=trickle, args=(m.port, stop)) for _ in range(slots)]
+    outcomes = []
+    threads = [threading.Thread(target=trickle, args=(m.port, stop, outcomes)) for _ in range(slots)]
     for t in threads:
         t.start()
     try:
-        time.sleep(3)
+        # every trickler holds its slot before the echo tries (a loaded
+        # machine may start a thread late)
+        wait_for(lambda: len(outcomes) == slots, timeout=30, what="the tricklers' associations")
+        assert outcomes == ["held"] * slots, outcomes
         assert echo(m.port, aec).returncode != 0, "the trickling peers should hold every slot at first"
         deadline = time.monotonic() + 75  # the SCP's message deadline, with room to spare
         while echo(m.port, aec).returncode != 0:

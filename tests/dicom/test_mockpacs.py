@@ -179,7 +179,7 @@ def test_unknown_calling_aet_is_rejected(mock):
     r = dcmtk("echoscu", "-aet", "BADSCU", "-aec", "MOCK", "127.0.0.1", str(m.port), check=False)
     assert r.returncode != 0
     dcmtk("echoscu", "-aet", "GOODSCU", "-aec", "MOCK", "127.0.0.1", str(m.port))
-    assert "from BADSCU@127.0.0.1: rejected: calling AE title not allowed" in m.text()
+    m.wait_text("from BADSCU@127.0.0.1: rejected: calling AE title not allowed")
 
 
 def test_bad_input_each_gets_a_line_and_service_continues(mock, tmp_path):

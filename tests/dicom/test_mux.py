@@ -47,7 +47,8 @@ def test_storescu_and_gdcmscu_reach_orthanc_and_workstation(mux, storescp, ortha
     assert metrics["mux_received_total"] == 30
     assert metrics['mux_forwarded_total{destination="ARCHIVE"}'] == 30
     assert metrics['mux_queue_depth{destination="WORKSTATION"}'] == 0
-    assert "from STORESCU@127.0.0.1" in m.text() or "from MODALITY@127.0.0.1" in m.text()
+    wait_for(lambda: "from STORESCU@127.0.0.1" in m.text() or "from MODALITY@127.0.0.1" in m.text(),
+             what="the senders' association lines")
 
 
 def acknowledged(storescu_output, files):
@@ -124,7 +125,7 @@ def test_calling_aet_not_allowed_is_rejected(mux, storescp, tmp_path):
     r = storescu(m.port, files, aet="INTRUDER", check=False)
     assert r.returncode != 0
     storescu(m.port, files, aet="CT1")
-    assert "from INTRUDER@127.0.0.1: rejected: calling AE title not allowed" in m.text()
+    m.wait_text("from INTRUDER@127.0.0.1: rejected: calling AE title not allowed")
 
 
 def test_mux_refuses_to_start_without_allow_list(tmp_path):

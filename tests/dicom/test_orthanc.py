@@ -39,7 +39,7 @@ def test_orthanc_queries_mockpacs_and_moves_a_study(mock, orthanc):
     assert len(instances) == total
     studies = rest(o.http, "GET", "/studies?expand")
     assert [s["MainDicomTags"]["StudyInstanceUID"] for s in studies] == [uid]
-    assert "retrieve (%d sent); released" % total in m.text()
+    m.wait_text("retrieve (%d sent); released" % total)
 
 
 GET_CLIENT = built("CIRR_GET_CLIENT", "get_client")

@@ -5,6 +5,7 @@ import signal
 import subprocess
 
 from tests.support.ports import wait_port
+from tests.support.waiting import wait_for
 
 # The ASan/UBSan builds print one of these and stop; the plain builds never do.
 SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
@@ -27,6 +28,12 @@ class Process:
     def text(self):
         with open(self.log, errors="replace") as f:
             return f.read()
+
+    def wait_text(self, needle, timeout=10):
+        """Waits for needle in the log: a line written after the peer got
+        its answer (a rejection, an association's end) may come a moment
+        after the peer's program returned."""
+        wait_for(lambda: needle in self.text(), timeout, what=f"{needle!r} in {self.log}")
 
     def wait_listening(self, timeout=15, ports=None):
         """Waits for ports (default: self.port); a server that never listens
