@@ -2,11 +2,13 @@
 mockpacs as the PACS: answers and instances equal to asking mockpacs
 directly, streamed; unknown destinations, refused callers, a PACS or a
 destination dying mid-move; the throttle on upstream associations."""
+import json
 import os
 import signal
 import subprocess
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -157,6 +159,50 @@ def test_instances_are_matched_to_the_move_that_the_pacs_says_sent_them(pacs, st
     assert received_uids(ws.dir) == {a["SOPInstanceUID"] for a in images} and len(os.listdir(ws.dir)) == 6
     assert "sent for a C-MOVE of ELSEWHERE, not of the bridge" in b.text()
     assert b.metrics()["bridge_unmatched_stores_total"] == 2
+
+
+def test_a_session_is_valgrind_clean(pacs, storescp, tmp_path):
+    """C-ECHO, C-FIND, a relayed C-MOVE, the same study again from the
+    cache, a C-GET, a refused destination, the HTTP API's find and a
+    retrieve from the cache, metrics and shutdown, under valgrind (a
+    long-running service)."""
+    ws = storescp("WS")
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_SITE": "Main MR:MR:1:15", "MOCK_MR_SLICES": 1},
+                BRIDGE_CACHE_MB=4, BRIDGE_CACHE_DIR=tmp_path / "cache", BRIDGE_TIMEOUT=120,
+                wrapper=("valgrind", "--error-exitcode=66", "--leak-check=full", "--errors-for-leak-kinds=definite"))
+    dcmtk("echoscu", "-aec", "BRIDGE", "127.0.0.1", str(b.port))
+    uids = [a["StudyInstanceUID"] for a in query(b.port, "BRIDGE", "STUDY", "StudyDate=20260101-20261101",
+                                                  "StudyInstanceUID")]
+    assert len(uids) >= 2
+    for _ in range(2):  # the second time from the cache
+        r, status, counts = move(b.port, "BRIDGE", "WS", uids[0])
+        assert status == "0x0000" and counts["completed"] == 3, r.stdout[-2000:] + r.stderr[-2000:]
+        b.wait_text(f"cache: study {uids[0]} complete", timeout=60)
+    out = tmp_path / "got"
+    out.mkdir()
+    dcmtk("getscu", "-S", "-aec", "BRIDGE", "-od", str(out), "-k", "QueryRetrieveLevel=STUDY", "-k",
+          f"StudyInstanceUID={uids[1]}", "127.0.0.1", str(b.port))
+    assert len(os.listdir(out)) == 3
+    r, status, _ = move(b.port, "BRIDGE", "NOWHERE", uids[1], check=False)
+    assert status == "0xa801", r.stdout[-2000:] + r.stderr[-2000:]
+    with urllib.request.urlopen(f"http://127.0.0.1:{b.http}/api/find?level=STUDY&StudyInstanceUID={uids[1]}",
+                                timeout=60) as answer:
+        assert json.load(answer)["count"] == 1
+    request = urllib.request.Request(f"http://127.0.0.1:{b.http}/api/retrieve",
+                                     data=f"study={uids[1]}&destination=WS".encode(),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        job = json.load(answer)["job"]
+
+    def job_state():
+        with urllib.request.urlopen(f"http://127.0.0.1:{b.http}/api/jobs/{job}", timeout=60) as answer:
+            return json.load(answer)["state"]
+    wait_for(lambda: job_state() != "running", timeout=120, what="the HTTP retrieve's end")
+    assert job_state() == "done"
+    # the second move, and the HTTP retrieve of the study the C-GET cached
+    assert b.metrics()["bridge_cache_hits_total"] == 2
+    assert b.stop() == 0, b.text()[-3000:]  # 66 would be a valgrind error
+    assert "ERROR SUMMARY: 0 errors" in b.text()
 
 
 def test_get_returns_the_instances_on_the_callers_association(pacs, tmp_path):

@@ -1,6 +1,7 @@
 """cirr-watcher against Debian's Orthanc (the source), the HEC double and a
 real PostgreSQL (the sinks): every instance, series and study indexed, at
 least once, through crashes, outages and refusals."""
+import datetime
 import json
 import os
 import subprocess
@@ -62,6 +63,28 @@ def test_instances_series_and_studies_reach_hec_and_postgres(tmp_path, orthanc1,
     assert m['watcher_events_sent_total{sink="hec"}'] >= 208 and m['watcher_events_failed_total{sink="hec"}'] == 0
     assert hec.requests.get("/services/collector/ack", 0) >= 1
     assert hec.requests["/services/collector/event"] < 50  # batched, not one request an event
+
+
+def test_a_session_is_valgrind_clean(tmp_path, orthanc1, hec, pg, watcher, mock):
+    """Following Orthanc, every level's events to HEC (with acknowledgement,
+    through an outage) and to PostgreSQL, sweeps of a PACS, metrics and
+    shutdown, under valgrind (a long-running service)."""
+    yesterday = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).strftime("%Y%m%d")
+    m = mock(MOCK_STUDIES=30, MOCK_HISTORY_DAYS=2, MOCK_END_DATE=yesterday)
+    hec.tokens[next(iter(hec.tokens))].ack = True
+    w = watcher("index_instances;index_series;index_studies;index_pacs", hec=hec, pg=pg, orthanc=orthanc1,
+                WATCH_HEC_ACK=1, WATCH_PACS=f"MOCK,127.0.0.1,{m.port}", TZ="UTC", WATCH_PACS_LOOKBACK_MIN=5 * 1440,
+                wrapper=("valgrind", "--error-exitcode=66", "--leak-check=full", "--errors-for-leak-kinds=definite"))
+    hec.busy_for(4)
+    uids = stored(tmp_path, orthanc1, 2, 10)
+    assert set(uids_of(wait_events(hec, "dicom_instances", 20, timeout=120), "SOPInstanceUID")) == set(uids)
+    wait_events(hec, "dicom_studies", 2, timeout=120)
+    mine = "select count(*) from dicom_instances where uid in (%s)" % ",".join(f"'{u}'" for u in uids)
+    wait_for(lambda: pg_query(pg, mine) == [["20"]], 120, "the 20 instance rows")
+    assert len({e["event"]["StudyInstanceUID"] for e in wait_events(hec, "pacs_studies", 30, timeout=120)}) == 30
+    assert w.metrics()['watcher_send_retries_total{sink="hec"}'] >= 1
+    assert w.stop() == 0, w.text()[-3000:]  # 66 would be a valgrind error
+    assert "ERROR SUMMARY: 0 errors" in w.text()
 
 
 def test_main_tags_come_from_orthanc_s_index_with_every_level_s_keys(tmp_path, orthanc1, hec, watcher):
