@@ -31,6 +31,9 @@ static const struct envconf_var bridge_vars[] = {
     NUM("BRIDGE_MAX_ASSOCIATIONS", "64", 2, 1000, max_associations,
         "associations to the bridge at once (callers and the upstream's stores); more are rejected"),
     NUM("BRIDGE_WINDOW", "32", 1, 10000, window, "instances a retrieve holds in memory on their way"),
+    NUM("BRIDGE_UPSTREAM_NICE", "10", 0, 19, upstream_nice,
+        "nice value of the threads taking in the upstream's instances and answers, so that handing them on "
+        "gets the CPU first (0: the same)"),
     NUM("BRIDGE_CACHE_MB", "0", 0, 1ull << 30, cache_mb,
         "MiB of studies kept on disk as they pass, least recently used evicted first (0: no cache)"),
     TXT("BRIDGE_CACHE_DIR", "/var/cache/cirr-bridge", 0, cache_dir, "the cache's folder (a volume in the image)"),

@@ -20,6 +20,7 @@ struct bridge_conf {
     unsigned queue_timeout_s;    /* longest wait for an upstream association */
     unsigned max_associations;   /* callers' and the upstream's at once */
     unsigned window;             /* instances held in memory per retrieve */
+    unsigned upstream_nice;      /* of the upstream's store threads and the movers */
     unsigned long long cache_mb; /* 0: no cache */
     char cache_dir[200];
     /* derived */

@@ -11,8 +11,11 @@
 #include "clock.h"
 #include "listing.h"
 #include "log.h"
+#include "thread_nice.h"
 #include "upstream.h"
 
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +38,23 @@ struct retrieve {
     uint64_t started;
 };
 
+/* The threads taking in what the upstream sends (its C-STOREs, a mover
+ * reading its answers) run at BRIDGE_UPSTREAM_NICE: when the CPU is short,
+ * handing instances on to the destination goes first, and the upstream's
+ * instances wait in the window (the upstream's side has that slack; the
+ * caller waits for the destination's). doc/bridge.md has what it gains. */
+static void lower_priority(const struct bridge *b)
+{
+    static atomic_int told;
+    if (thread_nice(b->conf.upstream_nice) < 0 && !atomic_exchange(&told, 1))
+        log_msg(LOG_WARN, NULL, "cannot lower the upstream threads' priority (BRIDGE_UPSTREAM_NICE): %s",
+                strerror(errno));
+}
+
 static void *mover(void *arg)
 {
     struct retrieve *r = arg;
+    lower_priority(r->b);
     cirr_dicom_scu_set_message_id(r->scu, r->job->move_id);
     r->up_result = cirr_dicom_scu_move(r->scu, r->move_model, r->query, r->b->conf.aet, &r->up_completed,
                                        &r->up_failed, &r->up_status);
@@ -250,6 +267,11 @@ uint16_t relay_store(const cirr_dicom_peer *peer, cirr_dicom_dataset *ds, const 
                 log_escape(aet, sizeof aet, peer->calling_aet), log_escape(esc, sizeof esc, origin));
         b->stats.unmatched_stores++;
         return 0x0124;
+    }
+    static _Thread_local int lowered; /* the association's thread: once */
+    if (!lowered) {
+        lowered = 1;
+        lower_priority(b);
     }
     uint16_t status = jobs_deliver(&b->jobs, ds, ts_uid, move_id, b->conf.timeout_s * 1000u);
     if (status == 0x0000)

@@ -9,6 +9,7 @@
 #include "instance.h"
 #include "log.h"
 #include "queue.h"
+#include "thread_nice.h"
 #include "transform.h"
 
 #include "cirr_dicom_forward.h"
@@ -18,9 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The wait before attempt number failures + 1: MUX_RETRY_BASE_MS doubling
@@ -301,7 +300,7 @@ static void *worker_main(void *arg)
     /* Linux keeps a nice value per thread: the receiving threads, whose
      * senders wait for every answer, get the CPU first; forwarding has
      * what is left, which is all of it when nothing arrives. */
-    if (q->conf->forward_nice && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), (int)q->conf->forward_nice) < 0)
+    if (thread_nice(q->conf->forward_nice) < 0)
         log_msg(LOG_WARN, q->dest->peer.name, "cannot lower the forwarding threads' priority: %s", strerror(errno));
     struct entry *batch = calloc(q->conf->batch, sizeof *batch);
     size_t k;

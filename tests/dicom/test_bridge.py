@@ -17,6 +17,7 @@ from tests.support.bridge import Bridge, ConnectionWatch, bridge_destination, fi
 from tests.support import rawscu
 from tests.support.dcmtk import NODELAY, dcmtk, received_uids
 from tests.support.ports import free_port
+from tests.support.processes import thread_nice_values
 from tests.support.waiting import wait_for
 
 
@@ -328,6 +329,24 @@ def test_orthanc_queries_and_retrieves_through_the_bridge(pacs, orthanc):
     assert f"C-MOVE from ORTHANC done: {total} listed, {total} handed on" in b.text()
 
 
+def test_threads_taking_in_the_upstream_yield_to_sending_on(pacs, storescp):
+    ws = storescp("WS", options=("--sleep-after", "1"))  # one instance a second: the move is slow
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 5}, BRIDGE_WINDOW=2)
+    uid = ct_study(m, 6)
+    # the upstream's store thread and the mover: nice 10; the caller's association thread: 0
+    r, status, _ = move_and_meanwhile(b, uid, lambda: os.listdir(ws.dir),
+                                      lambda: wait_for(lambda: thread_nice_values(b.proc.pid).count(10) == 2,
+                                                       what="2 threads at nice 10"))
+    assert status == "0x0000", r.stdout[-2000:] + r.stderr[-2000:]
+    assert 0 in thread_nice_values(b.proc.pid)  # the listener, the HTTP side
+    ws2 = storescp("WS", options=("--sleep-after", "1"))
+    m2, plain = pacs({"WS": ("WS", ws2.port)}, {"MOCK_CT_SLICES": 5}, BRIDGE_UPSTREAM_NICE=0, BRIDGE_WINDOW=2)
+    seen = set()
+    r, status, _ = move_and_meanwhile(plain, ct_study(m2, 6), lambda: len(os.listdir(ws2.dir)) >= 2,
+                                      lambda: seen.update(thread_nice_values(plain.proc.pid)))
+    assert status == "0x0000" and seen == {0}, r.stdout[-2000:] + r.stderr[-2000:]
+
+
 def test_bad_configuration_stops_at_start_naming_the_variable(tmp_path):
     from tests.support.bridge import BRIDGE
     base = {"PATH": "/usr/bin:/bin", "BRIDGE_PORT": str(free_port()), "BRIDGE_HTTP_PORT": "0"}
@@ -335,7 +354,9 @@ def test_bad_configuration_stops_at_start_naming_the_variable(tmp_path):
                        ({"BRIDGE_ALLOW": "*"}, "BRIDGE_UPSTREAM"),
                        ({"BRIDGE_ALLOW": "*", "MOD_PACS": "MOCK,127.0.0.1,nope"}, "MOD_PACS"),
                        ({"BRIDGE_ALLOW": "*", "MOD_PACS": "MOCK,127.0.0.1,104", "BRIDGE_MAX_UPSTREAM": "0"},
-                        "BRIDGE_MAX_UPSTREAM")):
+                        "BRIDGE_MAX_UPSTREAM"),
+                       ({"BRIDGE_ALLOW": "*", "MOD_PACS": "MOCK,127.0.0.1,104", "BRIDGE_UPSTREAM_NICE": "20"},
+                        "BRIDGE_UPSTREAM_NICE")):
         r = subprocess.run([BRIDGE], env={**base, **env}, capture_output=True, text=True, timeout=30)
         assert r.returncode == 100 and words in r.stderr and r.stderr.count("\n") == 1, (env, r.stderr)
 

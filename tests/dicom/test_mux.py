@@ -12,6 +12,7 @@ from tests.support.dcmtk import NODELAY, dcmtk, received_uids
 from tests.support.dicomgen import make_instances
 from tests.support.mux import MUX
 from tests.support.ports import free_port
+from tests.support.processes import thread_nice_values
 from tests.support.waiting import wait_for
 
 
@@ -247,18 +248,6 @@ def test_a_session_is_valgrind_clean(mux, storescp, tmp_path):
                what="DOWN retried")
     assert m.stop() == 0, m.text()  # 66 would be a valgrind error
     assert "ERROR SUMMARY: 0 errors" in m.text()
-
-
-def thread_nice_values(pid):
-    """Each thread's nice value (field 19 of /proc/PID/task/TID/stat)."""
-    out = []
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            stat = open(f"/proc/{pid}/task/{tid}/stat").read()
-        except FileNotFoundError:  # a thread that ended meanwhile
-            continue
-        out.append(int(stat.rsplit(")", 1)[1].split()[16]))
-    return out
 
 
 def test_forwarding_threads_yield_to_receiving(mux, storescp, tmp_path):

@@ -1,6 +1,7 @@
 """Programs the tests start: each with its output in a log file, stopped
 (SIGTERM, then SIGKILL) when the test is done; and the check that an
 ASan/UBSan build reported nothing."""
+import os
 import signal
 import subprocess
 
@@ -14,6 +15,18 @@ SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 def assert_no_sanitizer_report(text):
     for marker in SANITIZER_REPORTS:
         assert marker not in text, text[max(0, text.index(marker) - 200):][:3000]
+
+
+def thread_nice_values(pid):
+    """Each thread's nice value (field 19 of /proc/PID/task/TID/stat)."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+        out.append(int(stat.rsplit(")", 1)[1].split()[16]))
+    return out
 
 
 class Process:
