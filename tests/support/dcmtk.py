@@ -3,6 +3,7 @@ algorithm on loopback makes DICOM crawl): storescp as a destination, the
 SCUs, and reading their answers."""
 import os
 import subprocess
+import time
 
 from tests.support.ports import free_port
 from tests.support.processes import Process
@@ -49,7 +50,18 @@ def find(mock, level, *keys, root="-S"):
 
 
 def received_uids(folder):
-    """The SOP Instance UIDs of the files in folder (what a storescp got)."""
+    """The SOP Instance UIDs of the files in folder (what a storescp got).
+    storescp writes a file under its final name: one still being written
+    is read again, for up to 10 s, before its error fails the test."""
     import pydicom
-    return {str(pydicom.dcmread(os.path.join(folder, f), stop_before_pixels=True).SOPInstanceUID)
-            for f in os.listdir(folder)}
+
+    def uid_of(path):
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                return str(pydicom.dcmread(path, stop_before_pixels=True).SOPInstanceUID)
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    return {uid_of(os.path.join(folder, f)) for f in os.listdir(folder)}
