@@ -17,6 +17,18 @@ def assert_no_sanitizer_report(text):
         assert marker not in text, text[max(0, text.index(marker) - 200):][:3000]
 
 
+# The wrapper of a service run under valgrind: exit status 66 on any error
+# or definite leak.
+VALGRIND = ("valgrind", "--error-exitcode=66", "--leak-check=full", "--errors-for-leak-kinds=definite")
+
+
+def assert_valgrind_clean(p):
+    """Stops p, started with wrapper=VALGRIND, and checks that valgrind
+    found nothing."""
+    assert p.stop() == 0, p.text()[-3000:]  # 66 would be a valgrind error
+    assert "ERROR SUMMARY: 0 errors" in p.text()
+
+
 def thread_nice_values(pid):
     """Each thread's nice value (field 19 of /proc/PID/task/TID/stat)."""
     out = []
