@@ -89,6 +89,8 @@ void job_free(struct job *job)
         return;
     for (size_t k = 0; job->q && k < job->qlen; k++)
         cirr_dicom_dataset_free(job->q[(job->qhead + k) % job->window]);
+    for (size_t k = 0; k < job->nspent; k++)
+        cirr_dicom_dataset_free(job->spent[k]);
     if (job->q)
         pthread_cond_destroy(&job->changed);
     free(job->q);
@@ -154,10 +156,27 @@ uint16_t jobs_deliver(struct jobs *j, cirr_dicom_dataset *ds, const char *ts_uid
         status = 0x0000;
     }
     job->users--;
+    cirr_dicom_dataset *spent[JOB_SPENT_MAX];
+    size_t nspent = job->nspent;
+    memcpy(spent, job->spent, nspent * sizeof *spent);
+    job->nspent = 0;
     pthread_cond_broadcast(&job->changed);
     pthread_mutex_unlock(&j->mu);
     cirr_dicom_dataset_free(taken);
+    for (size_t k = 0; k < nspent; k++) /* this thread's to wait for (see JOB_SPENT_MAX) */
+        cirr_dicom_dataset_free(spent[k]);
     return status;
+}
+
+void jobs_spent(struct jobs *j, struct job *job, cirr_dicom_dataset *ds)
+{
+    pthread_mutex_lock(&j->mu);
+    if (!job->upstream_done && !job->closing && job->nspent < JOB_SPENT_MAX) {
+        job->spent[job->nspent++] = ds;
+        ds = NULL;
+    }
+    pthread_mutex_unlock(&j->mu);
+    cirr_dicom_dataset_free(ds);
 }
 
 int jobs_next(struct jobs *j, struct job *job, unsigned timeout_ms, cirr_dicom_dataset **out, int *timed_out)

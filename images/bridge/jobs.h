@@ -19,11 +19,21 @@ struct job_item {
     int taken; /* arrived once: a second copy goes to another retrieve, or is refused */
 };
 
+/* Instances sent on wait for the job's next store handler to free them:
+ * freeing takes the malloc arena of the thread that parsed them, whose
+ * lock that thread holds while it parses the next, and the sending
+ * thread (the one the caller waits for) then stalled 0.1-0.3 ms on one
+ * free in seven. At most this many wait; beyond, or once the upstream is
+ * done, the sending thread frees them itself. */
+#define JOB_SPENT_MAX 4
+
 struct job {
     struct job_item *items; /* sorted by uid (job_sort) */
     size_t n, cap;
     cirr_dicom_dataset **q; /* ring of arrived instances */
     size_t qhead, qlen, window;
+    cirr_dicom_dataset *spent[JOB_SPENT_MAX]; /* sent on, to be freed by a store handler */
+    size_t nspent;
     unsigned arrived;
     int upstream_done, closing;
     /* keep(keep_ud, instance, its transfer syntax): -1 sets not_kept; NULL: none */
@@ -70,6 +80,10 @@ uint16_t jobs_deliver(struct jobs *j, cirr_dicom_dataset *ds, const char *ts_uid
 /* move_id: the Move Originator Message ID the C-STORE carried (only the
  * retrieve whose C-MOVE had it may take the instance), 0 when it carried
  * none (any retrieve waiting for the UID). */
+
+/* An instance the sending thread is done with: left for the job's next
+ * store handler to free (see JOB_SPENT_MAX), or freed now. */
+void jobs_spent(struct jobs *j, struct job *job, cirr_dicom_dataset *ds);
 
 /* A Message ID for a retrieve's upstream C-MOVE, unlike those of the
  * retrieves in flight (IDs are the bridge's, not per association, so

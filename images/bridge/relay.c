@@ -92,6 +92,12 @@ static cirr_dicom_status fetch(void *ctx, size_t i, cirr_dicom_dataset **out)
     return CIRR_DICOM_OK;
 }
 
+static void spent(void *ctx, cirr_dicom_dataset *ds)
+{
+    struct retrieve *r = ctx;
+    jobs_spent(&r->b->jobs, r->job, ds);
+}
+
 static const char *class_of(void *ctx, size_t i)
 {
     struct retrieve *r = ctx;
@@ -228,7 +234,7 @@ uint16_t relay_retrieve(const cirr_dicom_peer *peer, const char *sop_class, cons
     log_msg(LOG_INFO, NULL, "%s from %s: %zu instances listed; the upstream moves them to the bridge", r->what,
             r->caller, r->job->n);
     *out = (cirr_dicom_instances){.count = r->job->n, .fetch = fetch, .sop_class = class_of, .release = release,
-                                  .ctx = r};
+                                  .ctx = r, .sent = spent};
     return 0x0000;
 }
 

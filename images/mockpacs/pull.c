@@ -165,6 +165,6 @@ uint16_t mock_retrieve(const cirr_dicom_peer *peer, const char *cls, const cirr_
         release(p);
         return 0xA702;
     }
-    *out = (cirr_dicom_instances){p->n, fetch, sop_class, release, p};
+    *out = (cirr_dicom_instances){.count = p->n, .fetch = fetch, .sop_class = sop_class, .release = release, .ctx = p};
     return 0x0000;
 }

@@ -178,6 +178,9 @@ typedef struct {
     const char *(*sop_class)(void *ctx, size_t i);
     void (*release)(void *ctx); /* called once when done; may be NULL */
     void *ctx;
+    /* Takes back each fetched instance once it was sent (or failed), to
+     * free it where the producer chooses; NULL: the library frees it. */
+    void (*sent)(void *ctx, cirr_dicom_dataset *ds);
 } cirr_dicom_instances;
 
 typedef struct {
@@ -190,7 +193,9 @@ typedef struct {
                       void *ud);
     uint16_t (*find)(const cirr_dicom_peer *peer, const char *sop_class,
                      const cirr_dicom_dataset *query, cirr_dicom_find_sink *sink, void *ud);
-    /* C-MOVE and C-GET: fill *out (status 0) or return a failure status. */
+    /* C-MOVE and C-GET: fill *out (status 0) or return a failure status.
+     * The library sends the instances as C-STORE sub-operations and
+     * answers pending after the first, then at most every 200 ms. */
     uint16_t (*retrieve)(const cirr_dicom_peer *peer, const char *sop_class,
                          const cirr_dicom_dataset *query, cirr_dicom_instances *out, void *ud);
     /* C-MOVE destination lookup: 0 and host/port when known, -1 otherwise

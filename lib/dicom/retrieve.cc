@@ -107,7 +107,10 @@ OFCondition send_one(cirr_dicom_instances *inst, size_t i, T_ASC_Association *su
     OFCondition cond = ok ? store_one(sub, pid, ds->ds, sop_class, sop_instance, origin_aet, origin_id, timeout, &rsp)
                           : EC_Normal;
     count(c, ok && cond.good(), rsp.DimseStatus, sop_instance);
-    cirr_dicom_dataset_free(ds);
+    if (inst->sent)
+        inst->sent(inst->ctx, ds);
+    else
+        cirr_dicom_dataset_free(ds);
     return origin_aet ? EC_Normal : cond;
 }
 
@@ -222,9 +225,17 @@ uint16_t ask_handler(const cirr_dicom_handlers &h, const cirr_dicom_peer *peer, 
     return status;
 }
 
+// A pending answer goes out after the first instance, then at most every
+// pending_every: PS3.4 leaves their number to the provider, each costs both
+// sides a send, a wake-up and a read (a relay twice over: it reads the
+// PACS's and writes its own), and a few a second show any progress. A
+// caller still hears at least that often, or after every instance when
+// each takes longer.
+constexpr auto pending_every = std::chrono::milliseconds(200);
+
 // Send every instance over sub (the destination's association for C-MOVE,
-// the requestor's own for C-GET; origin_aet NULL for C-GET), with a pending
-// answer after each, until done or cancelled. *status is then the final
+// the requestor's own for C-GET; origin_aet NULL for C-GET), with pending
+// answers as above, until done or cancelled. *status is then the final
 // status; a failed answer's condition is returned.
 template <typename Request>
 OFCondition send_all(Retrieve<Request> &r, cirr_dicom_instances *inst, T_ASC_Association *sub,
@@ -233,6 +244,7 @@ OFCondition send_all(Retrieve<Request> &r, cirr_dicom_instances *inst, T_ASC_Ass
     OFCondition cond = EC_Normal;
     bool cancelled = false;
     auto looked = std::chrono::steady_clock::now() - std::chrono::milliseconds(20); // look before the first
+    auto answered = looked - pending_every;                                         // answer after the first
     for (size_t i = 0; i < inst->count && cond.good(); i++) {
         // A C-CANCEL is looked for before the first instance, then at most
         // every 20 ms: each look is a system call, and a small instance
@@ -251,8 +263,11 @@ OFCondition send_all(Retrieve<Request> &r, cirr_dicom_instances *inst, T_ASC_Ass
         }
         cond = send_one(inst, i, sub, origin_aet, r.req->MessageID, timeout, &r.c);
         (*sent)++;
-        if (cond.good())
+        auto sent_at = std::chrono::steady_clock::now();
+        if (cond.good() && sent_at - answered >= pending_every) {
+            answered = sent_at;
             cond = respond(r, STATUS_Pending, false);
+        }
     }
     *status = final_status(r.c, cancelled);
     return cond;

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from tests.dicom.conftest import stopped_cleanly
-from tests.support.bridge import Bridge, ConnectionWatch, bridge_destination, fixture_of, move_status, query
+from tests.support.bridge import Bridge, ConnectionWatch, bridge_destination, fixture_of, move_status, pending_counts, query
 from tests.support import rawscu
 from tests.support.dcmtk import NODELAY, dcmtk, received_uids
 from tests.support.ports import free_port
@@ -121,11 +121,19 @@ def test_move_relays_each_instance_once_while_the_rest_still_arrive(pacs, stores
             time.sleep(0.002)
     t = threading.Thread(target=watch)
     t.start()
+    started = time.monotonic()
     r, status, counts = move(b.port, "BRIDGE", "WS", uid)
+    took = time.monotonic() - started
     t.join(30)
     assert status == "0x0000" and counts["completed"] == 200 and counts["failed"] == 0, r.stdout + r.stderr
     assert len(os.listdir(ws.dir)) == 200 and received_uids(ws.dir) == expected
-    assert (r.stdout + r.stderr).count("Received Move Response") >= 200  # a pending answer per instance
+    # pending answers while it ran: the first after the first instance,
+    # then at most one per 200 ms (not one per instance), each with counts
+    # that add up to the study
+    pending = pending_counts(r.stdout + r.stderr)
+    assert pending and pending[0]["completed"] == 1 and len(pending) <= 1 + took / 0.2, (took, pending)
+    assert all(sum(p.values()) == 200 for p in pending), pending
+    assert [p["completed"] for p in pending] == sorted(p["completed"] for p in pending), pending
     assert first_file and all_generated and first_file[0] < all_generated[0]
     assert "C-MOVE from MOVESCU done: 200 listed, 200 handed on, 0 never arrived" in b.text()
     metrics = b.metrics()

@@ -89,7 +89,7 @@ uint16_t retrieve(const cirr_dicom_peer *, const char *, const cirr_dicom_datase
                   void *)
 {
     read_values(query);
-    *out = {1, fetch, ct_class, nullptr, nullptr};
+    *out = {1, fetch, ct_class, nullptr, nullptr, nullptr};
     return 0x0000;
 }
 

@@ -131,6 +131,20 @@ def query(port, aec, level, *keys, root="-S", aet="FINDSCU", tmp=None):
     return sorted(answers, key=lambda a: sorted(a.items()))
 
 
+def pending_counts(output):
+    """The counts of each pending answer in DCMTK's movescu/getscu -d
+    output, in order: [{remaining, completed, failed, warning}]."""
+    import re
+    answers = []
+    for block in re.split(r"Received (?:Move|Get) Response \d+", output.rsplit("Received Final", 1)[0])[1:]:
+        counts = {}
+        for name in ("Remaining", "Completed", "Failed", "Warning"):
+            found = re.search(rf"{name} Suboperations\s*:\s*(\d+)", block)
+            counts[name.lower()] = int(found.group(1)) if found else None
+        answers.append(counts)
+    return answers
+
+
 def move_status(output):
     """The final status of a C-MOVE or C-GET from DCMTK's movescu/getscu
     -d output ('0x0000', '0xb000', ...) and its counts {completed, failed,
