@@ -3,6 +3,7 @@
 #include "jobs.h"
 
 #include "array.h"
+#include "cirr_dicom_relay.h"
 #include "clock.h"
 
 #include <errno.h>
@@ -88,7 +89,7 @@ void job_free(struct job *job)
     if (!job)
         return;
     for (size_t k = 0; job->q && k < job->qlen; k++)
-        cirr_dicom_dataset_free(job->q[(job->qhead + k) % job->window]);
+        cirr_dicom_dataset_free(job->q[(job->qhead + k) % job->window].ds);
     for (size_t k = 0; k < job->nspent; k++)
         cirr_dicom_dataset_free(job->spent[k]);
     if (job->q)
@@ -145,11 +146,14 @@ uint16_t jobs_deliver(struct jobs *j, cirr_dicom_dataset *ds, const char *ts_uid
     /* outside the lock: they take time; users keeps the job */
     int kept = !job->keep || job->keep(job->keep_ud, ds, ts_uid) == 0;
     int ours = cirr_dicom_dataset_take(ds, &taken) == CIRR_DICOM_OK; /* no copy: the store handler's to give */
+    size_t bytes = 0;
+    if (ours && cirr_dicom_dataset_size(taken, &bytes) != CIRR_DICOM_OK)
+        bytes = 0;
     pthread_mutex_lock(&j->mu);
     job->not_kept |= !kept;
     uint16_t status = 0xA700;
     if (ours && wait_room(j, job, timeout_ms) == 0) {
-        job->q[(job->qhead + job->qlen++) % job->window] = taken;
+        job->q[(job->qhead + job->qlen++) % job->window] = (struct job_slot){taken, bytes};
         job->arrived++;
         job->last_progress = clock_mono_ms();
         taken = NULL;
@@ -179,7 +183,8 @@ void jobs_spent(struct jobs *j, struct job *job, cirr_dicom_dataset *ds)
     cirr_dicom_dataset_free(ds);
 }
 
-int jobs_next(struct jobs *j, struct job *job, unsigned timeout_ms, cirr_dicom_dataset **out, int *timed_out)
+int jobs_next(struct jobs *j, struct job *job, unsigned timeout_ms, cirr_dicom_dataset **out, size_t *bytes,
+              int *timed_out)
 {
     pthread_mutex_lock(&j->mu);
     int rc = 0;
@@ -193,7 +198,8 @@ int jobs_next(struct jobs *j, struct job *job, unsigned timeout_ms, cirr_dicom_d
     }
     *out = NULL;
     if (job->qlen) {
-        *out = job->q[job->qhead];
+        *out = job->q[job->qhead].ds;
+        *bytes = job->q[job->qhead].bytes;
         job->qhead = (job->qhead + 1) % job->window;
         job->qlen--;
         job->last_progress = clock_mono_ms();

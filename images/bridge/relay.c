@@ -74,8 +74,9 @@ static cirr_dicom_status fetch(void *ctx, size_t i, cirr_dicom_dataset **out)
 {
     struct retrieve *r = ctx;
     int timed_out = 0;
+    size_t bytes = 0;
     (void)i;
-    if (r->timed_out || jobs_next(&r->b->jobs, r->job, r->b->conf.timeout_s * 1000u, out, &timed_out) < 0) {
+    if (r->timed_out || jobs_next(&r->b->jobs, r->job, r->b->conf.timeout_s * 1000u, out, &bytes, &timed_out) < 0) {
         if (timed_out && !r->timed_out)
             log_msg(LOG_WARN, NULL, "%s from %s: nothing arrived for BRIDGE_TIMEOUT (%u s): the rest fail",
                     r->what, r->caller, r->b->conf.timeout_s);
@@ -84,9 +85,7 @@ static cirr_dicom_status fetch(void *ctx, size_t i, cirr_dicom_dataset **out)
         r->b->stats.instances_failed++;
         return CIRR_DICOM_ERROR_NOT_FOUND;
     }
-    size_t bytes = 0;
-    if (cirr_dicom_dataset_size(*out, &bytes) == CIRR_DICOM_OK)
-        r->b->stats.bytes_relayed += bytes;
+    r->b->stats.bytes_relayed += bytes;
     r->handed++;
     r->b->stats.instances_relayed++;
     return CIRR_DICOM_OK;
