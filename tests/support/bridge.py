@@ -2,6 +2,7 @@
 (its upstream, MOD_PACS), with move destinations on loopback; and the
 count of associations open to that mockpacs, watched from outside."""
 import os
+import re
 import threading
 import time
 
@@ -131,32 +132,30 @@ def query(port, aec, level, *keys, root="-S", aet="FINDSCU", tmp=None):
     return sorted(answers, key=lambda a: sorted(a.items()))
 
 
+def suboperation_counts(block, names):
+    """{name: count} of one response in DCMTK's -d output (None when not given)."""
+    counts = {}
+    for name in names:
+        found = re.search(rf"{name} Suboperations\s*:\s*(\d+)", block)
+        counts[name.lower()] = int(found.group(1)) if found else None
+    return counts
+
+
 def pending_counts(output):
     """The counts of each pending answer in DCMTK's movescu/getscu -d
     output, in order: [{remaining, completed, failed, warning}]."""
-    import re
-    answers = []
-    for block in re.split(r"Received (?:Move|Get) Response \d+", output.rsplit("Received Final", 1)[0])[1:]:
-        counts = {}
-        for name in ("Remaining", "Completed", "Failed", "Warning"):
-            found = re.search(rf"{name} Suboperations\s*:\s*(\d+)", block)
-            counts[name.lower()] = int(found.group(1)) if found else None
-        answers.append(counts)
-    return answers
+    blocks = re.split(r"Received (?:Move|Get) Response \d+", output.rsplit("Received Final", 1)[0])[1:]
+    return [suboperation_counts(b, ("Remaining", "Completed", "Failed", "Warning")) for b in blocks]
 
 
 def move_status(output):
     """The final status of a C-MOVE or C-GET from DCMTK's movescu/getscu
     -d output ('0x0000', '0xb000', ...) and its counts {completed, failed,
     warning} (None when not given)."""
-    import re
     final = output.rsplit("Received Final", 1)
     if len(final) < 2:
         return None, {}
     tail = final[1]
     status = re.search(r"DIMSE Status\s*:\s*(0x[0-9a-fA-F]{4})", tail)
-    counts = {}
-    for name in ("Completed", "Failed", "Warning"):
-        found = re.search(rf"{name} Suboperations\s*:\s*(\d+)", tail)
-        counts[name.lower()] = int(found.group(1)) if found else None
+    counts = suboperation_counts(tail, ("Completed", "Failed", "Warning"))
     return (status.group(1).lower() if status else None), counts
