@@ -18,3 +18,5 @@ orthanc_env_test_SRC   := images/orthanc/orthanc_env.c images/orthanc/jsontree.c
 pgtune_test_SRC        := images/postgres/pgtune.c
 pg_settings_test_SRC   := images/postgres/pg_settings.c
 match_test_SRC         := images/mockpacs/match.c
+jobs_test_SRC          := images/bridge/jobs.c
+jobs_test_TOOLCHAIN    := dicom

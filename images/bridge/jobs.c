@@ -24,9 +24,14 @@ void jobs_init(struct jobs *j)
 {
     memset(j, 0, sizeof *j);
     pthread_mutex_init(&j->mu, NULL);
+    cond_init(&j->listed);
 }
 
-void jobs_destroy(struct jobs *j) { pthread_mutex_destroy(&j->mu); }
+void jobs_destroy(struct jobs *j)
+{
+    pthread_cond_destroy(&j->listed);
+    pthread_mutex_destroy(&j->mu);
+}
 
 int job_add_item(struct job *job, const char *uid, const char *sop_class)
 {
@@ -48,8 +53,6 @@ static int by_uid(const void *a, const void *b)
 
 int job_ready(struct job *job, size_t window)
 {
-    if (job->n)
-        qsort(job->items, job->n, sizeof *job->items, by_uid);
     job->window = window;
     job->q = calloc(window, sizeof *job->q);
     if (!job->q)
@@ -57,6 +60,17 @@ int job_ready(struct job *job, size_t window)
     cond_init(&job->changed);
     job->last_progress = clock_mono_ms();
     return 0;
+}
+
+void jobs_listed(struct jobs *j, struct job *job)
+{
+    /* unlisted, the job's items are nobody else's (claim skips it) */
+    if (job->n)
+        qsort(job->items, job->n, sizeof *job->items, by_uid);
+    pthread_mutex_lock(&j->mu);
+    job->listed = 1;
+    pthread_cond_broadcast(&j->listed);
+    pthread_mutex_unlock(&j->mu);
 }
 
 void jobs_add(struct jobs *j, struct job *job)
@@ -79,6 +93,7 @@ void jobs_remove(struct jobs *j, struct job *job)
         }
     job->closing = 1;
     pthread_cond_broadcast(&job->changed);
+    pthread_cond_broadcast(&j->listed); /* stores waiting for its list: it has none */
     while (job->users)
         pthread_cond_wait(&job->changed, &j->mu);
     pthread_mutex_unlock(&j->mu);
@@ -107,7 +122,7 @@ static struct job *claim(struct jobs *j, const char *uid, uint16_t move_id)
     strncpy(key.uid, uid, sizeof key.uid - 1);
     key.uid[sizeof key.uid - 1] = '\0';
     for (struct job *job = j->head; job; job = job->next) {
-        if (move_id && job->move_id != move_id)
+        if ((move_id && job->move_id != move_id) || !job->listed)
             continue;
         struct job_item *it = job->n ? bsearch(&key, job->items, job->n, sizeof *job->items, by_uid) : NULL;
         if (it && !it->taken && !job->closing) {
@@ -116,6 +131,16 @@ static struct job *claim(struct jobs *j, const char *uid, uint16_t move_id)
         }
     }
     return NULL;
+}
+
+/* A retrieve the instance may be for is still being listed: with
+ * move_id, that C-MOVE's; without, any. */
+static int awaits_listing(const struct jobs *j, uint16_t move_id)
+{
+    for (const struct job *job = j->head; job; job = job->next)
+        if (!job->listed && !job->closing && (!move_id || job->move_id == move_id))
+            return 1;
+    return 0;
 }
 
 /* Wait (under j->mu) until the job has room, is closing, or timeout. */
@@ -136,7 +161,11 @@ uint16_t jobs_deliver(struct jobs *j, cirr_dicom_dataset *ds, const char *ts_uid
     if (cirr_dicom_get_string(ds, CIRR_TAG_SOP_INSTANCE_UID, uid, sizeof uid) != CIRR_DICOM_OK)
         return 0x0124;
     pthread_mutex_lock(&j->mu);
-    struct job *job = claim(j, uid, move_id);
+    struct timespec deadline = clock_timespec(clock_mono_ms() + timeout_ms);
+    struct job *job;
+    int rc = 0;
+    while (!(job = claim(j, uid, move_id)) && awaits_listing(j, move_id) && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&j->listed, &j->mu, &deadline);
     if (!job) {
         pthread_mutex_unlock(&j->mu);
         return 0x0124;

@@ -2,8 +2,11 @@
  * the upstream to move to the bridge. An arriving C-STORE is matched to a
  * retrieve by the Message ID of the retrieve's upstream C-MOVE, when the
  * PACS names it (Move Originator Message ID), and by its SOP Instance UID
- * (the list the retrieve found before it moved), queued there (at most a window of them: the upstream waits while
- * the destination is slower), and taken off by the thread sending them on. */
+ * (the list the retrieve asked the upstream for), queued there (at most a
+ * window of them: the upstream waits while the destination is slower), and
+ * taken off by the thread sending them on. A retrieve may be added while
+ * its list is still being asked for (the move and the listing run at
+ * once): an instance that may be its waits until the list is there. */
 #ifndef BRIDGE_JOBS_H
 #define BRIDGE_JOBS_H
 
@@ -42,6 +45,7 @@ struct job {
     cirr_dicom_dataset *spent[JOB_SPENT_MAX]; /* sent on, to be freed by a store handler */
     size_t nspent;
     unsigned arrived;
+    int listed; /* items is complete and sorted (jobs_listed) */
     int upstream_done, closing;
     /* keep(keep_ud, instance, its transfer syntax): -1 sets not_kept; NULL: none */
     int (*keep)(void *keep_ud, const cirr_dicom_dataset *ds, const char *ts_uid);
@@ -56,6 +60,7 @@ struct job {
 
 struct jobs {
     pthread_mutex_t mu;
+    pthread_cond_t listed; /* a job was listed or removed */
     struct job *head;
     unsigned active;
     uint16_t last_move_id;
@@ -66,8 +71,11 @@ void jobs_destroy(struct jobs *j);
 
 /* Append an instance to job's list (before it is added); 0 or -1 (memory). */
 int job_add_item(struct job *job, const char *uid, const char *sop_class);
-/* Sort the list and make the queue: 0 or -1 (memory). */
+/* Make the queue: 0 or -1 (memory). */
 int job_ready(struct job *job, size_t window);
+/* The list is complete (job_add_item is done with it): sorted, and the
+ * instances waiting for it matched. Before or after jobs_add. */
+void jobs_listed(struct jobs *j, struct job *job);
 
 /* Start and stop waiting for the job's instances. jobs_remove returns once
  * no store handler is inside the job any more; the job is then the
@@ -86,7 +94,8 @@ uint16_t jobs_deliver(struct jobs *j, cirr_dicom_dataset *ds, const char *ts_uid
                       unsigned timeout_ms);
 /* move_id: the Move Originator Message ID the C-STORE carried (only the
  * retrieve whose C-MOVE had it may take the instance), 0 when it carried
- * none (any retrieve waiting for the UID). */
+ * none (any retrieve waiting for the UID). While a retrieve it may belong
+ * to is not listed yet, it waits (within timeout_ms) for the list. */
 
 /* An instance the sending thread is done with: left for the job's next
  * store handler to free (see JOB_SPENT_MAX), or freed now. */

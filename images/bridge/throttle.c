@@ -96,6 +96,16 @@ int throttle_acquire(struct throttle *t, const char *caller, unsigned timeout_ms
     return w.granted ? 0 : -1;
 }
 
+int throttle_try_acquire(struct throttle *t)
+{
+    pthread_mutex_lock(&t->mu);
+    int free = t->in_use < t->limit && !t->head;
+    if (free)
+        take(t);
+    pthread_mutex_unlock(&t->mu);
+    return free ? 0 : -1;
+}
+
 void throttle_release(struct throttle *t)
 {
     pthread_mutex_lock(&t->mu);

@@ -28,6 +28,9 @@ void throttle_destroy(struct throttle *t);
 int throttle_acquire(struct throttle *t, const char *caller, unsigned timeout_ms,
                      void (*on_wait)(void *ud, unsigned in_use, unsigned queued), void *ud);
 
+/* Take a slot only when one is free and nobody waits: 0, or -1. */
+int throttle_try_acquire(struct throttle *t);
+
 /* Give a slot back: the next waiter in round-robin order gets it. */
 void throttle_release(struct throttle *t);
 

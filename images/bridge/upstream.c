@@ -102,6 +102,18 @@ uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, u
     return status;
 }
 
+cirr_dicom_scu *upstream_spare(struct bridge *b, const char *caller, const char *what)
+{
+    cirr_dicom_scu *scu = take_idle(b);
+    if (scu || !b->conf.upstream_idle_s || throttle_try_acquire(&b->throttle) < 0)
+        return scu;
+    char aet[LOG_ESCAPED_SIZE(16)];
+    if (connect_upstream(b, log_escape(aet, sizeof aet, caller), what, &scu) == 0x0000)
+        return scu;
+    throttle_release(&b->throttle);
+    return NULL;
+}
+
 void upstream_close(struct bridge *b, cirr_dicom_scu *scu, int reusable)
 {
     struct upstream_pool *p = &b->pool;

@@ -31,6 +31,13 @@ struct bridge;
 uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, unsigned wait_ms,
                        cirr_dicom_scu **out);
 
+/* A second association for a request that holds one already, only when
+ * one is at hand: idle in the pool, or a slot free with nobody waiting
+ * (and the pool on, so that it is kept for the next request). Never
+ * waits: two requests each holding one and waiting for a second would
+ * wait for each other. NULL when none. */
+cirr_dicom_scu *upstream_spare(struct bridge *b, const char *caller, const char *what);
+
 /* Done with the association: kept for the next request when reusable
  * (the request ended well), else released with its slot. */
 void upstream_close(struct bridge *b, cirr_dicom_scu *scu, int reusable);

@@ -293,6 +293,25 @@ def test_twelve_callers_share_two_upstream_associations(pacs, storescp):
     assert "waits for an upstream association" in b.text()
 
 
+def test_a_move_lists_on_a_second_upstream_association_only_when_one_is_free(pacs, storescp):
+    # With a slot free, the upstream's move starts at once and the list of
+    # its instances is asked for on a second association meanwhile; with
+    # BRIDGE_MAX_UPSTREAM=1, both go over the one association, in turn.
+    # Either way every instance arrives once.
+    for limit, most in ((4, 2), (1, 1)):
+        ws = storescp("WS")
+        m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 99, "MOCK_PIXELS": "none"}, BRIDGE_MAX_UPSTREAM=limit)
+        uid = ct_study(m, 100)
+        expected = {a["SOPInstanceUID"] for a in query(m.port, "MOCK", "IMAGE", f"StudyInstanceUID={uid}",
+                                                          "SOPInstanceUID")}
+        watch = ConnectionWatch(m.port, m.proc.pid)
+        r, status, counts = move(b.port, "BRIDGE", "WS", uid)
+        assert watch.stop() == most, (limit, b.metrics())
+        assert status == "0x0000" and counts["completed"] == 100 and counts["failed"] == 0, r.stdout + r.stderr
+        assert len(os.listdir(ws.dir)) == 100 and received_uids(ws.dir) == expected
+        assert b.metrics()["bridge_upstream_in_use_max"] == most
+
+
 def gdcmscu(*args):
     return subprocess.run(["gdcmscu", *args], capture_output=True, text=True, env=NODELAY, timeout=120)
 
