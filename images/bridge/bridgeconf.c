@@ -24,7 +24,8 @@ static const struct envconf_var bridge_vars[] = {
     NUM("BRIDGE_MAX_UPSTREAM", "4", 1, 64, max_upstream,
         "associations to the upstream at once; more requests wait in a fair queue"),
     NUM("BRIDGE_UPSTREAM_IDLE", "10", 0, 3600, upstream_idle_s,
-        "seconds an upstream association is kept open for the next request (0: closed at once)"),
+        "seconds an upstream association is kept open for the next request (0: closed at once; "
+        "a retrieve then lists before it moves, on one association)"),
     NUM("BRIDGE_TIMEOUT", "60", 1, 86400, timeout_s, "seconds a request may go without progress before it fails"),
     NUM("BRIDGE_QUEUE_TIMEOUT", "600", 1, 86400, queue_timeout_s,
         "seconds a request may wait for an upstream association before it is refused (0xA700)"),
