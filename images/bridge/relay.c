@@ -207,7 +207,7 @@ static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const cha
         return status;
     if (job_ready(r->job, r->b->conf.window) < 0)
         return 0xA700;
-    cirr_dicom_scu *lister = upstream_spare(r->b, peer->calling_aet, r->what);
+    cirr_dicom_scu *lister = upstream_spare(r->b);
     if (!lister && list(r, r->scu, sop_class) < 0)
         return 0xC000;
     if (!lister && !r->job->n)

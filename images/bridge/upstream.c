@@ -34,24 +34,23 @@ const char *upstream_move_model(const char *sop_class)
     return r < 0 ? NULL : models[r][1];
 }
 
-static uint16_t connect_upstream(struct bridge *b, const char *aet, const char *what, cirr_dicom_scu **out)
+/* A new association, ACSE timeout acse_s: 0, or -1 (counted; the reason
+ * in cirr_dicom_last_error). */
+static int connect_upstream(struct bridge *b, unsigned acse_s, cirr_dicom_scu **out)
 {
     static const char *const classes[] = {
         "1.2.840.10008.5.1.4.1.2.1.1", "1.2.840.10008.5.1.4.1.2.1.2",
         "1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.2.2", NULL};
     const struct peer *up = b->conf.upstream;
     cirr_dicom_peer_config pc = {.host = up->host, .port = up->port, .called_aet = up->aet,
-                                 .calling_aet = b->conf.aet, .acse_timeout = b->conf.timeout_s,
+                                 .calling_aet = b->conf.aet, .acse_timeout = acse_s,
                                  .dimse_timeout = b->conf.timeout_s};
     if (cirr_dicom_scu_open(&pc, classes, NULL, out) == CIRR_DICOM_OK) {
         b->stats.upstream_associations++;
-        return 0x0000;
+        return 0;
     }
-    char why[LOG_ESCAPED_SIZE(256)];
     b->stats.upstream_failures++;
-    log_msg(LOG_WARN, NULL, "%s from %s: cannot reach the upstream %s@%s:%u: %s", what, aet, up->aet, up->host,
-            up->port, log_escape(why, sizeof why, cirr_dicom_last_error()));
-    return strcmp(what, "C-FIND") ? 0xA702 : 0xC000;
+    return -1;
 }
 
 /* An idle association, checked by C-ECHO when it waited long enough for
@@ -96,21 +95,40 @@ uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, u
                 what, aet);
         return 0xA700;
     }
-    uint16_t status = connect_upstream(b, aet, what, out);
-    if (status != 0x0000)
-        throttle_release(t);
-    return status;
+    if (connect_upstream(b, b->conf.timeout_s, out) == 0)
+        return 0x0000;
+    char why[LOG_ESCAPED_SIZE(256)];
+    const struct peer *up = b->conf.upstream;
+    log_msg(LOG_WARN, NULL, "%s from %s: cannot reach the upstream %s@%s:%u: %s", what, aet, up->aet, up->host,
+            up->port, log_escape(why, sizeof why, cirr_dicom_last_error()));
+    throttle_release(t);
+    return strcmp(what, "C-FIND") ? 0xA702 : 0xC000;
 }
 
-cirr_dicom_scu *upstream_spare(struct bridge *b, const char *caller, const char *what)
+/* A second association is only worth it when it opens at once: a PACS
+ * that refuses it (or serves one association at a time) is not asked
+ * again for a minute, and the first attempt waits SPARE_ACSE_S at most. */
+#define SPARE_ACSE_S 2u
+#define SPARE_BACKOFF_MS 60000u
+
+cirr_dicom_scu *upstream_spare(struct bridge *b)
 {
+    struct upstream_pool *p = &b->pool;
     cirr_dicom_scu *scu = take_idle(b);
-    if (scu || !b->conf.upstream_idle_s || throttle_try_acquire(&b->throttle) < 0)
+    pthread_mutex_lock(&p->mu);
+    int refused = clock_mono_ms() < p->spare_refused_until;
+    pthread_mutex_unlock(&p->mu);
+    if (scu || refused || !b->conf.upstream_idle_s || throttle_try_acquire(&b->throttle) < 0)
         return scu;
-    char aet[LOG_ESCAPED_SIZE(16)];
-    if (connect_upstream(b, log_escape(aet, sizeof aet, caller), what, &scu) == 0x0000)
+    if (connect_upstream(b, SPARE_ACSE_S < b->conf.timeout_s ? SPARE_ACSE_S : b->conf.timeout_s, &scu) == 0)
         return scu;
     throttle_release(&b->throttle);
+    char why[LOG_ESCAPED_SIZE(256)];
+    log_msg(LOG_INFO, NULL, "a second upstream association could not be opened (%s): for a minute, retrieves list "
+            "their instances before they move, on one", log_escape(why, sizeof why, cirr_dicom_last_error()));
+    pthread_mutex_lock(&p->mu);
+    p->spare_refused_until = clock_mono_ms() + SPARE_BACKOFF_MS;
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 

@@ -19,6 +19,7 @@ struct upstream_pool {
     cirr_dicom_scu *idle[UPSTREAM_MAX_IDLE];
     uint64_t since[UPSTREAM_MAX_IDLE]; /* monotonic ms */
     unsigned n;
+    uint64_t spare_refused_until; /* monotonic ms: no new second association before */
 };
 
 struct bridge;
@@ -34,9 +35,9 @@ uint16_t upstream_open(struct bridge *b, const char *caller, const char *what, u
 /* A second association for a request that holds one already, only when
  * one is at hand: idle in the pool, or a slot free with nobody waiting
  * (and the pool on, so that it is kept for the next request). Never
- * waits: two requests each holding one and waiting for a second would
- * wait for each other. NULL when none. */
-cirr_dicom_scu *upstream_spare(struct bridge *b, const char *caller, const char *what);
+ * waits for a slot: two requests each holding one and waiting for a
+ * second would wait for each other. NULL when none. */
+cirr_dicom_scu *upstream_spare(struct bridge *b);
 
 /* Done with the association: kept for the next request when reusable
  * (the request ended well), else released with its slot. */

@@ -4,6 +4,7 @@ directly, streamed; unknown destinations, refused callers, a PACS or a
 destination dying mid-move; the throttle on upstream associations."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -310,6 +311,23 @@ def test_a_move_lists_on_a_second_upstream_association_only_when_one_is_free(pac
         assert status == "0x0000" and counts["completed"] == 100 and counts["failed"] == 0, r.stdout + r.stderr
         assert len(os.listdir(ws.dir)) == 100 and received_uids(ws.dir) == expected
         assert b.metrics()["bridge_upstream_in_use_max"] == most
+
+
+def test_a_pacs_refusing_a_second_association_gets_one_for_a_minute(pacs, storescp):
+    # A PACS that takes one association at a time refuses the second: the
+    # retrieve lists, then moves, on its one association, and the bridge
+    # does not ask for a second one again for a minute.
+    ws = storescp("WS")
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 19, "MOCK_PIXELS": "none", "MOCK_MAX_ASSOCIATIONS": 1})
+    uid = ct_study(m, 20)
+    for _ in range(2):
+        shutil.rmtree(ws.dir)
+        os.mkdir(ws.dir)
+        r, status, counts = move(b.port, "BRIDGE", "WS", uid)
+        assert status == "0x0000" and counts["completed"] == 20 and counts["failed"] == 0, r.stdout + r.stderr
+        assert len(os.listdir(ws.dir)) == 20
+    assert b.text().count("a second upstream association could not be opened") == 1, b.text()
+    assert b.metrics()["bridge_upstream_failures_total"] == 1
 
 
 def gdcmscu(*args):
