@@ -313,6 +313,22 @@ def test_a_move_lists_on_a_second_upstream_association_only_when_one_is_free(pac
         assert b.metrics()["bridge_upstream_in_use_max"] == most
 
 
+def test_a_move_that_cannot_be_listed_is_answered_c000_while_the_pacs_moves(pacs, storescp):
+    # The move starts before the listing: when the listing fails (here the
+    # request names neither a study nor a patient), the caller gets 0xC000
+    # once the upstream's move has ended, and the next move is relayed.
+    ws = storescp("WS")
+    m, b = pacs({"WS": ("WS", ws.port)}, {"MOCK_CT_SLICES": 9, "MOCK_PIXELS": "none"})
+    uid = ct_study(m, 10)
+    r, status, _ = move(b.port, "BRIDGE", "WS", "", check=False)
+    assert status == "0xc000", r.stdout[-2000:] + r.stderr[-2000:]
+    assert "cannot list the instances (0xC000): the query names neither a study nor a patient" in b.text()
+    assert b.metrics()["bridge_upstream_in_use_max"] == 2  # the move on one, the listing on the other
+    r, status, counts = move(b.port, "BRIDGE", "WS", uid)
+    assert status == "0x0000" and counts["completed"] == 10, r.stdout[-2000:] + r.stderr[-2000:]
+    assert len(os.listdir(ws.dir)) == 10
+
+
 def test_a_pacs_refusing_a_second_association_gets_one_for_a_minute(pacs, storescp):
     # A PACS that takes one association at a time refuses the second: the
     # retrieve lists, then moves, on its one association, and the bridge
