@@ -2,6 +2,7 @@
 #include "nesting.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 namespace {
@@ -32,6 +33,30 @@ bool is_creator(uint32_t tag)
 uint32_t private_block(uint32_t tag)
 {
     return (tag & 0xffff0000) | (tag >> 8 & 0xff);
+}
+
+// The VR DCMTK reads for an explicit VR element's two-byte name, and
+// whether its length takes 4 bytes: DcmVR's answer, kept per name.
+// DcmVR(name) searches DCMTK's VR table with strncmp, and the scanner
+// asks once per element header (4% of the bridge's CPU relaying small
+// instances); the answer depends on the two bytes alone.
+struct ExplicitVr {
+    DcmEVR evr;
+    bool extended;
+};
+
+ExplicitVr explicit_vr(uint8_t first, uint8_t second)
+{
+    static std::atomic<uint16_t> known[1 << 16]; // 0: not asked yet; else the EVR + 1, 0x8000: extended
+    std::atomic<uint16_t> &k = known[first << 8 | second];
+    uint16_t v = k.load(std::memory_order_relaxed);
+    if (!v) {
+        const char name[3] = {(char)first, (char)second, 0};
+        DcmVR vr(name);
+        v = (uint16_t)((vr.getEVR() + 1) | (vr.usesExtendedLengthEncoding() ? 0x8000 : 0));
+        k.store(v, std::memory_order_relaxed);
+    }
+    return {(DcmEVR)((v & 0x7fff) - 1), (v & 0x8000) != 0};
 }
 
 // DCMTK's reading options this scanner follows: each as dcobject.cc and
@@ -157,8 +182,7 @@ unsigned NestingScan::header_length() const
         return 8;
     if (have_ < 6)
         return 6;
-    const char name[3] = {(char)hdr_[4], (char)hdr_[5], 0};
-    return DcmVR(name).usesExtendedLengthEncoding() ? 12 : 8;
+    return explicit_vr(hdr_[4], hdr_[5]).extended ? 12 : 8;
 }
 
 // Implicit VR: the VR DCMTK gives the element (DcmItem::readTagAndLength):
@@ -248,12 +272,10 @@ void NestingScan::decode_element(uint32_t tag)
         classify(tag, implicit_vr(tag), u32(4), 8);
         return;
     }
-    const char name[3] = {(char)hdr_[4], (char)hdr_[5], 0};
-    DcmVR vr(name);
-    if (tag == pixel_data_tag && strcmp(name, "OX") == 0)
-        vr.setVR(EVR_OW); // DCMTK's workaround for a known wrong VR
-    bool extended = vr.usesExtendedLengthEncoding();
-    classify(tag, vr.getEVR(), extended ? u32(8) : u16(6), extended ? 12 : 8);
+    ExplicitVr vr = explicit_vr(hdr_[4], hdr_[5]);
+    if (tag == pixel_data_tag && hdr_[4] == 'O' && hdr_[5] == 'X')
+        vr = {EVR_OW, DcmVR(EVR_OW).usesExtendedLengthEncoding()}; // DCMTK's workaround for a known wrong VR
+    classify(tag, vr.evr, vr.extended ? u32(8) : u16(6), vr.extended ? 12 : 8);
 }
 
 // What the element whose header takes `header` bytes holds: a sequence,
