@@ -208,10 +208,12 @@ static uint16_t start(struct retrieve *r, const cirr_dicom_peer *peer, const cha
     if (job_ready(r->job, r->b->conf.window) < 0)
         return 0xA700;
     cirr_dicom_scu *lister = upstream_spare(r->b);
-    if (!lister && list(r, r->scu, sop_class) < 0)
-        return 0xC000;
-    if (!lister && !r->job->n)
-        return 0x0000; /* nothing to move: lib/dicom answers success at once */
+    if (!lister) {
+        if (list(r, r->scu, sop_class) < 0)
+            return 0xC000;
+        if (!r->job->n)
+            return 0x0000; /* nothing to move: lib/dicom answers success at once */
+    }
     if (r->study[0])
         cached_fill(r->b, r->study, r->job);
     r->job->move_id = jobs_new_move_id(&r->b->jobs);

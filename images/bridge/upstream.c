@@ -115,11 +115,13 @@ cirr_dicom_scu *upstream_spare(struct bridge *b)
 {
     struct upstream_pool *p = &b->pool;
     cirr_dicom_scu *scu = take_idle(b);
+    if (scu)
+        return scu;
     pthread_mutex_lock(&p->mu);
     int refused = clock_mono_ms() < p->spare_refused_until;
     pthread_mutex_unlock(&p->mu);
-    if (scu || refused || !b->conf.upstream_idle_s || throttle_try_acquire(&b->throttle) < 0)
-        return scu;
+    if (refused || !b->conf.upstream_idle_s || throttle_try_acquire(&b->throttle) < 0)
+        return NULL;
     if (connect_upstream(b, SPARE_ACSE_S < b->conf.timeout_s ? SPARE_ACSE_S : b->conf.timeout_s, &scu) == 0)
         return scu;
     throttle_release(&b->throttle);
